@@ -1,0 +1,85 @@
+//! Server configuration: one clap struct, each option with an environment
+//! variable fallback and a default, validated once at start-up.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::graphql::locale::Locale;
+
+/// Kiji: a GraphQL content API for medically supervised, multilingual columns.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "kiji", version, about, long_about = None)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "KIJI_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database to use: a SQLite file (`sqlite://path?mode=rwc`) or PostgreSQL
+    /// (`postgres://user@host/db`).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://kiji.db?mode=rwc")]
+    pub database_url: String,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "KIJI_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+
+    /// Locale used when a request names none (no `locale` argument and no
+    /// Accept-Language header).
+    #[arg(long, env = "KIJI_DEFAULT_LOCALE", default_value = "ja", value_parser = parse_locale)]
+    pub default_locale: Locale,
+
+    /// Locales to try, in order, after the requested ones and before an
+    /// entity's source locale (comma-separated, e.g. `en,ja`).
+    #[arg(long, env = "KIJI_FALLBACK_LOCALES", value_delimiter = ',', value_parser = parse_locale)]
+    pub fallback_locales: Vec<Locale>,
+
+    /// Load the bundled sample content when the database holds no articles.
+    #[arg(long, env = "KIJI_LOAD_SAMPLE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub load_sample: bool,
+
+    /// Longest time one HTTP request may take, in seconds.
+    #[arg(long, env = "KIJI_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// On SIGTERM or Ctrl-C, how long in-flight requests may take to finish,
+    /// in seconds.
+    #[arg(long, env = "KIJI_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+
+    /// Log filter in `tracing` syntax, e.g. `info` or `kiji=debug,sqlx=warn`.
+    #[arg(long, env = "KIJI_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Config {
+    /// Configuration for tests and embedding: defaults, with the given database.
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.into(),
+            db_max_connections: 5,
+            default_locale: Locale::trusted("ja"),
+            fallback_locales: Vec::new(),
+            load_sample: true,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 30,
+            log: "warn".to_owned(),
+        }
+    }
+
+    /// The request timeout as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The shutdown grace period as a duration.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+fn parse_locale(value: &str) -> Result<Locale, String> {
+    Locale::parse(value).map_err(|err| err.to_string())
+}

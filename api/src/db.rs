@@ -1,0 +1,47 @@
+//! Database connection: SQLite (embedded default) or PostgreSQL, chosen by
+//! the URL scheme; migrations run at start-up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+use crate::metrics::Metrics;
+
+/// Opens a connection pool and counts every statement it sends in `metrics`.
+///
+/// SQLite is opened in WAL mode (readers never wait for the writer) with
+/// foreign keys enforced and a busy timeout, so concurrent requests queue
+/// instead of failing with `SQLITE_BUSY`.
+pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(move |info| {
+        metrics.db_statement(info.elapsed, info.failed);
+        tracing::trace!(sql = %info.statement, elapsed = ?info.elapsed, failed = info.failed, "sql");
+    });
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Checks that the database answers, for `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.ping().await
+}

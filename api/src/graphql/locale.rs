@@ -1,0 +1,297 @@
+//! Locales: the `Locale` scalar (a validated BCP 47 tag), negotiation of the
+//! request locale, and resolution of a translation along a fallback chain.
+//!
+//! Rules (DESIGN.md, "Localization rules"):
+//! 1. the request locale comes from the `locale` argument, else the
+//!    Accept-Language header, else the server default;
+//! 2. each entity resolves on its own along `requested → its truncations →
+//!    configured fallbacks → the entity's source locale`;
+//! 3. each localized object reports the locale it holds, whether that is a
+//!    fallback, and which locales exist.
+//!
+//! Tags are parsed with ICU4X's `icu_locale_core` rather than by hand: it
+//! validates every subtag and canonicalizes case (`EN-us` → `en-US`), so one
+//! spelling is stored and compared.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use icu_locale_core::LanguageIdentifier;
+
+use crate::error::code;
+
+/// A canonical BCP 47 language tag such as `ja`, `en-US` or `zh-Hans`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Locale(Arc<str>);
+
+/// Why a string is not a usable locale.
+#[derive(Debug, thiserror::Error)]
+#[error("`{tag}` is not a valid BCP 47 language tag (expected e.g. `ja`, `en-US`, `zh-Hans`)")]
+pub struct InvalidLocale {
+    tag: String,
+}
+
+impl Locale {
+    /// Parses and canonicalizes a tag; Unicode extensions (`-u-…`) are dropped
+    /// because content is stored per language, script and region only.
+    pub fn parse(tag: &str) -> Result<Self, InvalidLocale> {
+        let invalid = || InvalidLocale {
+            tag: tag.chars().take(64).collect(),
+        };
+        if tag.is_empty() || tag.len() > 64 {
+            return Err(invalid());
+        }
+        let locale: icu_locale_core::Locale = tag.parse().map_err(|_| invalid())?;
+        if locale.id.language.is_unknown() {
+            // `und` names no language: nothing could ever be stored under it.
+            return Err(invalid());
+        }
+        Ok(Self(Arc::from(locale.id.to_string())))
+    }
+
+    /// Wraps a tag known to be canonical, such as a literal in code.
+    pub(crate) fn trusted(tag: &str) -> Self {
+        Self(Arc::from(tag))
+    }
+
+    /// The canonical tag.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// This locale and its less specific forms: `zh-Hant-TW` → `zh-Hant-TW`,
+    /// `zh-Hant`, `zh`.
+    pub fn with_truncations(&self) -> Vec<Locale> {
+        let mut out = vec![self.clone()];
+        let Ok(id) = LanguageIdentifier::try_from_str(self.as_str()) else {
+            return out;
+        };
+        let mut id = id;
+        if !id.variants.is_empty() {
+            id.variants.clear();
+            push_unique(&mut out, Self(Arc::from(id.to_string())));
+        }
+        if id.region.is_some() {
+            id.region = None;
+            push_unique(&mut out, Self(Arc::from(id.to_string())));
+        }
+        if id.script.is_some() {
+            id.script = None;
+            push_unique(&mut out, Self(Arc::from(id.to_string())));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn push_unique(list: &mut Vec<Locale>, locale: Locale) {
+    if !list.contains(&locale) {
+        list.push(locale);
+    }
+}
+
+/// A BCP 47 language tag, e.g. `ja`, `en`, `en-US`, `zh-Hans`. Input is
+/// validated and canonicalized; an invalid tag is a `BAD_USER_INPUT` error.
+#[Scalar(name = "Locale", specified_by_url = "https://www.rfc-editor.org/info/bcp47")]
+impl ScalarType for Locale {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(tag) => Locale::parse(tag).map_err(|err| {
+                InputValueError::custom(err).with_extension("code", code::BAD_USER_INPUT)
+            }),
+            _ => Err(InputValueError::expected_type(value)
+                .with_extension("code", code::BAD_USER_INPUT)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+/// The locales a request asked for, most wanted first, before per-entity
+/// fallbacks are added.
+#[derive(Debug, Clone)]
+pub struct Preference {
+    /// The first choice; `isFallback` is measured against it.
+    requested: Locale,
+    /// Every acceptable locale in order, each followed by its truncations,
+    /// then the configured fallbacks.
+    chain: Arc<[Locale]>,
+}
+
+impl Preference {
+    /// Builds the chain from explicit choices (argument or Accept-Language),
+    /// the server default when there are none, and the configured fallbacks.
+    pub fn new(choices: &[Locale], default: &Locale, fallbacks: &[Locale]) -> Self {
+        let choices: &[Locale] = if choices.is_empty() {
+            std::slice::from_ref(default)
+        } else {
+            choices
+        };
+        let mut chain = Vec::new();
+        for choice in choices {
+            for locale in choice.with_truncations() {
+                push_unique(&mut chain, locale);
+            }
+        }
+        for locale in fallbacks {
+            push_unique(&mut chain, locale.clone());
+        }
+        Self {
+            requested: choices[0].clone(),
+            chain: chain.into(),
+        }
+    }
+
+    /// The locale the client asked for first.
+    pub fn requested(&self) -> &Locale {
+        &self.requested
+    }
+
+    /// Picks the translation to show from `texts`, walking the chain and then
+    /// the entity's `source` locale; failing both, any translation at all, so
+    /// that content is never hidden merely because no chain entry matches.
+    pub fn resolve<'a, T: Translation>(&self, texts: &'a [T], source: &str) -> Option<Resolved<'a, T>> {
+        let by_chain = self
+            .chain
+            .iter()
+            .find_map(|want| texts.iter().find(|t| t.locale() == want.as_str()));
+        let text = by_chain
+            .or_else(|| texts.iter().find(|t| t.locale() == source))
+            .or_else(|| texts.first())?;
+        let is_fallback = !self
+            .requested
+            .with_truncations()
+            .iter()
+            .any(|l| l.as_str() == text.locale());
+        Some(Resolved { text, is_fallback })
+    }
+}
+
+/// A translation row: anything stored per locale.
+pub trait Translation {
+    /// The canonical tag of the locale this row is written in.
+    fn locale(&self) -> &str;
+}
+
+/// The translation chosen for a request.
+#[derive(Debug)]
+pub struct Resolved<'a, T> {
+    /// The row to show.
+    pub text: &'a T,
+    /// True when the row is not in the requested language.
+    pub is_fallback: bool,
+}
+
+impl<T: Translation> Resolved<'_, T> {
+    /// The locale the shown text is in.
+    pub fn locale(&self) -> Locale {
+        Locale(Arc::from(self.text.locale()))
+    }
+}
+
+/// Sorted, de-duplicated locales of `texts`, for `availableLocales`.
+pub fn available<T: Translation>(texts: &[T]) -> Vec<Locale> {
+    let mut out: Vec<Locale> = texts.iter().map(|t| Locale(Arc::from(t.locale()))).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Parses an Accept-Language header into valid locales, best first. Entries
+/// that are not valid tags (and the `*` wildcard) are skipped, never an error:
+/// browsers send what they send.
+pub fn from_accept_language(header: &str) -> Vec<Locale> {
+    accept_language::parse(header)
+        .iter()
+        .filter(|tag| tag.as_str() != "*")
+        .filter_map(|tag| Locale::parse(tag).ok())
+        .collect()
+}
+
+macro_rules! impl_translation {
+    ($($ty:path),* $(,)?) => {
+        $(impl Translation for $ty {
+            fn locale(&self) -> &str {
+                &self.locale
+            }
+        })*
+    };
+}
+
+impl_translation!(
+    entity::article_translation::Model,
+    entity::section_translation::Model,
+    entity::claim_translation::Model,
+    entity::category_translation::Model,
+    entity::tag_translation::Model,
+    entity::supervisor_translation::Model,
+    entity::qualification_translation::Model,
+    entity::career_entry_translation::Model,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(tag: &str) -> Locale {
+        Locale::parse(tag).unwrap()
+    }
+
+    #[test]
+    fn tags_are_canonicalized() {
+        assert_eq!(loc("EN-us").as_str(), "en-US");
+        assert_eq!(loc("zh-hans").as_str(), "zh-Hans");
+        assert_eq!(loc("ja-JP-u-ca-japanese").as_str(), "ja-JP");
+    }
+
+    #[test]
+    fn invalid_tags_are_rejected() {
+        for bad in ["", "e", "english!", "en_US_", "und", "12", "*"] {
+            assert!(Locale::parse(bad).is_err(), "{bad} should be invalid");
+        }
+    }
+
+    #[test]
+    fn truncations_go_from_specific_to_general() {
+        let chain: Vec<String> = loc("zh-Hant-TW").with_truncations().iter().map(|l| l.to_string()).collect();
+        assert_eq!(chain, ["zh-Hant-TW", "zh-Hant", "zh"]);
+    }
+
+    #[test]
+    fn accept_language_is_ordered_by_quality_and_skips_junk() {
+        let got = from_accept_language("fr;q=0.5, en-US, *;q=0.1, !!;q=0.9");
+        assert_eq!(got, vec![loc("en-US"), loc("fr")]);
+    }
+
+    struct T(&'static str);
+    impl Translation for T {
+        fn locale(&self) -> &str {
+            self.0
+        }
+    }
+
+    #[test]
+    fn resolution_walks_requested_then_fallbacks_then_source() {
+        let texts = [T("ja"), T("en")];
+        let pref = Preference::new(&[loc("en-US")], &loc("ja"), &[]);
+        let got = pref.resolve(&texts, "ja").unwrap();
+        assert_eq!(got.text.0, "en");
+        assert!(!got.is_fallback, "en satisfies a request for en-US");
+
+        let pref = Preference::new(&[loc("ko")], &loc("ja"), &[]);
+        let got = pref.resolve(&texts, "ja").unwrap();
+        assert_eq!(got.text.0, "ja");
+        assert!(got.is_fallback);
+
+        let pref = Preference::new(&[loc("ko")], &loc("ja"), &[loc("en")]);
+        assert_eq!(pref.resolve(&texts, "ja").unwrap().text.0, "en");
+    }
+}

@@ -1,0 +1,29 @@
+//! An article: language-neutral data shared by all its translations.
+
+use crate::enums::Status;
+use sea_orm::entity::prelude::*;
+
+/// An article row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "article")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// URL slug, one for all locales.
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub category_id: Uuid,
+    /// The locale the article is written in; translations are made from it.
+    pub source_locale: String,
+    pub status: Status,
+    /// Number of the current revision of the source text, starting at 1.
+    pub revision: i32,
+    pub published_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

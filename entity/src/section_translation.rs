@@ -1,0 +1,21 @@
+//! The heading and body blocks of a section in one locale.
+
+use sea_orm::entity::prelude::*;
+
+/// A section translation row.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "section_translation")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub section_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub locale: String,
+    pub heading: String,
+    /// The section's own blocks (before its subsections), as a JSON array.
+    pub blocks: Json,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,16 @@
+//! Database migrations of Kiji, the only place that creates or changes the
+//! schema. The same migrations run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_content_model;
+
+/// Runs Kiji's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_content_model::Migration)]
+    }
+}
