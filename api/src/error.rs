@@ -33,9 +33,9 @@ pub enum Error {
     /// The database failed; logged with detail, shown as a bare `INTERNAL`.
     #[error("database error: {0}")]
     Database(#[from] Arc<DbErr>),
-    /// Stored content breaks an invariant the code relies on. → `INTERNAL`
-    #[error("inconsistent content: {0}")]
-    Inconsistent(String),
+    /// A server-side invariant failed (e.g. stored content is incomplete). → `INTERNAL`
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<DbErr> for Error {
@@ -54,7 +54,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
-            Self::Database(_) | Self::Inconsistent(_) => code::INTERNAL,
+            Self::Database(_) | Self::Internal(_) => code::INTERNAL,
         }
     }
 }
@@ -63,7 +63,7 @@ impl From<Error> for async_graphql::Error {
     fn from(err: Error) -> Self {
         let message = match &err {
             Error::BadUserInput(message) => message.clone(),
-            Error::Database(_) | Error::Inconsistent(_) => {
+            Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %err, "request failed");
                 "internal error".to_owned()
             }

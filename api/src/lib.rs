@@ -1,1 +1,202 @@
+//! Kiji's server: configuration, the GraphQL schema and its loaders, the
+//! HTTP routes, and start-up. `main` and the integration tests build the
+//! application the same way, through [`build_state`] and [`app`].
 
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod loaders;
+pub mod metrics;
+pub mod state;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+pub use config::Config;
+use content::import::{ImportError, ImportReport};
+use graphql::LocaleSettings;
+use metrics::Metrics;
+use state::AppState;
+
+/// Command line of the `kiji` binary.
+#[derive(Debug, Parser)]
+#[command(name = "kiji", version, about = "Kiji: a GraphQL content API for medically supervised, multilingual columns")]
+pub struct Cli {
+    /// What to do; without a command, `serve`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server and database options.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// Subcommands of `kiji`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Import content bundles (YAML files) into the database, all or nothing.
+    Import {
+        /// YAML files to import together.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the GraphQL schema (SDL) to standard output.
+    PrintSchema,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// Content could not be imported.
+    #[error("import: {0}")]
+    Import(#[from] ImportError),
+    /// A file could not be read or the address could not be bound.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A content file is not valid YAML.
+    #[error("{file}: {message}")]
+    Content {
+        /// The file.
+        file: String,
+        /// The parse error.
+        message: String,
+    },
+}
+
+/// Connects to the database, migrates it, loads the sample content into an
+/// empty database (when configured), and builds the shared state.
+pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
+    let metrics = Arc::new(Metrics::default());
+    let db = db::connect(&config.database_url, config.db_max_connections, metrics.clone()).await?;
+    db::migrate(&db).await?;
+    if config.load_sample
+        && let Some(report) = content::sample::load_if_empty(&db).await?
+    {
+        tracing::info!(?report, "loaded the sample content into the empty database");
+    }
+    let schema = graphql::build_schema(
+        db.clone(),
+        LocaleSettings {
+            default: config.default_locale.clone(),
+            fallbacks: config.fallback_locales.clone(),
+        },
+    );
+    Ok(AppState { db, schema, metrics })
+}
+
+/// The HTTP application for `state`.
+pub fn app(state: AppState, config: &Config) -> Router {
+    http::router(state, config.request_timeout())
+}
+
+/// Runs the command line: `serve` (default), `import` or `print-schema`.
+pub async fn run(cli: Cli) -> Result<(), StartupError> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::PrintSchema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Import { files } => {
+            init_tracing(&config.log);
+            let report = import_files(&config, &files).await?;
+            println!(
+                "imported {} article(s), {} section(s), {} claim(s), {} reference(s), {} supervisor(s)",
+                report.articles, report.sections, report.claims, report.references, report.supervisors
+            );
+            Ok(())
+        }
+        Command::Serve => {
+            init_tracing(&config.log);
+            serve(config).await
+        }
+    }
+}
+
+async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport, StartupError> {
+    let mut bundle = content::Bundle::default();
+    for file in files {
+        let text = tokio::fs::read_to_string(file).await?;
+        let part = content::Bundle::from_yaml(&text).map_err(|err| StartupError::Content {
+            file: file.display().to_string(),
+            message: err.to_string(),
+        })?;
+        bundle.extend(part);
+    }
+    let metrics = Arc::new(Metrics::default());
+    let db = db::connect(&config.database_url, 1, metrics).await?;
+    db::migrate(&db).await?;
+    Ok(content::import::import(&db, &bundle).await?)
+}
+
+fn init_tracing(filter: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // A second initialisation (tests, embedding) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish for
+/// up to the configured grace period.
+async fn serve(config: Config) -> Result<(), StartupError> {
+    let state = build_state(&config).await?;
+    let listener = TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let backend = if config.database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    tracing::info!(%addr, backend, "listening");
+    println!("Kiji is running on {backend}.");
+    println!("  GraphiQL: http://{addr}/");
+    println!("  GraphQL:  http://{addr}/graphql");
+
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app(state, &config)).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stop_tx.send(true);
+    });
+    let grace = config.shutdown_grace();
+    tokio::select! {
+        result = server => result?,
+        () = async {
+            let _ = stop_rx.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(?grace, "requests still in flight after the grace period; exiting");
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -158,20 +158,65 @@ impl Preference {
     /// Picks the translation to show from `texts`, walking the chain and then
     /// the entity's `source` locale; failing both, any translation at all, so
     /// that content is never hidden merely because no chain entry matches.
-    pub fn resolve<'a, T: Translation>(&self, texts: &'a [T], source: &str) -> Option<Resolved<'a, T>> {
-        let by_chain = self
+    /// Returns the index of the chosen row and whether it is a fallback.
+    pub fn choose<T: Translation>(&self, texts: &[T], source: &str) -> Option<(usize, bool)> {
+        let position = |tag: &str| texts.iter().position(|t| t.locale() == tag);
+        let index = self
             .chain
             .iter()
-            .find_map(|want| texts.iter().find(|t| t.locale() == want.as_str()));
-        let text = by_chain
-            .or_else(|| texts.iter().find(|t| t.locale() == source))
-            .or_else(|| texts.first())?;
+            .find_map(|want| position(want.as_str()))
+            .or_else(|| position(source))
+            .or(if texts.is_empty() { None } else { Some(0) })?;
         let is_fallback = !self
             .requested
             .with_truncations()
             .iter()
-            .any(|l| l.as_str() == text.locale());
-        Some(Resolved { text, is_fallback })
+            .any(|l| l.as_str() == texts[index].locale());
+        Some((index, is_fallback))
+    }
+}
+
+/// The translations of one object and the one chosen for this request.
+#[derive(Debug, Clone)]
+pub struct Localization<T> {
+    texts: Vec<T>,
+    chosen: usize,
+    is_fallback: bool,
+}
+
+impl<T: Translation> Localization<T> {
+    /// Chooses among `texts` (already limited to what the caller may see);
+    /// `None` when there is nothing to choose from.
+    pub fn resolve(texts: Vec<T>, pref: &Preference, source: &str) -> Option<Self> {
+        let (chosen, is_fallback) = pref.choose(&texts, source)?;
+        Some(Self {
+            texts,
+            chosen,
+            is_fallback,
+        })
+    }
+
+    /// The chosen translation.
+    pub fn text(&self) -> &T {
+        &self.texts[self.chosen]
+    }
+
+    /// The locale of the chosen translation.
+    pub fn locale(&self) -> Locale {
+        Locale(Arc::from(self.text().locale()))
+    }
+
+    /// Whether the chosen translation is not in the requested language.
+    pub fn is_fallback(&self) -> bool {
+        self.is_fallback
+    }
+
+    /// Sorted locales of all translations.
+    pub fn available(&self) -> Vec<Locale> {
+        let mut out: Vec<Locale> = self.texts.iter().map(|t| Locale(Arc::from(t.locale()))).collect();
+        out.sort();
+        out.dedup();
+        out
     }
 }
 
@@ -179,30 +224,6 @@ impl Preference {
 pub trait Translation {
     /// The canonical tag of the locale this row is written in.
     fn locale(&self) -> &str;
-}
-
-/// The translation chosen for a request.
-#[derive(Debug)]
-pub struct Resolved<'a, T> {
-    /// The row to show.
-    pub text: &'a T,
-    /// True when the row is not in the requested language.
-    pub is_fallback: bool,
-}
-
-impl<T: Translation> Resolved<'_, T> {
-    /// The locale the shown text is in.
-    pub fn locale(&self) -> Locale {
-        Locale(Arc::from(self.text.locale()))
-    }
-}
-
-/// Sorted, de-duplicated locales of `texts`, for `availableLocales`.
-pub fn available<T: Translation>(texts: &[T]) -> Vec<Locale> {
-    let mut out: Vec<Locale> = texts.iter().map(|t| Locale(Arc::from(t.locale()))).collect();
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// Parses an Accept-Language header into valid locales, best first. Entries
@@ -282,16 +303,17 @@ mod tests {
     fn resolution_walks_requested_then_fallbacks_then_source() {
         let texts = [T("ja"), T("en")];
         let pref = Preference::new(&[loc("en-US")], &loc("ja"), &[]);
-        let got = pref.resolve(&texts, "ja").unwrap();
-        assert_eq!(got.text.0, "en");
-        assert!(!got.is_fallback, "en satisfies a request for en-US");
+        let (i, is_fallback) = pref.choose(&texts, "ja").unwrap();
+        assert_eq!(texts[i].0, "en");
+        assert!(!is_fallback, "en satisfies a request for en-US");
 
         let pref = Preference::new(&[loc("ko")], &loc("ja"), &[]);
-        let got = pref.resolve(&texts, "ja").unwrap();
-        assert_eq!(got.text.0, "ja");
-        assert!(got.is_fallback);
+        let (i, is_fallback) = pref.choose(&texts, "ja").unwrap();
+        assert_eq!(texts[i].0, "ja");
+        assert!(is_fallback);
 
         let pref = Preference::new(&[loc("ko")], &loc("ja"), &[loc("en")]);
-        assert_eq!(pref.resolve(&texts, "ja").unwrap().text.0, "en");
+        let (i, _) = pref.choose(&texts, "ja").unwrap();
+        assert_eq!(texts[i].0, "en");
     }
 }

@@ -1,0 +1,748 @@
+//! Validation and transactional import of a [`Bundle`].
+//!
+//! Everything is checked before anything is written, and everything is
+//! written in one transaction: an import either lands whole or leaves the
+//! database untouched. Rows are inserted in batches per table, so importing
+//! a long article costs a handful of statements, not one per section.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use entity::block::Block;
+use entity::enums::Status;
+use entity::{
+    article, article_supervisor, article_tag, article_translation, career_entry, career_entry_translation,
+    category, category_translation, claim, claim_reference, claim_translation, qualification,
+    qualification_translation, reference, section, section_translation, supervisor, supervisor_translation, tag,
+    tag_translation,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{ArticleDoc, Bundle, Localized, SectionDoc};
+use crate::graphql::locale::Locale;
+
+/// Deepest heading level a section may have (h2 is top level).
+const MAX_LEVEL: i32 = 6;
+/// Deepest nesting of lists inside one list block.
+const MAX_LIST_DEPTH: usize = 4;
+/// Rows per INSERT statement; well under PostgreSQL's 65 535 bind parameters.
+const BATCH: usize = 500;
+
+/// Why an import was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The content is malformed; `at` says where.
+    #[error("{at}: {message}")]
+    Invalid {
+        /// Path to the offending item, e.g. `article exosome › section what-is › claim 2`.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A slug or key is already taken in the database.
+    #[error("{what} `{key}` already exists")]
+    Conflict {
+        /// Kind of item.
+        what: &'static str,
+        /// The taken slug or key.
+        key: String,
+    },
+    /// The database failed.
+    #[error("database error during import: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// What an import wrote.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Articles created.
+    pub articles: usize,
+    /// Sections created.
+    pub sections: usize,
+    /// Claims created.
+    pub claims: usize,
+    /// References created.
+    pub references: usize,
+    /// Supervisors created.
+    pub supervisors: usize,
+}
+
+fn invalid(at: impl Into<String>, message: impl Into<String>) -> ImportError {
+    ImportError::Invalid {
+        at: at.into(),
+        message: message.into(),
+    }
+}
+
+/// Validates `bundle` and writes it in one transaction.
+pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportReport, ImportError> {
+    let rows = Rows::build(bundle, db).await?;
+    let txn = db.begin().await?;
+    rows.write(&txn).await?;
+    txn.commit().await?;
+    Ok(rows.report)
+}
+
+/// A slug: lower-case ASCII letters and digits in hyphen-separated words.
+fn check_slug(at: &str, slug: &str) -> Result<(), ImportError> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 200
+        && slug
+            .split('-')
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(at, format!("`{slug}` is not a slug (lower-case words joined by hyphens)")))
+    }
+}
+
+fn canonical_locale(at: &str, tag: &str) -> Result<String, ImportError> {
+    let locale = Locale::parse(tag).map_err(|err| invalid(at, err.to_string()))?;
+    if locale.as_str() != tag {
+        return Err(invalid(at, format!("write locale `{tag}` as `{locale}`")));
+    }
+    Ok(locale.as_str().to_owned())
+}
+
+/// Checks the keys of a localized map and that the source locale is present.
+fn check_localized<T>(at: &str, map: &Localized<T>, source: &str) -> Result<(), ImportError> {
+    for tag in map.keys() {
+        canonical_locale(at, tag)?;
+    }
+    if !map.contains_key(source) {
+        return Err(invalid(at, format!("missing the source locale `{source}`")));
+    }
+    Ok(())
+}
+
+fn check_text(at: &str, text: &str) -> Result<(), ImportError> {
+    if text.trim().is_empty() {
+        Err(invalid(at, "text is empty"))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_blocks(at: &str, blocks: &[Block]) -> Result<(), ImportError> {
+    for (i, block) in blocks.iter().enumerate() {
+        let at = format!("{at} › block {}", i + 1);
+        if let Block::List(list) = block {
+            if list.items.is_empty() {
+                return Err(invalid(&at, "a list needs at least one item"));
+            }
+            if list.depth() > MAX_LIST_DEPTH {
+                return Err(invalid(&at, format!("lists nest at most {MAX_LIST_DEPTH} deep")));
+            }
+        }
+        for text in block.texts() {
+            check_text(&at, text)?;
+        }
+    }
+    Ok(())
+}
+
+fn blocks_json(blocks: &[Block]) -> Result<serde_json::Value, ImportError> {
+    serde_json::to_value(blocks).map_err(|err| invalid("blocks", err.to_string()))
+}
+
+fn utc(value: Option<DateTime<FixedOffset>>) -> Option<DateTime<Utc>> {
+    value.map(|v| v.with_timezone(&Utc))
+}
+
+/// All rows of an import, built and validated before the transaction opens.
+#[derive(Default)]
+struct Rows {
+    report: ImportReport,
+    categories: Vec<category::Model>,
+    category_texts: Vec<category_translation::Model>,
+    tags: Vec<tag::Model>,
+    tag_texts: Vec<tag_translation::Model>,
+    supervisors: Vec<supervisor::Model>,
+    supervisor_texts: Vec<supervisor_translation::Model>,
+    qualifications: Vec<qualification::Model>,
+    qualification_texts: Vec<qualification_translation::Model>,
+    careers: Vec<career_entry::Model>,
+    career_texts: Vec<career_entry_translation::Model>,
+    references: Vec<reference::Model>,
+    articles: Vec<article::Model>,
+    article_texts: Vec<article_translation::Model>,
+    article_tags: Vec<article_tag::Model>,
+    contributors: Vec<article_supervisor::Model>,
+    sections: Vec<section::Model>,
+    section_texts: Vec<section_translation::Model>,
+    claims: Vec<claim::Model>,
+    claim_texts: Vec<claim_translation::Model>,
+    citations: Vec<claim_reference::Model>,
+}
+
+/// Ids of things an article may point at, whether new in this bundle or
+/// already stored.
+#[derive(Default)]
+struct Known {
+    categories: HashMap<String, Uuid>,
+    tags: HashMap<String, Uuid>,
+    supervisors: HashMap<String, Uuid>,
+    references: HashMap<String, Uuid>,
+}
+
+impl Rows {
+    async fn build(bundle: &Bundle, db: &DatabaseConnection) -> Result<Self, ImportError> {
+        let now = Utc::now();
+        let mut rows = Rows::default();
+        let mut known = Known::default();
+        rows.add_categories(bundle, db, &mut known, now).await?;
+        rows.add_tags(bundle, db, &mut known).await?;
+        rows.add_supervisors(bundle, db, &mut known, now).await?;
+        rows.add_references(bundle, db, &mut known).await?;
+        rows.resolve_existing(bundle, db, &mut known).await?;
+        let taken: HashSet<String> = article::Entity::find()
+            .filter(article::Column::Slug.is_in(bundle.articles.iter().map(|a| a.slug.clone())))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.slug)
+            .collect();
+        let mut seen = HashSet::new();
+        for doc in &bundle.articles {
+            if taken.contains(&doc.slug) {
+                return Err(ImportError::Conflict {
+                    what: "article",
+                    key: doc.slug.clone(),
+                });
+            }
+            if !seen.insert(doc.slug.as_str()) {
+                return Err(invalid(format!("article {}", doc.slug), "slug appears twice in the bundle"));
+            }
+            rows.add_article(doc, &known, now)?;
+        }
+        Ok(rows)
+    }
+
+    async fn add_categories(
+        &mut self,
+        bundle: &Bundle,
+        db: &DatabaseConnection,
+        known: &mut Known,
+        now: DateTime<Utc>,
+    ) -> Result<(), ImportError> {
+        for doc in &bundle.categories {
+            let at = format!("category {}", doc.slug);
+            check_slug(&at, &doc.slug)?;
+            let source = canonical_locale(&at, &doc.source_locale)?;
+            check_localized(&format!("{at} › name"), &doc.name, &source)?;
+            let exists = category::Entity::find()
+                .filter(category::Column::Slug.eq(&doc.slug))
+                .one(db)
+                .await?;
+            if exists.is_some() || known.categories.contains_key(&doc.slug) {
+                return Err(ImportError::Conflict {
+                    what: "category",
+                    key: doc.slug.clone(),
+                });
+            }
+            let id = Uuid::now_v7();
+            known.categories.insert(doc.slug.clone(), id);
+            self.categories.push(category::Model {
+                id,
+                slug: doc.slug.clone(),
+                position: doc.position,
+                source_locale: source,
+                created_at: now,
+                updated_at: now,
+            });
+            for (locale, name) in &doc.name {
+                check_text(&at, name)?;
+                self.category_texts.push(category_translation::Model {
+                    category_id: id,
+                    locale: locale.clone(),
+                    name: name.clone(),
+                    description: doc.description.get(locale).cloned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn add_tags(&mut self, bundle: &Bundle, db: &DatabaseConnection, known: &mut Known) -> Result<(), ImportError> {
+        for doc in &bundle.tags {
+            let at = format!("tag {}", doc.slug);
+            check_slug(&at, &doc.slug)?;
+            let source = canonical_locale(&at, &doc.source_locale)?;
+            check_localized(&format!("{at} › name"), &doc.name, &source)?;
+            let exists = tag::Entity::find().filter(tag::Column::Slug.eq(&doc.slug)).one(db).await?;
+            if exists.is_some() || known.tags.contains_key(&doc.slug) {
+                return Err(ImportError::Conflict {
+                    what: "tag",
+                    key: doc.slug.clone(),
+                });
+            }
+            let id = Uuid::now_v7();
+            known.tags.insert(doc.slug.clone(), id);
+            self.tags.push(tag::Model {
+                id,
+                slug: doc.slug.clone(),
+                source_locale: source,
+            });
+            for (locale, name) in &doc.name {
+                check_text(&at, name)?;
+                self.tag_texts.push(tag_translation::Model {
+                    tag_id: id,
+                    locale: locale.clone(),
+                    name: name.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn add_supervisors(
+        &mut self,
+        bundle: &Bundle,
+        db: &DatabaseConnection,
+        known: &mut Known,
+        now: DateTime<Utc>,
+    ) -> Result<(), ImportError> {
+        for doc in &bundle.supervisors {
+            let at = format!("supervisor {}", doc.slug);
+            check_slug(&at, &doc.slug)?;
+            let source = canonical_locale(&at, &doc.source_locale)?;
+            check_localized(&format!("{at} › profile"), &doc.profile, &source)?;
+            let exists = supervisor::Entity::find()
+                .filter(supervisor::Column::Slug.eq(&doc.slug))
+                .one(db)
+                .await?;
+            if exists.is_some() || known.supervisors.contains_key(&doc.slug) {
+                return Err(ImportError::Conflict {
+                    what: "supervisor",
+                    key: doc.slug.clone(),
+                });
+            }
+            let id = Uuid::now_v7();
+            known.supervisors.insert(doc.slug.clone(), id);
+            self.report.supervisors += 1;
+            self.supervisors.push(supervisor::Model {
+                id,
+                slug: doc.slug.clone(),
+                photo_url: doc.photo_url.clone(),
+                source_locale: source.clone(),
+                created_at: now,
+                updated_at: now,
+            });
+            for (locale, text) in &doc.profile {
+                check_text(&at, &text.name)?;
+                self.supervisor_texts.push(supervisor_translation::Model {
+                    supervisor_id: id,
+                    locale: locale.clone(),
+                    name: text.name.clone(),
+                    name_reading: text.name_reading.clone(),
+                    title: text.title.clone(),
+                    affiliation: text.affiliation.clone(),
+                    bio: text.bio.clone(),
+                });
+            }
+            for (position, q) in doc.qualifications.iter().enumerate() {
+                let at = format!("{at} › qualification {}", position + 1);
+                check_localized(&at, &q.name, &source)?;
+                let qid = Uuid::now_v7();
+                self.qualifications.push(qualification::Model {
+                    id: qid,
+                    supervisor_id: id,
+                    position: position as i32,
+                    kind: q.kind,
+                });
+                for (locale, name) in &q.name {
+                    check_text(&at, name)?;
+                    self.qualification_texts.push(qualification_translation::Model {
+                        qualification_id: qid,
+                        locale: locale.clone(),
+                        name: name.clone(),
+                    });
+                }
+            }
+            for (position, c) in doc.career.iter().enumerate() {
+                let at = format!("{at} › career {}", position + 1);
+                check_localized(&at, &c.text, &source)?;
+                let cid = Uuid::now_v7();
+                self.careers.push(career_entry::Model {
+                    id: cid,
+                    supervisor_id: id,
+                    position: position as i32,
+                    started: c.started.clone(),
+                    ended: c.ended.clone(),
+                });
+                for (locale, text) in &c.text {
+                    check_text(&at, &text.text)?;
+                    self.career_texts.push(career_entry_translation::Model {
+                        career_entry_id: cid,
+                        locale: locale.clone(),
+                        text: text.text.clone(),
+                        organization: text.organization.clone(),
+                        role: text.role.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn add_references(
+        &mut self,
+        bundle: &Bundle,
+        db: &DatabaseConnection,
+        known: &mut Known,
+    ) -> Result<(), ImportError> {
+        for doc in &bundle.references {
+            let at = format!("reference {}", doc.key);
+            if doc.key.trim().is_empty() {
+                return Err(invalid(&at, "key is empty"));
+            }
+            check_text(&at, &doc.title)?;
+            if let Some(doi) = &doc.doi
+                && (!doi.starts_with("10.") || !doi.contains('/'))
+            {
+                return Err(invalid(&at, format!("`{doi}` is not a DOI (10.prefix/suffix, without https://doi.org/)")));
+            }
+            if let Some(pmid) = &doc.pmid
+                && (pmid.is_empty() || !pmid.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(invalid(&at, format!("`{pmid}` is not a PMID (digits only)")));
+            }
+            let exists = reference::Entity::find()
+                .filter(reference::Column::Key.eq(&doc.key))
+                .one(db)
+                .await?;
+            if exists.is_some() || known.references.contains_key(&doc.key) {
+                return Err(ImportError::Conflict {
+                    what: "reference",
+                    key: doc.key.clone(),
+                });
+            }
+            let id = Uuid::now_v7();
+            known.references.insert(doc.key.clone(), id);
+            self.report.references += 1;
+            self.references.push(reference::Model {
+                id,
+                key: doc.key.clone(),
+                kind: doc.kind,
+                title: doc.title.clone(),
+                authors: serde_json::json!(doc.authors),
+                authors_truncated: doc.et_al,
+                container_title: doc.container_title.clone(),
+                publisher: doc.publisher.clone(),
+                year: doc.year,
+                volume: doc.volume.clone(),
+                issue: doc.issue.clone(),
+                pages: doc.pages.clone(),
+                doi: doc.doi.clone(),
+                pmid: doc.pmid.clone(),
+                url: doc.url.clone(),
+                accessed_on: doc.accessed_on,
+            });
+        }
+        Ok(())
+    }
+
+    /// Looks up slugs and keys that articles cite but the bundle does not define.
+    async fn resolve_existing(&self, bundle: &Bundle, db: &DatabaseConnection, known: &mut Known) -> Result<(), ImportError> {
+        let mut categories = HashSet::new();
+        let mut tags = HashSet::new();
+        let mut supervisors = HashSet::new();
+        let mut references = HashSet::new();
+        for doc in &bundle.articles {
+            categories.insert(doc.category.clone());
+            tags.extend(doc.tags.iter().cloned());
+            supervisors.extend(doc.contributors.iter().map(|c| c.supervisor.clone()));
+            let mut stack: Vec<&SectionDoc> = doc.sections.iter().collect();
+            while let Some(section) = stack.pop() {
+                for claim in &section.claims {
+                    references.extend(claim.references.iter().map(|r| r.reference.clone()));
+                }
+                stack.extend(section.sections.iter());
+            }
+        }
+        categories.retain(|s| !known.categories.contains_key(s));
+        tags.retain(|s| !known.tags.contains_key(s));
+        supervisors.retain(|s| !known.supervisors.contains_key(s));
+        references.retain(|s| !known.references.contains_key(s));
+        if !categories.is_empty() {
+            for row in category::Entity::find()
+                .filter(category::Column::Slug.is_in(categories))
+                .all(db)
+                .await?
+            {
+                known.categories.insert(row.slug, row.id);
+            }
+        }
+        if !tags.is_empty() {
+            for row in tag::Entity::find().filter(tag::Column::Slug.is_in(tags)).all(db).await? {
+                known.tags.insert(row.slug, row.id);
+            }
+        }
+        if !supervisors.is_empty() {
+            for row in supervisor::Entity::find()
+                .filter(supervisor::Column::Slug.is_in(supervisors))
+                .all(db)
+                .await?
+            {
+                known.supervisors.insert(row.slug, row.id);
+            }
+        }
+        if !references.is_empty() {
+            for row in reference::Entity::find()
+                .filter(reference::Column::Key.is_in(references))
+                .all(db)
+                .await?
+            {
+                known.references.insert(row.key, row.id);
+            }
+        }
+        Ok(())
+    }
+
+    fn add_article(&mut self, doc: &ArticleDoc, known: &Known, now: DateTime<Utc>) -> Result<(), ImportError> {
+        let at = format!("article {}", doc.slug);
+        check_slug(&at, &doc.slug)?;
+        let source = canonical_locale(&at, &doc.source_locale)?;
+        check_localized(&format!("{at} › translations"), &doc.translations, &source)?;
+        let category_id = *known
+            .categories
+            .get(&doc.category)
+            .ok_or_else(|| invalid(&at, format!("unknown category `{}`", doc.category)))?;
+        if doc.revision < 1 {
+            return Err(invalid(&at, "revision starts at 1"));
+        }
+        let published_at = utc(doc.published_at);
+        if doc.status == Status::Published && published_at.is_none() {
+            return Err(invalid(&at, "a published article needs published_at"));
+        }
+        let id = Uuid::now_v7();
+        self.report.articles += 1;
+        self.articles.push(article::Model {
+            id,
+            slug: doc.slug.clone(),
+            category_id,
+            source_locale: source.clone(),
+            status: doc.status,
+            revision: doc.revision,
+            published_at,
+            created_at: now,
+            updated_at: utc(doc.updated_at).unwrap_or(now),
+        });
+        for (locale, text) in &doc.translations {
+            let at = format!("{at} › translation {locale}");
+            check_text(&at, &text.title)?;
+            check_text(&at, &text.lead)?;
+            check_blocks(&at, &text.intro)?;
+            if text.source_revision < 1 || text.source_revision > doc.revision {
+                return Err(invalid(&at, format!("source_revision must be between 1 and {}", doc.revision)));
+            }
+            self.article_texts.push(article_translation::Model {
+                article_id: id,
+                locale: locale.clone(),
+                title: text.title.clone(),
+                lead: text.lead.clone(),
+                intro: blocks_json(&text.intro)?,
+                seo_title: text.seo_title.clone(),
+                seo_description: text.seo_description.clone(),
+                status: text.status,
+                source_revision: text.source_revision,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        let mut tag_ids = HashSet::new();
+        for (position, slug) in doc.tags.iter().enumerate() {
+            let tag_id = *known
+                .tags
+                .get(slug)
+                .ok_or_else(|| invalid(&at, format!("unknown tag `{slug}`")))?;
+            if !tag_ids.insert(tag_id) {
+                return Err(invalid(&at, format!("tag `{slug}` listed twice")));
+            }
+            self.article_tags.push(article_tag::Model {
+                article_id: id,
+                tag_id,
+                position: position as i32,
+            });
+        }
+        let mut roles = HashSet::new();
+        for (position, c) in doc.contributors.iter().enumerate() {
+            let supervisor_id = *known
+                .supervisors
+                .get(&c.supervisor)
+                .ok_or_else(|| invalid(&at, format!("unknown supervisor `{}`", c.supervisor)))?;
+            if !roles.insert((supervisor_id, c.role)) {
+                return Err(invalid(&at, format!("`{}` listed twice in one role", c.supervisor)));
+            }
+            if let Some(rev) = c.signed_off_revision
+                && (rev < 1 || rev > doc.revision)
+            {
+                return Err(invalid(&at, format!("signed_off_revision must be between 1 and {}", doc.revision)));
+            }
+            self.contributors.push(article_supervisor::Model {
+                article_id: id,
+                supervisor_id,
+                role: c.role,
+                position: position as i32,
+                signed_off_revision: c.signed_off_revision,
+                signed_off_at: utc(c.signed_off_at),
+            });
+        }
+        let mut anchors = HashSet::new();
+        for (position, section) in doc.sections.iter().enumerate() {
+            self.add_section(&at, section, id, None, position, 2, &source, known, &mut anchors)?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_section(
+        &mut self,
+        at: &str,
+        doc: &SectionDoc,
+        article_id: Uuid,
+        parent_id: Option<Uuid>,
+        position: usize,
+        level: i32,
+        source: &str,
+        known: &Known,
+        anchors: &mut HashSet<String>,
+    ) -> Result<(), ImportError> {
+        let at = format!("{at} › section {}", doc.anchor);
+        check_slug(&at, &doc.anchor)?;
+        if !anchors.insert(doc.anchor.clone()) {
+            return Err(invalid(&at, "anchor is used twice in this article"));
+        }
+        if level > MAX_LEVEL {
+            return Err(invalid(&at, format!("sections nest at most to h{MAX_LEVEL}")));
+        }
+        check_localized(&format!("{at} › heading"), &doc.heading, source)?;
+        for locale in doc.blocks.keys() {
+            if !doc.heading.contains_key(locale) {
+                return Err(invalid(&at, format!("blocks in `{locale}` but no heading in `{locale}`")));
+            }
+        }
+        let id = Uuid::now_v7();
+        self.report.sections += 1;
+        self.sections.push(section::Model {
+            id,
+            article_id,
+            parent_id,
+            position: position as i32,
+            anchor: doc.anchor.clone(),
+            level,
+            kind: doc.kind,
+        });
+        let empty = Vec::new();
+        for (locale, heading) in &doc.heading {
+            check_text(&at, heading)?;
+            let blocks = doc.blocks.get(locale).unwrap_or(&empty);
+            check_blocks(&format!("{at} › {locale}"), blocks)?;
+            self.section_texts.push(section_translation::Model {
+                section_id: id,
+                locale: locale.clone(),
+                heading: heading.clone(),
+                blocks: blocks_json(blocks)?,
+            });
+        }
+        for (i, c) in doc.claims.iter().enumerate() {
+            let at = format!("{at} › claim {}", i + 1);
+            check_localized(&at, &c.text, source)?;
+            if c.evidence.requires_reference() && c.references.is_empty() {
+                return Err(invalid(
+                    &at,
+                    format!("evidence level {:?} needs at least one reference", c.evidence),
+                ));
+            }
+            if !c.evidence.requires_reference() && !c.references.is_empty() {
+                return Err(invalid(
+                    &at,
+                    format!("a claim with references cannot be {:?}; give the level the references support", c.evidence),
+                ));
+            }
+            let cid = Uuid::now_v7();
+            self.report.claims += 1;
+            self.claims.push(claim::Model {
+                id: cid,
+                section_id: id,
+                position: i as i32,
+                kind: c.kind,
+                evidence_level: c.evidence,
+            });
+            for (locale, text) in &c.text {
+                check_text(&at, text)?;
+                self.claim_texts.push(claim_translation::Model {
+                    claim_id: cid,
+                    locale: locale.clone(),
+                    text: text.clone(),
+                });
+            }
+            let mut cited = BTreeMap::new();
+            for (position, citation) in c.references.iter().enumerate() {
+                let reference_id = *known
+                    .references
+                    .get(&citation.reference)
+                    .ok_or_else(|| invalid(&at, format!("unknown reference `{}`", citation.reference)))?;
+                if cited.insert(reference_id, ()).is_some() {
+                    return Err(invalid(&at, format!("reference `{}` cited twice", citation.reference)));
+                }
+                self.citations.push(claim_reference::Model {
+                    claim_id: cid,
+                    reference_id,
+                    position: position as i32,
+                    locator: citation.locator.clone(),
+                });
+            }
+        }
+        for (position, child) in doc.sections.iter().enumerate() {
+            self.add_section(&at, child, article_id, Some(id), position, level + 1, source, known, anchors)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts everything, parents before children.
+    async fn write<C: ConnectionTrait>(&self, db: &C) -> Result<(), DbErr> {
+        insert::<category::Entity, _>(db, &self.categories).await?;
+        insert::<category_translation::Entity, _>(db, &self.category_texts).await?;
+        insert::<tag::Entity, _>(db, &self.tags).await?;
+        insert::<tag_translation::Entity, _>(db, &self.tag_texts).await?;
+        insert::<supervisor::Entity, _>(db, &self.supervisors).await?;
+        insert::<supervisor_translation::Entity, _>(db, &self.supervisor_texts).await?;
+        insert::<qualification::Entity, _>(db, &self.qualifications).await?;
+        insert::<qualification_translation::Entity, _>(db, &self.qualification_texts).await?;
+        insert::<career_entry::Entity, _>(db, &self.careers).await?;
+        insert::<career_entry_translation::Entity, _>(db, &self.career_texts).await?;
+        insert::<reference::Entity, _>(db, &self.references).await?;
+        insert::<article::Entity, _>(db, &self.articles).await?;
+        insert::<article_translation::Entity, _>(db, &self.article_texts).await?;
+        insert::<article_tag::Entity, _>(db, &self.article_tags).await?;
+        insert::<article_supervisor::Entity, _>(db, &self.contributors).await?;
+        // Parents precede their children in `sections`, so the self-referencing
+        // foreign key holds batch by batch.
+        insert::<section::Entity, _>(db, &self.sections).await?;
+        insert::<section_translation::Entity, _>(db, &self.section_texts).await?;
+        insert::<claim::Entity, _>(db, &self.claims).await?;
+        insert::<claim_translation::Entity, _>(db, &self.claim_texts).await?;
+        insert::<claim_reference::Entity, _>(db, &self.citations).await?;
+        Ok(())
+    }
+}
+
+async fn insert<E, C>(db: &C, models: &[E::Model]) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<E::ActiveModel> + Clone,
+    C: ConnectionTrait,
+{
+    for chunk in models.chunks(BATCH) {
+        E::insert_many(chunk.iter().cloned().map(IntoActiveModel::into_active_model))
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}

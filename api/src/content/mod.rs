@@ -1,0 +1,365 @@
+//! Content documents and their import.
+//!
+//! A [`Bundle`] is the portable, human-readable form of content: categories,
+//! tags, supervisors, references and articles, each localized field written
+//! as a map from locale to text. The bundled sample column is such a bundle
+//! (YAML files under `api/content/sample/`), and so is anything `kiji import`
+//! reads; both go through [`import::import`], which validates everything and
+//! writes it in one transaction.
+
+pub mod import;
+pub mod sample;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use entity::block::Block;
+use entity::enums::{
+    ClaimKind, ContributorRole, EvidenceLevel, QualificationKind, ReferenceKind, SectionKind, Status,
+};
+use serde::Deserialize;
+
+/// A value per locale, keyed by BCP 47 tag (`ja`, `en`, …).
+pub type Localized<T> = BTreeMap<String, T>;
+
+/// A set of content to import together.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    /// Where the content comes from and under what terms, for the record.
+    #[serde(default)]
+    pub source: Option<SourceNote>,
+    /// Article series.
+    #[serde(default)]
+    pub categories: Vec<CategoryDoc>,
+    /// Topic tags.
+    #[serde(default)]
+    pub tags: Vec<TagDoc>,
+    /// Supervising physicians and other contributors.
+    #[serde(default)]
+    pub supervisors: Vec<SupervisorDoc>,
+    /// Bibliographic references, cited by key from claims.
+    #[serde(default)]
+    pub references: Vec<ReferenceDoc>,
+    /// Articles.
+    #[serde(default)]
+    pub articles: Vec<ArticleDoc>,
+}
+
+impl Bundle {
+    /// Parses one YAML document.
+    pub fn from_yaml(text: &str) -> Result<Self, serde_norway::Error> {
+        serde_norway::from_str(text)
+    }
+
+    /// Appends everything in `other` to this bundle.
+    pub fn extend(&mut self, other: Bundle) {
+        self.categories.extend(other.categories);
+        self.tags.extend(other.tags);
+        self.supervisors.extend(other.supervisors);
+        self.references.extend(other.references);
+        self.articles.extend(other.articles);
+    }
+}
+
+/// Provenance of a bundle or article.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceNote {
+    /// Free-text description of the source.
+    pub note: String,
+    /// Where the original can be found, if public.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A category.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryDoc {
+    /// URL slug.
+    pub slug: String,
+    /// Order in navigation.
+    #[serde(default)]
+    pub position: i32,
+    /// Locale the names were written in.
+    pub source_locale: String,
+    /// Name per locale.
+    pub name: Localized<String>,
+    /// Description per locale.
+    #[serde(default)]
+    pub description: Localized<String>,
+}
+
+/// A tag.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagDoc {
+    /// URL slug.
+    pub slug: String,
+    /// Locale the name was written in.
+    pub source_locale: String,
+    /// Name per locale.
+    pub name: Localized<String>,
+}
+
+/// A supervisor's profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisorDoc {
+    /// URL slug.
+    pub slug: String,
+    /// Locale the profile was written in.
+    pub source_locale: String,
+    /// Portrait URL.
+    #[serde(default)]
+    pub photo_url: Option<String>,
+    /// Profile text per locale.
+    pub profile: Localized<SupervisorText>,
+    /// Qualifications in the order the profile lists them.
+    #[serde(default)]
+    pub qualifications: Vec<QualificationDoc>,
+    /// Career steps in the order the profile lists them.
+    #[serde(default)]
+    pub career: Vec<CareerDoc>,
+}
+
+/// A supervisor's profile in one locale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisorText {
+    /// Full name.
+    pub name: String,
+    /// Phonetic reading, where known.
+    #[serde(default)]
+    pub name_reading: Option<String>,
+    /// Job title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Clinic or institution.
+    #[serde(default)]
+    pub affiliation: Option<String>,
+    /// Biography.
+    #[serde(default)]
+    pub bio: Option<String>,
+}
+
+/// A qualification.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationDoc {
+    /// Certification, membership or licence.
+    pub kind: QualificationKind,
+    /// Name per locale.
+    pub name: Localized<String>,
+}
+
+/// A career step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CareerDoc {
+    /// Start, as a year or year-month, where known.
+    #[serde(default)]
+    pub started: Option<String>,
+    /// End, as a year or year-month, where known.
+    #[serde(default)]
+    pub ended: Option<String>,
+    /// The step per locale.
+    pub text: Localized<CareerText>,
+}
+
+/// A career step in one locale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CareerText {
+    /// The step as the profile states it.
+    pub text: String,
+    /// Organisation, where it can be named on its own.
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// Role held there.
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// A bibliographic reference.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceDoc {
+    /// Key claims cite it by.
+    pub key: String,
+    /// Bibliographic kind.
+    pub kind: ReferenceKind,
+    /// Title of the work.
+    pub title: String,
+    /// Authors in citation form ("Théry C").
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// Whether the author list is abbreviated with "et al.".
+    #[serde(default)]
+    pub et_al: bool,
+    /// Journal, book or site.
+    #[serde(default)]
+    pub container_title: Option<String>,
+    /// Publisher.
+    #[serde(default)]
+    pub publisher: Option<String>,
+    /// Year of publication.
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// Volume.
+    #[serde(default)]
+    pub volume: Option<String>,
+    /// Issue.
+    #[serde(default)]
+    pub issue: Option<String>,
+    /// Pages or article number.
+    #[serde(default)]
+    pub pages: Option<String>,
+    /// DOI, without the `https://doi.org/` prefix.
+    #[serde(default)]
+    pub doi: Option<String>,
+    /// PubMed identifier.
+    #[serde(default)]
+    pub pmid: Option<String>,
+    /// URL, for works without a DOI or PMID.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// When a web page was last accessed.
+    #[serde(default)]
+    pub accessed_on: Option<NaiveDate>,
+}
+
+/// An article with its sections, claims and translations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleDoc {
+    /// URL slug shared by all locales.
+    pub slug: String,
+    /// Category slug.
+    pub category: String,
+    /// Locale the article was written in.
+    pub source_locale: String,
+    /// Publication state.
+    pub status: Status,
+    /// Revision of the source text.
+    #[serde(default = "first_revision")]
+    pub revision: i32,
+    /// When it was (or will be) published.
+    #[serde(default)]
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// When its content last changed; defaults to the import time.
+    #[serde(default)]
+    pub updated_at: Option<DateTime<FixedOffset>>,
+    /// Provenance.
+    #[serde(default)]
+    pub source: Option<SourceNote>,
+    /// Tag slugs.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Who supervised, wrote or reviewed it.
+    #[serde(default)]
+    pub contributors: Vec<ContributorDoc>,
+    /// Title, lead and intro per locale.
+    pub translations: Localized<ArticleText>,
+    /// Top-level sections in order.
+    #[serde(default)]
+    pub sections: Vec<SectionDoc>,
+}
+
+fn first_revision() -> i32 {
+    1
+}
+
+/// Someone's part in an article.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContributorDoc {
+    /// Supervisor slug.
+    pub supervisor: String,
+    /// Their role.
+    pub role: ContributorRole,
+    /// The revision they signed off, if any.
+    #[serde(default)]
+    pub signed_off_revision: Option<i32>,
+    /// When they signed it off.
+    #[serde(default)]
+    pub signed_off_at: Option<DateTime<FixedOffset>>,
+}
+
+/// The article-level text in one locale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleText {
+    /// Title.
+    pub title: String,
+    /// Teaser for lists and the meta description.
+    pub lead: String,
+    /// Blocks before the first section.
+    #[serde(default)]
+    pub intro: Vec<Block>,
+    /// Title for search engines, if different.
+    #[serde(default)]
+    pub seo_title: Option<String>,
+    /// Meta description, if different from the lead.
+    #[serde(default)]
+    pub seo_description: Option<String>,
+    /// Publication state of this translation.
+    pub status: Status,
+    /// Source revision this translation was made from.
+    #[serde(default = "first_revision")]
+    pub source_revision: i32,
+}
+
+/// A section and its subsections.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionDoc {
+    /// Fragment identifier, unique in the article.
+    pub anchor: String,
+    /// Body, FAQ or summary.
+    #[serde(default = "body_kind")]
+    pub kind: SectionKind,
+    /// Heading per locale.
+    pub heading: Localized<String>,
+    /// Blocks per locale.
+    #[serde(default)]
+    pub blocks: Localized<Vec<Block>>,
+    /// Claims made in this section.
+    #[serde(default)]
+    pub claims: Vec<ClaimDoc>,
+    /// Subsections in order.
+    #[serde(default)]
+    pub sections: Vec<SectionDoc>,
+}
+
+fn body_kind() -> SectionKind {
+    SectionKind::Body
+}
+
+/// A claim.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimDoc {
+    /// What sort of statement it is.
+    pub kind: ClaimKind,
+    /// How well it is supported.
+    pub evidence: EvidenceLevel,
+    /// Wording per locale.
+    pub text: Localized<String>,
+    /// Supporting references.
+    #[serde(default)]
+    pub references: Vec<CitationDoc>,
+}
+
+/// A citation of a reference by a claim.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitationDoc {
+    /// Reference key.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Where in the work, e.g. "p. 12".
+    #[serde(default)]
+    pub locator: Option<String>,
+}

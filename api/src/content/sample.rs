@@ -1,0 +1,51 @@
+//! The sample content shipped with Kiji: the exosome column (a real Japanese
+//! column, see `api/content/sample/articles/`) and two smaller articles.
+//!
+//! The YAML files are compiled into the binary, so `cargo run` can fill an
+//! empty database anywhere, with nothing else on disk.
+
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use super::import::{ImportError, ImportReport, import};
+use super::Bundle;
+
+/// The sample files, in import order.
+const FILES: &[(&str, &str)] = &[
+    ("taxonomy.yaml", include_str!("../../content/sample/taxonomy.yaml")),
+    ("supervisors.yaml", include_str!("../../content/sample/supervisors.yaml")),
+    ("references.yaml", include_str!("../../content/sample/references.yaml")),
+    (
+        "articles/exosome-effects-and-side-effects.yaml",
+        include_str!("../../content/sample/articles/exosome-effects-and-side-effects.yaml"),
+    ),
+    (
+        "articles/regenerative-medicine-law-risk-classes.yaml",
+        include_str!("../../content/sample/articles/regenerative-medicine-law-risk-classes.yaml"),
+    ),
+    (
+        "articles/what-is-anti-aging-medicine.yaml",
+        include_str!("../../content/sample/articles/what-is-anti-aging-medicine.yaml"),
+    ),
+];
+
+/// The sample content as one bundle.
+pub fn bundle() -> Result<Bundle, ImportError> {
+    let mut bundle = Bundle::default();
+    for (name, text) in FILES {
+        let part = Bundle::from_yaml(text).map_err(|err| ImportError::Invalid {
+            at: format!("sample file {name}"),
+            message: err.to_string(),
+        })?;
+        bundle.extend(part);
+    }
+    Ok(bundle)
+}
+
+/// Imports the sample when the database holds no article yet; returns what
+/// was written, or `None` when there was content already.
+pub async fn load_if_empty(db: &DatabaseConnection) -> Result<Option<ImportReport>, ImportError> {
+    if entity::article::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    import(db, &bundle()?).await.map(Some)
+}

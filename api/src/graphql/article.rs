@@ -1,0 +1,336 @@
+//! The `Article` object and the `article` / `articles` queries.
+
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::block::{Block, BlockKind};
+use entity::enums::{ContributorRole, Status};
+use entity::{article, article_supervisor, article_translation, supervisor};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::category::{Category, Tag};
+use super::claim::Claim;
+use super::locale::{Locale, Localization, Preference};
+use super::pagination::{self, ArticleConnection, ArticleFilter, ArticleOrder};
+use super::reference::Reference;
+use super::section::{self, Section, TocEntry};
+use super::supervisor::Supervisor;
+use super::{db, loader, preference};
+use crate::error::{Error, Result};
+use crate::loaders::{CategoryById, ChildrenOf, ContributorsOf, TagsOf};
+
+/// What the children of an article need to resolve their own text: the
+/// request's preference, the locales the article is visible in (a section
+/// must not show text of a translation that is still a draft), and the
+/// article's source locale, the last step of every fallback chain.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The request's locale preference.
+    pub pref: Preference,
+    /// Locales of the article's visible translations.
+    pub allowed: Arc<[String]>,
+    /// The article's source locale.
+    pub source: Arc<str>,
+    /// The article.
+    pub article_id: Uuid,
+}
+
+impl Scope {
+    /// Keeps the translations in an allowed locale and chooses among them.
+    pub fn localize<T: super::locale::Translation + Clone>(&self, texts: &[T]) -> Option<Localization<T>> {
+        let visible: Vec<T> = texts
+            .iter()
+            .filter(|t| self.allowed.iter().any(|a| a == t.locale()))
+            .cloned()
+            .collect();
+        Localization::resolve(visible, &self.pref, &self.source)
+    }
+}
+
+/// An article in the locale chosen for this request.
+pub struct Article {
+    model: article::Model,
+    l10n: Localization<article_translation::Model>,
+    scope: Scope,
+}
+
+impl Article {
+    /// Wraps visible articles, loading their translations in one batch; an
+    /// article without a published translation is left out.
+    pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<article::Model>, pref: &Preference) -> Result<Vec<Self>> {
+        let keys = models.iter().map(|m| ChildrenOf::<article_translation::Entity>::new(m.id));
+        let mut texts = loader(ctx)?.load_many(keys).await?;
+        let mut out = Vec::with_capacity(models.len());
+        for model in models {
+            let published: Vec<article_translation::Model> = texts
+                .remove(&ChildrenOf::new(model.id))
+                .map(|rows| rows.iter().filter(|t| t.status == Status::Published).cloned().collect())
+                .unwrap_or_default();
+            let allowed: Arc<[String]> = published.iter().map(|t| t.locale.clone()).collect();
+            let Some(l10n) = Localization::resolve(published, pref, &model.source_locale) else {
+                continue;
+            };
+            let scope = Scope {
+                pref: pref.clone(),
+                allowed,
+                source: Arc::from(model.source_locale.as_str()),
+                article_id: model.id,
+            };
+            out.push(Self { model, l10n, scope });
+        }
+        Ok(out)
+    }
+
+    /// The article's id.
+    pub(crate) fn id_uuid(&self) -> Uuid {
+        self.model.id
+    }
+
+    fn text(&self) -> &article_translation::Model {
+        self.l10n.text()
+    }
+}
+
+/// An article: title, lead and body in one locale, with its sections,
+/// claims, references and the physicians who supervised it.
+#[Object]
+impl Article {
+    /// Stable id (UUID).
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    /// URL slug, the same in every locale.
+    async fn slug(&self) -> &str {
+        &self.model.slug
+    }
+
+    /// The locale the text of this object is actually in.
+    pub async fn locale(&self) -> Locale {
+        self.l10n.locale()
+    }
+
+    /// True when the text is not in the requested language but in a fallback.
+    pub async fn is_fallback(&self) -> bool {
+        self.l10n.is_fallback()
+    }
+
+    /// Every locale this article can be read in.
+    pub async fn available_locales(&self) -> Vec<Locale> {
+        self.l10n.available()
+    }
+
+    /// The locale the article was written in; translations are made from it.
+    async fn source_locale(&self) -> Locale {
+        Locale::trusted(&self.model.source_locale)
+    }
+
+    /// Current revision of the source text (1 for the first).
+    async fn revision(&self) -> i32 {
+        self.model.revision
+    }
+
+    /// Revision of the source text this translation was made from. When it is
+    /// lower than `revision`, the translation may be out of date.
+    async fn translated_from_revision(&self) -> i32 {
+        self.text().source_revision
+    }
+
+    /// True when the source text changed after this translation was made.
+    async fn is_outdated(&self) -> bool {
+        self.text().source_revision < self.model.revision
+    }
+
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.text().title
+    }
+
+    /// Teaser for lists and cards.
+    async fn lead(&self) -> &str {
+        &self.text().lead
+    }
+
+    /// Title for search engines (the title when none is set).
+    async fn seo_title(&self) -> &str {
+        self.text().seo_title.as_deref().unwrap_or(&self.text().title)
+    }
+
+    /// Meta description (the lead when none is set).
+    async fn seo_description(&self) -> &str {
+        self.text().seo_description.as_deref().unwrap_or(&self.text().lead)
+    }
+
+    /// Blocks before the first section.
+    async fn intro(&self) -> Result<Vec<Block>> {
+        serde_json::from_value(self.text().intro.clone())
+            .map_err(|err| Error::Internal(format!("article {} intro: {err}", self.model.slug)))
+    }
+
+    /// When the article was first published.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.model.published_at
+    }
+
+    /// When the article's content last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    /// The series the article belongs to.
+    async fn category(&self, ctx: &Context<'_>) -> Result<Category> {
+        let model = loader(ctx)?
+            .load_one(CategoryById(self.model.category_id))
+            .await?
+            .ok_or_else(|| Error::Internal(format!("article {} has no category", self.model.slug)))?;
+        Category::wrap(ctx, model, &self.scope.pref).await
+    }
+
+    /// Topic tags, in listed order.
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
+        let tags = loader(ctx)?.load_one(TagsOf(self.model.id)).await?.unwrap_or_default();
+        Tag::wrap_all(ctx, tags.to_vec(), &self.scope.pref).await
+    }
+
+    /// Supervising physicians, authors and reviewers, with the revision each
+    /// signed off. `role` keeps only those in one role.
+    async fn contributors(&self, ctx: &Context<'_>, role: Option<ContributorRole>) -> Result<Vec<Contributor>> {
+        let links = loader(ctx)?
+            .load_one(ContributorsOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        let links: Vec<&(article_supervisor::Model, supervisor::Model)> =
+            links.iter().filter(|(link, _)| role.is_none_or(|r| link.role == r)).collect();
+        let people = Supervisor::wrap_all(ctx, links.iter().map(|(_, s)| s.clone()).collect(), &self.scope.pref).await?;
+        Ok(links
+            .into_iter()
+            .zip(people)
+            .map(|((link, _), supervisor)| Contributor {
+                role: link.role,
+                supervisor,
+                signed_off_revision: link.signed_off_revision,
+                signed_off_at: link.signed_off_at,
+                article_revision: self.model.revision,
+            })
+            .collect())
+    }
+
+    /// Top-level sections in order; each has its `children`.
+    async fn sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
+        section::children(ctx, &self.scope, None).await
+    }
+
+    /// Every section in reading order (depth first), for clients that render
+    /// a flat list indented by `level`.
+    async fn all_sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
+        section::all(ctx, &self.scope).await
+    }
+
+    /// Anchors and headings of the section tree.
+    async fn table_of_contents(&self, ctx: &Context<'_>) -> Result<Vec<TocEntry>> {
+        section::table_of_contents(ctx, &self.scope).await
+    }
+
+    /// Every claim of the article in reading order.
+    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
+        let sections = section::all(ctx, &self.scope).await?;
+        let mut out = Vec::new();
+        for s in &sections {
+            out.extend(Claim::of_section(ctx, &self.scope, s.uuid()).await?);
+        }
+        Ok(out)
+    }
+
+    /// The article's bibliography: every cited reference once, in order of
+    /// first citation.
+    async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
+        let sections = section::all(ctx, &self.scope).await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for s in &sections {
+            for claim in Claim::of_section(ctx, &self.scope, s.uuid()).await? {
+                for reference in claim.cited(ctx).await? {
+                    if seen.insert(reference.id) {
+                        out.push(Reference::new(reference));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A person's part in an article and the revision they signed off.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Contributor {
+    /// Supervisor, author or reviewer.
+    role: ContributorRole,
+    /// The person.
+    supervisor: Supervisor,
+    /// The article revision this person signed off, if any.
+    signed_off_revision: Option<i32>,
+    /// When they signed it off.
+    signed_off_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    article_revision: i32,
+}
+
+#[ComplexObject]
+impl Contributor {
+    /// True when the sign-off covers the article's current revision.
+    async fn signed_off_current_revision(&self) -> bool {
+        self.signed_off_revision == Some(self.article_revision)
+    }
+}
+
+/// Article queries.
+#[derive(Default)]
+pub struct ArticleQuery;
+
+#[Object]
+impl ArticleQuery {
+    /// A published article by slug, or null when there is none.
+    async fn article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "URL slug.")] slug: String,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
+        locale: Option<Locale>,
+    ) -> Result<Option<Article>> {
+        let pref = preference(ctx, locale)?;
+        let model = article::Entity::find()
+            .filter(article::Column::Slug.eq(slug))
+            .filter(pagination::visible(Utc::now()))
+            .one(db(ctx)?)
+            .await?;
+        let Some(model) = model else { return Ok(None) };
+        Ok(Article::wrap_all(ctx, vec![model], &pref).await?.pop())
+    }
+
+    /// Published articles, newest first by default, as a Relay connection
+    /// with opaque cursors.
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: i32,
+        #[graphql(desc = "Cursor after which the page starts (an `endCursor`).")] after: Option<String>,
+        filter: Option<ArticleFilter>,
+        #[graphql(default)] order_by: ArticleOrder,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
+        locale: Option<Locale>,
+    ) -> Result<ArticleConnection> {
+        let pref = preference(ctx, locale)?;
+        pagination::articles(ctx, first, after, filter.unwrap_or_default(), order_by, pref).await
+    }
+}
+
+/// Keeps only blocks of the given kinds (all when `kinds` is `None`).
+pub(crate) fn filter_blocks(blocks: Vec<Block>, kinds: Option<&[BlockKind]>) -> Vec<Block> {
+    match kinds {
+        None => blocks,
+        Some(kinds) => blocks.into_iter().filter(|b| kinds.contains(&b.kind())).collect(),
+    }
+}

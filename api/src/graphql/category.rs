@@ -1,0 +1,166 @@
+//! The `Category` and `Tag` objects and their list queries.
+
+use async_graphql::{Context, ID, Object};
+use entity::{category, category_translation, tag, tag_translation};
+use sea_orm::{EntityTrait, QueryOrder};
+
+use super::locale::{Locale, Localization, Preference};
+use super::{db, loader, preference};
+use crate::error::{Error, Result};
+use crate::loaders::ChildrenOf;
+
+/// A category in the locale chosen for this request.
+pub struct Category {
+    model: category::Model,
+    l10n: Localization<category_translation::Model>,
+}
+
+impl Category {
+    /// Wraps one category row.
+    pub(crate) async fn wrap(ctx: &Context<'_>, model: category::Model, pref: &Preference) -> Result<Self> {
+        let slug = model.slug.clone();
+        Self::wrap_all(ctx, vec![model], pref)
+            .await?
+            .pop()
+            .ok_or_else(|| Error::Internal(format!("category {slug} has no translation")))
+    }
+
+    /// Wraps category rows, loading their names in one batch.
+    pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<category::Model>, pref: &Preference) -> Result<Vec<Self>> {
+        let keys = models.iter().map(|m| ChildrenOf::<category_translation::Entity>::new(m.id));
+        let mut texts = loader(ctx)?.load_many(keys).await?;
+        Ok(models
+            .into_iter()
+            .filter_map(|model| {
+                let rows = texts.remove(&ChildrenOf::new(model.id))?.to_vec();
+                let l10n = Localization::resolve(rows, pref, &model.source_locale)?;
+                Some(Self { model, l10n })
+            })
+            .collect())
+    }
+}
+
+/// A series of articles, e.g. a regenerative-medicine column.
+#[Object]
+impl Category {
+    /// Stable id (UUID).
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    /// URL slug; pass it to `articles(filter: {category: …})`.
+    async fn slug(&self) -> &str {
+        &self.model.slug
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.l10n.text().name
+    }
+
+    /// Description.
+    async fn description(&self) -> Option<&str> {
+        self.l10n.text().description.as_deref()
+    }
+
+    /// The locale the text of this object is actually in.
+    pub async fn locale(&self) -> Locale {
+        self.l10n.locale()
+    }
+
+    /// True when the text is not in the requested language but in a fallback.
+    pub async fn is_fallback(&self) -> bool {
+        self.l10n.is_fallback()
+    }
+
+    /// Every locale this category can be read in.
+    pub async fn available_locales(&self) -> Vec<Locale> {
+        self.l10n.available()
+    }
+}
+
+/// A tag in the locale chosen for this request.
+pub struct Tag {
+    model: tag::Model,
+    l10n: Localization<tag_translation::Model>,
+}
+
+impl Tag {
+    /// Wraps tag rows, loading their names in one batch.
+    pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<tag::Model>, pref: &Preference) -> Result<Vec<Self>> {
+        let keys = models.iter().map(|m| ChildrenOf::<tag_translation::Entity>::new(m.id));
+        let mut texts = loader(ctx)?.load_many(keys).await?;
+        Ok(models
+            .into_iter()
+            .filter_map(|model| {
+                let rows = texts.remove(&ChildrenOf::new(model.id))?.to_vec();
+                let l10n = Localization::resolve(rows, pref, &model.source_locale)?;
+                Some(Self { model, l10n })
+            })
+            .collect())
+    }
+}
+
+/// A topic shared across articles.
+#[Object]
+impl Tag {
+    /// URL slug; pass it to `articles(filter: {tag: …})`.
+    async fn slug(&self) -> &str {
+        &self.model.slug
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.l10n.text().name
+    }
+
+    /// The locale the text of this object is actually in.
+    pub async fn locale(&self) -> Locale {
+        self.l10n.locale()
+    }
+
+    /// True when the text is not in the requested language but in a fallback.
+    pub async fn is_fallback(&self) -> bool {
+        self.l10n.is_fallback()
+    }
+
+    /// Every locale this tag can be read in.
+    pub async fn available_locales(&self) -> Vec<Locale> {
+        self.l10n.available()
+    }
+}
+
+/// Category and tag queries.
+#[derive(Default)]
+pub struct CategoryQuery;
+
+#[Object]
+impl CategoryQuery {
+    /// Every category, in navigation order.
+    async fn categories(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
+        locale: Option<Locale>,
+    ) -> Result<Vec<Category>> {
+        let pref = preference(ctx, locale)?;
+        let models = category::Entity::find()
+            .order_by_asc(category::Column::Position)
+            .order_by_asc(category::Column::Slug)
+            .all(db(ctx)?)
+            .await?;
+        Category::wrap_all(ctx, models, &pref).await
+    }
+
+    /// Every tag, by slug.
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
+        locale: Option<Locale>,
+    ) -> Result<Vec<Tag>> {
+        let pref = preference(ctx, locale)?;
+        let models = tag::Entity::find().order_by_asc(tag::Column::Slug).all(db(ctx)?).await?;
+        Tag::wrap_all(ctx, models, &pref).await
+    }
+}

@@ -1,0 +1,121 @@
+//! The `Claim` object: one checkable statement with its evidence.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use entity::enums::{ClaimKind, EvidenceLevel};
+use entity::{claim, claim_translation, reference};
+use uuid::Uuid;
+
+use super::article::Scope;
+use super::loader;
+use super::locale::{Locale, Localization};
+use super::reference::Reference;
+use crate::error::Result;
+use crate::loaders::{CitationsOf, ClaimTextsOf, ClaimsOf};
+
+/// A claim in the locale chosen for this request.
+pub struct Claim {
+    model: claim::Model,
+    l10n: Localization<claim_translation::Model>,
+    scope: Scope,
+}
+
+impl Claim {
+    /// Claims of one section, in order.
+    pub(crate) async fn of_section(ctx: &Context<'_>, scope: &Scope, section: Uuid) -> Result<Vec<Claim>> {
+        let loader = loader(ctx)?;
+        let claims = loader.load_one(ClaimsOf(scope.article_id)).await?.unwrap_or_default();
+        let Some(rows) = claims.get(&section) else {
+            return Ok(Vec::new());
+        };
+        let texts = loader.load_one(ClaimTextsOf(scope.article_id)).await?.unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter_map(|model| {
+                let l10n = scope.localize(texts.get(&model.id).map(Vec::as_slice).unwrap_or_default())?;
+                Some(Claim {
+                    model: model.clone(),
+                    l10n,
+                    scope: scope.clone(),
+                })
+            })
+            .collect())
+    }
+
+    /// The references this claim cites, in citation order.
+    pub(crate) async fn cited(&self, ctx: &Context<'_>) -> Result<Vec<reference::Model>> {
+        Ok(self.citations(ctx).await?.into_iter().map(|c| c.reference.model().clone()).collect())
+    }
+
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        let all = loader(ctx)?
+            .load_one(CitationsOf(self.scope.article_id))
+            .await?
+            .unwrap_or_default();
+        Ok(all
+            .get(&self.model.id)
+            .map(|links| {
+                links
+                    .iter()
+                    .map(|(link, reference)| Citation {
+                        locator: link.locator.clone(),
+                        reference: Reference::new(reference.clone()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+/// One checkable statement made in a section, with how well it is supported.
+#[Object]
+impl Claim {
+    /// Stable id (UUID).
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    /// What sort of statement this is.
+    async fn kind(&self) -> ClaimKind {
+        self.model.kind
+    }
+
+    /// How strong the evidence is. UNSUPPORTED means the article states it
+    /// without any source.
+    async fn evidence_level(&self) -> EvidenceLevel {
+        self.model.evidence_level
+    }
+
+    /// The statement.
+    async fn text(&self) -> &str {
+        &self.l10n.text().text
+    }
+
+    /// The locale the text of this object is actually in.
+    pub async fn locale(&self) -> Locale {
+        self.l10n.locale()
+    }
+
+    /// True when the text is not in the requested language but in a fallback.
+    pub async fn is_fallback(&self) -> bool {
+        self.l10n.is_fallback()
+    }
+
+    /// Every locale this claim can be read in.
+    pub async fn available_locales(&self) -> Vec<Locale> {
+        self.l10n.available()
+    }
+
+    /// The references supporting the claim, with where in each the support is.
+    async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        self.citations(ctx).await
+    }
+}
+
+/// A reference as cited by a claim.
+#[derive(SimpleObject)]
+pub struct Citation {
+    /// Where in the work the support is, e.g. "p. 12" or "Table 2".
+    locator: Option<String>,
+    /// The work cited.
+    reference: Reference,
+}

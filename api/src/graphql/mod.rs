@@ -1,0 +1,126 @@
+//! The GraphQL schema: one module per type, the root `Query` merged here.
+//!
+//! Resolvers reach the database only through the per-request
+//! [`DataLoader`](async_graphql::dataloader::DataLoader) (relations) or, for
+//! the root lookups, through one query each.
+
+pub mod article;
+pub mod category;
+pub mod claim;
+pub mod locale;
+pub mod pagination;
+pub mod reference;
+pub mod section;
+pub mod supervisor;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Interface, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::error::{Error, Result};
+use crate::loaders::DbLoader;
+use locale::{Locale, Preference};
+
+/// The schema type served at `/graphql`.
+pub type KijiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Root query: delivery reads of published content.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    article::ArticleQuery,
+    supervisor::SupervisorQuery,
+    category::CategoryQuery,
+);
+
+/// Localization settings of the server.
+#[derive(Debug, Clone)]
+pub struct LocaleSettings {
+    /// Used when a request names no locale.
+    pub default: Locale,
+    /// Tried after the requested locales, before an entity's source locale.
+    pub fallbacks: Vec<Locale>,
+}
+
+/// Locales from the request's Accept-Language header, best first.
+#[derive(Debug, Clone, Default)]
+pub struct AcceptLanguage(pub Vec<Locale>);
+
+/// Every object whose text is stored per locale.
+#[derive(Interface)]
+#[graphql(
+    field(name = "locale", ty = "Locale", desc = "The locale the text of this object is actually in."),
+    field(
+        name = "is_fallback",
+        ty = "bool",
+        desc = "True when the text is not in the requested language but in a fallback."
+    ),
+    field(
+        name = "available_locales",
+        ty = "Vec<Locale>",
+        desc = "Every locale this object can be read in."
+    )
+)]
+pub enum Localized {
+    /// An article.
+    Article(article::Article),
+    /// A section.
+    Section(section::Section),
+    /// A claim.
+    Claim(claim::Claim),
+    /// A supervisor.
+    Supervisor(supervisor::Supervisor),
+    /// A qualification.
+    Qualification(supervisor::Qualification),
+    /// A career entry.
+    CareerEntry(supervisor::CareerEntry),
+    /// A category.
+    Category(category::Category),
+    /// A tag.
+    Tag(category::Tag),
+}
+
+/// Builds the schema with its shared data.
+pub fn build_schema(db: DatabaseConnection, locales: LocaleSettings) -> KijiSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .register_output_type::<Localized>()
+        .data(db)
+        .data(locales)
+        // A full article page is ~12 levels deep; this leaves room for nested
+        // lists while refusing pathological queries before they execute.
+        .limit_depth(24)
+        .limit_complexity(5_000)
+        .finish()
+}
+
+/// The SDL of the schema, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .register_output_type::<Localized>()
+        .finish()
+        .sdl()
+}
+
+/// The request's loader.
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<DbLoader>> {
+    ctx.data_opt::<DataLoader<DbLoader>>()
+        .ok_or_else(|| Error::Internal("request has no loader".into()))
+}
+
+/// The database connection.
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
+    ctx.data_opt::<DatabaseConnection>()
+        .ok_or_else(|| Error::Internal("schema has no database".into()))
+}
+
+/// The locale preference of a root field: its `locale` argument, else the
+/// Accept-Language header, else the server default.
+pub(crate) fn preference(ctx: &Context<'_>, locale: Option<Locale>) -> Result<Preference> {
+    let settings = ctx
+        .data_opt::<LocaleSettings>()
+        .ok_or_else(|| Error::Internal("schema has no locale settings".into()))?;
+    let choices = match locale {
+        Some(locale) => vec![locale],
+        None => ctx.data_opt::<AcceptLanguage>().map(|a| a.0.clone()).unwrap_or_default(),
+    };
+    Ok(Preference::new(&choices, &settings.default, &settings.fallbacks))
+}

@@ -1,0 +1,358 @@
+//! Keyset pagination of articles: Relay connections with opaque cursors.
+//!
+//! A cursor encodes the sort key of the last row seen (timestamp and id), so
+//! the next page is `WHERE (key, id) < (cursor)` on an index — stable under
+//! inserts and as fast on page 1 000 as on page 1, unlike OFFSET. The cursor
+//! also records the order it was made for; using it with another order is an
+//! error rather than a silently wrong page.
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use entity::enums::Status;
+use entity::{article, article_supervisor, article_tag, article_translation, category, supervisor, tag};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::article::Article;
+use super::locale::{Locale, Preference};
+use super::db;
+use crate::error::{Error, Result};
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE: i32 = 100;
+
+/// The condition for an article to be publicly visible at `now`: published,
+/// with a publication time not in the future, and at least one published
+/// translation.
+pub fn visible(now: DateTime<Utc>) -> Condition {
+    let published_translation = Query::select()
+        .expr(Expr::val(1))
+        .from(article_translation::Entity)
+        .and_where(
+            Expr::col((article_translation::Entity, article_translation::Column::ArticleId))
+                .equals((article::Entity, article::Column::Id)),
+        )
+        .and_where(Expr::col((article_translation::Entity, article_translation::Column::Status)).eq(Status::Published))
+        .to_owned();
+    Condition::all()
+        .add(article::Column::Status.eq(Status::Published))
+        .add(article::Column::PublishedAt.lte(now))
+        .add(Expr::exists(published_translation))
+}
+
+/// Which articles to list; all criteria must hold.
+#[derive(Debug, Default, InputObject)]
+pub struct ArticleFilter {
+    /// Only articles in the category with this slug.
+    pub category: Option<String>,
+    /// Only articles with the tag with this slug.
+    pub tag: Option<String>,
+    /// Only articles the supervisor with this slug contributed to, in any role.
+    pub supervisor: Option<String>,
+    /// Only articles with a published translation in exactly this locale.
+    pub available_in: Option<Locale>,
+    /// Only articles whose content changed at or after this time (for
+    /// incremental sync of offline copies).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl ArticleFilter {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(slug) = &self.category {
+            let ids = Query::select()
+                .column(category::Column::Id)
+                .from(category::Entity)
+                .and_where(Expr::col(category::Column::Slug).eq(slug.as_str()))
+                .to_owned();
+            cond = cond.add(Expr::col((article::Entity, article::Column::CategoryId)).in_subquery(ids));
+        }
+        if let Some(slug) = &self.tag {
+            let tag_ids = Query::select()
+                .column(tag::Column::Id)
+                .from(tag::Entity)
+                .and_where(Expr::col(tag::Column::Slug).eq(slug.as_str()))
+                .to_owned();
+            let article_ids = Query::select()
+                .column(article_tag::Column::ArticleId)
+                .from(article_tag::Entity)
+                .and_where(Expr::col(article_tag::Column::TagId).in_subquery(tag_ids))
+                .to_owned();
+            cond = cond.add(Expr::col((article::Entity, article::Column::Id)).in_subquery(article_ids));
+        }
+        if let Some(slug) = &self.supervisor {
+            let supervisor_ids = Query::select()
+                .column(supervisor::Column::Id)
+                .from(supervisor::Entity)
+                .and_where(Expr::col(supervisor::Column::Slug).eq(slug.as_str()))
+                .to_owned();
+            let article_ids = Query::select()
+                .column(article_supervisor::Column::ArticleId)
+                .from(article_supervisor::Entity)
+                .and_where(Expr::col(article_supervisor::Column::SupervisorId).in_subquery(supervisor_ids))
+                .to_owned();
+            cond = cond.add(Expr::col((article::Entity, article::Column::Id)).in_subquery(article_ids));
+        }
+        if let Some(locale) = &self.available_in {
+            let translated = Query::select()
+                .expr(Expr::val(1))
+                .from(article_translation::Entity)
+                .and_where(
+                    Expr::col((article_translation::Entity, article_translation::Column::ArticleId))
+                        .equals((article::Entity, article::Column::Id)),
+                )
+                .and_where(Expr::col((article_translation::Entity, article_translation::Column::Locale)).eq(locale.as_str()))
+                .and_where(Expr::col((article_translation::Entity, article_translation::Column::Status)).eq(Status::Published))
+                .to_owned();
+            cond = cond.add(Expr::exists(translated));
+        }
+        if let Some(since) = self.updated_since {
+            cond = cond.add(article::Column::UpdatedAt.gte(since));
+        }
+        cond
+    }
+}
+
+/// Order of an article list. Ties are broken by id, so the order is total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum ArticleOrder {
+    /// Newest publication first.
+    #[default]
+    PublishedAtDesc,
+    /// Oldest publication first.
+    PublishedAtAsc,
+    /// Most recently changed first.
+    UpdatedAtDesc,
+    /// Least recently changed first (for sync: combine with `updatedSince`).
+    UpdatedAtAsc,
+}
+
+impl ArticleOrder {
+    fn code(self) -> &'static str {
+        match self {
+            Self::PublishedAtDesc => "pd",
+            Self::PublishedAtAsc => "pa",
+            Self::UpdatedAtDesc => "ud",
+            Self::UpdatedAtAsc => "ua",
+        }
+    }
+
+    fn column(self) -> article::Column {
+        match self {
+            Self::PublishedAtDesc | Self::PublishedAtAsc => article::Column::PublishedAt,
+            Self::UpdatedAtDesc | Self::UpdatedAtAsc => article::Column::UpdatedAt,
+        }
+    }
+
+    fn descending(self) -> bool {
+        matches!(self, Self::PublishedAtDesc | Self::UpdatedAtDesc)
+    }
+
+    fn key(self, model: &article::Model) -> DateTime<Utc> {
+        match self {
+            Self::PublishedAtDesc | Self::PublishedAtAsc => model.published_at.unwrap_or(model.updated_at),
+            Self::UpdatedAtDesc | Self::UpdatedAtAsc => model.updated_at,
+        }
+    }
+}
+
+/// The position of one row in one order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cursor {
+    order: ArticleOrder,
+    at: DateTime<Utc>,
+    id: Uuid,
+}
+
+impl Cursor {
+    const VERSION: &'static str = "v1";
+
+    fn encode(&self) -> String {
+        let nanos = self.at.timestamp_nanos_opt().unwrap_or_default();
+        let raw = format!("{}:{}:{nanos}:{}", Self::VERSION, self.order.code(), self.id.simple());
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    fn decode(text: &str, order: ArticleOrder) -> Result<Self> {
+        let malformed = || Error::bad_input("`after` is not a cursor returned by this API");
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| malformed())?;
+        let raw = String::from_utf8(bytes).map_err(|_| malformed())?;
+        let mut parts = raw.split(':');
+        let (Some(version), Some(code), Some(nanos), Some(id), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(malformed());
+        };
+        if version != Self::VERSION {
+            return Err(malformed());
+        }
+        if code != order.code() {
+            return Err(Error::bad_input(
+                "`after` was issued for a different `orderBy`; restart from the first page",
+            ));
+        }
+        let nanos: i64 = nanos.parse().map_err(|_| malformed())?;
+        let id = Uuid::try_parse(id).map_err(|_| malformed())?;
+        Ok(Self {
+            order,
+            at: DateTime::from_timestamp_nanos(nanos),
+            id,
+        })
+    }
+
+    /// Rows strictly after this cursor in its order.
+    fn condition(&self) -> Condition {
+        let col = self.order.column();
+        if self.order.descending() {
+            Condition::any()
+                .add(col.lt(self.at))
+                .add(Condition::all().add(col.eq(self.at)).add(article::Column::Id.lt(self.id)))
+        } else {
+            Condition::any()
+                .add(col.gt(self.at))
+                .add(Condition::all().add(col.eq(self.at)).add(article::Column::Id.gt(self.id)))
+        }
+    }
+}
+
+/// Lists visible articles for the `articles` query.
+pub(crate) async fn articles(
+    ctx: &Context<'_>,
+    first: i32,
+    after: Option<String>,
+    filter: ArticleFilter,
+    order: ArticleOrder,
+    pref: Preference,
+) -> Result<ArticleConnection> {
+    if !(0..=MAX_PAGE).contains(&first) {
+        return Err(Error::bad_input(format!(
+            "`first` must be between 0 and {MAX_PAGE}, got {first}"
+        )));
+    }
+    let cursor = after.as_deref().map(|a| Cursor::decode(a, order)).transpose()?;
+    let base = Condition::all().add(visible(Utc::now())).add(filter.condition());
+    let mut query = article::Entity::find().filter(base.clone());
+    if let Some(cursor) = &cursor {
+        query = query.filter(cursor.condition());
+    }
+    let direction = if order.descending() { Order::Desc } else { Order::Asc };
+    let mut rows = query
+        .order_by(order.column(), direction.clone())
+        .order_by(article::Column::Id, direction)
+        .limit(first as u64 + 1)
+        .all(db(ctx)?)
+        .await?;
+    let has_next_page = rows.len() > first as usize;
+    rows.truncate(first as usize);
+    let cursors: Vec<(Uuid, String)> = rows
+        .iter()
+        .map(|m| {
+            let c = Cursor {
+                order,
+                at: order.key(m),
+                id: m.id,
+            };
+            (m.id, c.encode())
+        })
+        .collect();
+    let nodes = Article::wrap_all(ctx, rows, &pref).await?;
+    let mut edges = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let cursor = cursors
+            .iter()
+            .find(|(id, _)| node.id_uuid() == *id)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default();
+        edges.push(ArticleEdge { cursor, node });
+    }
+    let page_info = PageInfo {
+        has_next_page,
+        has_previous_page: cursor.is_some(),
+        start_cursor: edges.first().map(|e| e.cursor.clone()),
+        end_cursor: edges.last().map(|e| e.cursor.clone()),
+    };
+    Ok(ArticleConnection {
+        edges,
+        page_info,
+        filter: base,
+    })
+}
+
+/// One page of articles.
+pub struct ArticleConnection {
+    edges: Vec<ArticleEdge>,
+    page_info: PageInfo,
+    filter: Condition,
+}
+
+/// A page of articles with cursors (Relay connection).
+#[Object]
+impl ArticleConnection {
+    /// The articles with their cursors.
+    async fn edges(&self) -> &[ArticleEdge] {
+        &self.edges
+    }
+
+    /// The articles, for clients that need no per-item cursor.
+    async fn nodes(&self) -> Vec<&Article> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
+    /// Where this page is in the whole list.
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+
+    /// Number of articles matching the filter across all pages (one extra
+    /// query; ask only when needed).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(article::Entity::find()
+            .filter(self.filter.clone())
+            .count(db(ctx)?)
+            .await?)
+    }
+}
+
+/// An article and its cursor.
+#[derive(SimpleObject)]
+pub struct ArticleEdge {
+    /// Opaque position; pass as `after` for the next page.
+    cursor: String,
+    /// The article.
+    node: Article,
+}
+
+/// Relay page information.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    /// Whether another page follows.
+    has_next_page: bool,
+    /// Whether this page was requested with `after`.
+    has_previous_page: bool,
+    /// Cursor of the first edge.
+    start_cursor: Option<String>,
+    /// Cursor of the last edge; pass as `after` for the next page.
+    end_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_other_orders() {
+        let c = Cursor {
+            order: ArticleOrder::PublishedAtDesc,
+            at: DateTime::from_timestamp_nanos(1_731_000_000_123_456_000),
+            id: Uuid::now_v7(),
+        };
+        let text = c.encode();
+        assert_eq!(Cursor::decode(&text, ArticleOrder::PublishedAtDesc).unwrap(), c);
+        assert!(Cursor::decode(&text, ArticleOrder::UpdatedAtAsc).is_err());
+        assert!(Cursor::decode("not-a-cursor", ArticleOrder::PublishedAtDesc).is_err());
+        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("v1:pd:x:y"), ArticleOrder::PublishedAtDesc).is_err());
+    }
+}

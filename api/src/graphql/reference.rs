@@ -1,0 +1,227 @@
+//! The `Reference` object: bibliographic data (never translated) with links
+//! built from its DOI and PMID.
+
+use async_graphql::{ID, Object};
+use chrono::NaiveDate;
+use entity::enums::ReferenceKind;
+use entity::reference;
+
+/// A bibliographic reference.
+pub struct Reference(reference::Model);
+
+impl Reference {
+    /// Wraps a reference row.
+    pub fn new(model: reference::Model) -> Self {
+        Self(model)
+    }
+
+    /// The row.
+    pub fn model(&self) -> &reference::Model {
+        &self.0
+    }
+
+    fn author_list(&self) -> Vec<String> {
+        serde_json::from_value(self.0.authors.clone()).unwrap_or_default()
+    }
+
+    fn doi_link(&self) -> Option<String> {
+        self.0.doi.as_ref().map(|doi| format!("https://doi.org/{doi}"))
+    }
+
+    fn pubmed_link(&self) -> Option<String> {
+        self.0.pmid.as_ref().map(|pmid| format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
+    }
+}
+
+/// Formats a reference in the NLM/Vancouver style used by medical journals:
+/// `Authors. Title. Journal. Year;Volume(Issue):Pages. doi:… PMID: …`.
+pub fn vancouver(r: &reference::Model, authors: &[String]) -> String {
+    let mut out = String::new();
+    if !authors.is_empty() {
+        out.push_str(&authors.join(", "));
+        if r.authors_truncated {
+            out.push_str(", et al");
+        }
+        out.push_str(". ");
+    }
+    out.push_str(r.title.trim_end_matches('.'));
+    out.push_str(". ");
+    if let Some(container) = &r.container_title {
+        out.push_str(container.trim_end_matches('.'));
+        out.push_str(". ");
+    }
+    if let Some(publisher) = &r.publisher
+        && r.kind != ReferenceKind::JournalArticle
+    {
+        out.push_str(publisher);
+        out.push_str("; ");
+    }
+    if let Some(year) = r.year {
+        out.push_str(&year.to_string());
+        match (&r.volume, &r.issue) {
+            (Some(v), Some(i)) => out.push_str(&format!(";{v}({i})")),
+            (Some(v), None) => out.push_str(&format!(";{v}")),
+            (None, Some(i)) => out.push_str(&format!(";({i})")),
+            (None, None) => {}
+        }
+        if let Some(pages) = &r.pages {
+            out.push(':');
+            out.push_str(pages);
+        }
+        out.push_str(". ");
+    }
+    if let Some(doi) = &r.doi {
+        out.push_str(&format!("doi:{doi}. "));
+    }
+    if let Some(pmid) = &r.pmid {
+        out.push_str(&format!("PMID: {pmid}. "));
+    }
+    if r.doi.is_none()
+        && r.pmid.is_none()
+        && let Some(url) = &r.url
+    {
+        out.push_str(&format!("Available from: {url}"));
+        if let Some(accessed) = r.accessed_on {
+            out.push_str(&format!(" (accessed {accessed})"));
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+/// A work cited as evidence. Bibliographic data is not translated.
+#[Object]
+impl Reference {
+    /// Stable id (UUID).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Short key used by content files, e.g. `misev2018`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+
+    /// Bibliographic kind.
+    async fn kind(&self) -> ReferenceKind {
+        self.0.kind
+    }
+
+    /// Title of the work.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Authors in citation form ("Théry C").
+    async fn authors(&self) -> Vec<String> {
+        self.author_list()
+    }
+
+    /// True when `authors` lists only the first authors ("et al.").
+    async fn authors_truncated(&self) -> bool {
+        self.0.authors_truncated
+    }
+
+    /// Journal, book or website the work appeared in.
+    async fn container_title(&self) -> Option<&str> {
+        self.0.container_title.as_deref()
+    }
+
+    /// Publisher.
+    async fn publisher(&self) -> Option<&str> {
+        self.0.publisher.as_deref()
+    }
+
+    /// Year of publication.
+    async fn year(&self) -> Option<i32> {
+        self.0.year
+    }
+
+    /// Volume.
+    async fn volume(&self) -> Option<&str> {
+        self.0.volume.as_deref()
+    }
+
+    /// Issue.
+    async fn issue(&self) -> Option<&str> {
+        self.0.issue.as_deref()
+    }
+
+    /// Pages or article number.
+    async fn pages(&self) -> Option<&str> {
+        self.0.pages.as_deref()
+    }
+
+    /// Digital Object Identifier, e.g. `10.1126/science.aau6977`.
+    async fn doi(&self) -> Option<&str> {
+        self.0.doi.as_deref()
+    }
+
+    /// PubMed identifier.
+    async fn pmid(&self) -> Option<&str> {
+        self.0.pmid.as_deref()
+    }
+
+    /// URL given for the work itself.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+
+    /// When a web page was last accessed.
+    async fn accessed_on(&self) -> Option<NaiveDate> {
+        self.0.accessed_on
+    }
+
+    /// `https://doi.org/…` link, when there is a DOI.
+    async fn doi_url(&self) -> Option<String> {
+        self.doi_link()
+    }
+
+    /// PubMed link, when there is a PMID.
+    async fn pubmed_url(&self) -> Option<String> {
+        self.pubmed_link()
+    }
+
+    /// The best link to the work: DOI, else PubMed, else its URL.
+    async fn link(&self) -> Option<String> {
+        self.doi_link()
+            .or_else(|| self.pubmed_link())
+            .or_else(|| self.0.url.clone())
+    }
+
+    /// The reference formatted in NLM/Vancouver style.
+    async fn citation(&self) -> String {
+        vancouver(&self.0, &self.author_list())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vancouver_formats_a_journal_article() {
+        let r = reference::Model {
+            id: uuid::Uuid::nil(),
+            key: "k".into(),
+            kind: ReferenceKind::JournalArticle,
+            title: "The biology, function, and biomedical applications of exosomes".into(),
+            authors: serde_json::json!(["Kalluri R", "LeBleu VS"]),
+            authors_truncated: false,
+            container_title: Some("Science".into()),
+            publisher: None,
+            year: Some(2020),
+            volume: Some("367".into()),
+            issue: Some("6478".into()),
+            pages: Some("eaau6977".into()),
+            doi: Some("10.1126/science.aau6977".into()),
+            pmid: Some("32029601".into()),
+            url: None,
+            accessed_on: None,
+        };
+        assert_eq!(
+            vancouver(&r, &["Kalluri R".into(), "LeBleu VS".into()]),
+            "Kalluri R, LeBleu VS. The biology, function, and biomedical applications of exosomes. \
+             Science. 2020;367(6478):eaau6977. doi:10.1126/science.aau6977. PMID: 32029601."
+        );
+    }
+}

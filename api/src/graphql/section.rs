@@ -1,0 +1,174 @@
+//! The `Section` object (one node of an article's heading tree) and the
+//! table of contents.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use entity::block::{Block, BlockKind};
+use entity::enums::SectionKind;
+use entity::{section, section_translation};
+use uuid::Uuid;
+
+use super::article::{Scope, filter_blocks};
+use super::claim::Claim;
+use super::loader;
+use super::locale::{Locale, Localization};
+use crate::error::{Error, Result};
+use crate::loaders::{SectionTextsOf, SectionsOf};
+
+/// A section in the locale chosen for this request.
+pub struct Section {
+    model: section::Model,
+    l10n: Localization<section_translation::Model>,
+    scope: Scope,
+}
+
+impl Section {
+    /// The section's id.
+    pub fn uuid(&self) -> Uuid {
+        self.model.id
+    }
+}
+
+/// Wraps section rows with their text. A section with no translation in any
+/// locale the article is visible in is left out rather than shown in an
+/// unpublished language.
+async fn wrap(ctx: &Context<'_>, scope: &Scope, rows: Vec<section::Model>) -> Result<Vec<Section>> {
+    let texts = loader(ctx)?.load_one(SectionTextsOf(scope.article_id)).await?.unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .filter_map(|model| {
+            let l10n = scope.localize(texts.get(&model.id).map(Vec::as_slice).unwrap_or_default())?;
+            Some(Section {
+                model,
+                l10n,
+                scope: scope.clone(),
+            })
+        })
+        .collect())
+}
+
+/// Sections under `parent` (top level when `None`), in order.
+pub(crate) async fn children(ctx: &Context<'_>, scope: &Scope, parent: Option<Uuid>) -> Result<Vec<Section>> {
+    let rows = loader(ctx)?.load_one(SectionsOf(scope.article_id)).await?.unwrap_or_default();
+    let mut rows: Vec<section::Model> = rows.iter().filter(|s| s.parent_id == parent).cloned().collect();
+    rows.sort_by_key(|s| s.position);
+    wrap(ctx, scope, rows).await
+}
+
+/// Every section of the article depth first, in reading order.
+pub(crate) async fn all(ctx: &Context<'_>, scope: &Scope) -> Result<Vec<Section>> {
+    let rows = loader(ctx)?.load_one(SectionsOf(scope.article_id)).await?.unwrap_or_default();
+    let mut ordered = Vec::with_capacity(rows.len());
+    let mut stack: Vec<&section::Model> = top_down(&rows, None);
+    while let Some(s) = stack.pop() {
+        ordered.push(s.clone());
+        stack.extend(top_down(&rows, Some(s.id)));
+    }
+    wrap(ctx, scope, ordered).await
+}
+
+/// Children of `parent` in reverse order, ready to be pushed on a stack.
+fn top_down(rows: &[section::Model], parent: Option<Uuid>) -> Vec<&section::Model> {
+    let mut out: Vec<&section::Model> = rows.iter().filter(|s| s.parent_id == parent).collect();
+    out.sort_by_key(|s| std::cmp::Reverse(s.position));
+    out
+}
+
+/// The heading tree of the article.
+pub(crate) async fn table_of_contents(ctx: &Context<'_>, scope: &Scope) -> Result<Vec<TocEntry>> {
+    let sections = all(ctx, scope).await?;
+    Ok(build_toc(&sections, None))
+}
+
+fn build_toc(sections: &[Section], parent: Option<Uuid>) -> Vec<TocEntry> {
+    sections
+        .iter()
+        .filter(|s| s.model.parent_id == parent)
+        .map(|s| TocEntry {
+            anchor: s.model.anchor.clone(),
+            heading: s.l10n.text().heading.clone(),
+            level: s.model.level,
+            children: build_toc(sections, Some(s.model.id)),
+        })
+        .collect()
+}
+
+/// One entry of a table of contents.
+#[derive(SimpleObject)]
+pub struct TocEntry {
+    /// Fragment identifier to link to (`#anchor`).
+    anchor: String,
+    /// The section heading.
+    heading: String,
+    /// Heading level: 2 for top-level sections.
+    level: i32,
+    /// Entries of the subsections.
+    children: Vec<TocEntry>,
+}
+
+/// A section of an article: a heading, its body blocks, the claims made in
+/// it, and its subsections.
+#[Object]
+impl Section {
+    /// Stable id (UUID).
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    /// Fragment identifier, unique within the article.
+    async fn anchor(&self) -> &str {
+        &self.model.anchor
+    }
+
+    /// Heading level: 2 for top-level sections, 3 below them, and so on.
+    async fn level(&self) -> i32 {
+        self.model.level
+    }
+
+    /// Body, FAQ or summary.
+    async fn kind(&self) -> SectionKind {
+        self.model.kind
+    }
+
+    /// Position among its siblings, from 0.
+    async fn position(&self) -> i32 {
+        self.model.position
+    }
+
+    /// The locale the text of this object is actually in.
+    pub async fn locale(&self) -> Locale {
+        self.l10n.locale()
+    }
+
+    /// True when the text is not in the requested language but in a fallback.
+    pub async fn is_fallback(&self) -> bool {
+        self.l10n.is_fallback()
+    }
+
+    /// Every locale this section can be read in.
+    pub async fn available_locales(&self) -> Vec<Locale> {
+        self.l10n.available()
+    }
+
+    /// The heading.
+    async fn heading(&self) -> &str {
+        &self.l10n.text().heading
+    }
+
+    /// The section's own blocks, before its subsections; `kinds` keeps only
+    /// blocks of those kinds.
+    async fn blocks(&self, kinds: Option<Vec<BlockKind>>) -> Result<Vec<Block>> {
+        let blocks: Vec<Block> = serde_json::from_value(self.l10n.text().blocks.clone())
+            .map_err(|err| Error::Internal(format!("section {} blocks: {err}", self.model.id)))?;
+        Ok(filter_blocks(blocks, kinds.as_deref()))
+    }
+
+    /// Claims made in this section, in order.
+    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
+        Claim::of_section(ctx, &self.scope, self.model.id).await
+    }
+
+    /// Subsections, in order.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
+        children(ctx, &self.scope, Some(self.model.id)).await
+    }
+}

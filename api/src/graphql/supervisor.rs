@@ -1,0 +1,280 @@
+//! The `Supervisor` object (a physician's profile with qualifications and
+//! career) and the `supervisor` / `supervisors` queries.
+
+use async_graphql::{Context, ID, Object};
+use entity::enums::QualificationKind;
+use entity::{career_entry, career_entry_translation, qualification, qualification_translation, supervisor, supervisor_translation};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::locale::{Locale, Localization, Preference};
+use super::{db, loader, preference};
+use crate::error::Result;
+use crate::loaders::ChildrenOf;
+
+/// A supervisor in the locale chosen for this request.
+pub struct Supervisor {
+    model: supervisor::Model,
+    l10n: Localization<supervisor_translation::Model>,
+    pref: Preference,
+}
+
+impl Supervisor {
+    /// Wraps supervisor rows, loading their profiles in one batch.
+    pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<supervisor::Model>, pref: &Preference) -> Result<Vec<Self>> {
+        let keys = models.iter().map(|m| ChildrenOf::<supervisor_translation::Entity>::new(m.id));
+        let mut texts = loader(ctx)?.load_many(keys).await?;
+        Ok(models
+            .into_iter()
+            .filter_map(|model| {
+                let rows = texts.remove(&ChildrenOf::new(model.id))?.to_vec();
+                let l10n = Localization::resolve(rows, pref, &model.source_locale)?;
+                Some(Self {
+                    model,
+                    l10n,
+                    pref: pref.clone(),
+                })
+            })
+            .collect())
+    }
+
+    fn text(&self) -> &supervisor_translation::Model {
+        self.l10n.text()
+    }
+}
+
+/// A physician or other contributor who supervises articles.
+#[Object]
+impl Supervisor {
+    /// Stable id (UUID).
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    /// URL slug.
+    async fn slug(&self) -> &str {
+        &self.model.slug
+    }
+
+    /// The locale the text of this object is actually in.
+    pub async fn locale(&self) -> Locale {
+        self.l10n.locale()
+    }
+
+    /// True when the text is not in the requested language but in a fallback.
+    pub async fn is_fallback(&self) -> bool {
+        self.l10n.is_fallback()
+    }
+
+    /// Every locale this profile can be read in.
+    pub async fn available_locales(&self) -> Vec<Locale> {
+        self.l10n.available()
+    }
+
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.text().name
+    }
+
+    /// Phonetic reading of the name, where known.
+    async fn name_reading(&self) -> Option<&str> {
+        self.text().name_reading.as_deref()
+    }
+
+    /// Job title.
+    async fn title(&self) -> Option<&str> {
+        self.text().title.as_deref()
+    }
+
+    /// Clinic or institution.
+    async fn affiliation(&self) -> Option<&str> {
+        self.text().affiliation.as_deref()
+    }
+
+    /// Biography.
+    async fn bio(&self) -> Option<&str> {
+        self.text().bio.as_deref()
+    }
+
+    /// Portrait URL.
+    async fn photo_url(&self) -> Option<&str> {
+        self.model.photo_url.as_deref()
+    }
+
+    /// Qualifications in the order the profile lists them.
+    async fn qualifications(&self, ctx: &Context<'_>) -> Result<Vec<Qualification>> {
+        let loader = loader(ctx)?;
+        let rows = loader
+            .load_one(ChildrenOf::<qualification::Entity>::new(self.model.id))
+            .await?
+            .unwrap_or_default();
+        let keys = rows.iter().map(|q| ChildrenOf::<qualification_translation::Entity>::new(q.id));
+        let mut texts = loader.load_many(keys).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|q| {
+                let texts = texts.remove(&ChildrenOf::new(q.id))?.to_vec();
+                Some(Qualification {
+                    model: q.clone(),
+                    l10n: Localization::resolve(texts, &self.pref, &self.model.source_locale)?,
+                })
+            })
+            .collect())
+    }
+
+    /// Career steps in the order the profile lists them.
+    async fn career(&self, ctx: &Context<'_>) -> Result<Vec<CareerEntry>> {
+        let loader = loader(ctx)?;
+        let rows = loader
+            .load_one(ChildrenOf::<career_entry::Entity>::new(self.model.id))
+            .await?
+            .unwrap_or_default();
+        let keys = rows.iter().map(|c| ChildrenOf::<career_entry_translation::Entity>::new(c.id));
+        let mut texts = loader.load_many(keys).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|c| {
+                let texts = texts.remove(&ChildrenOf::new(c.id))?.to_vec();
+                Some(CareerEntry {
+                    model: c.clone(),
+                    l10n: Localization::resolve(texts, &self.pref, &self.model.source_locale)?,
+                })
+            })
+            .collect())
+    }
+}
+
+/// A qualification in the locale chosen for this request.
+pub struct Qualification {
+    model: qualification::Model,
+    l10n: Localization<qualification_translation::Model>,
+}
+
+/// A certification, society membership or licence.
+#[Object]
+impl Qualification {
+    /// Certification, membership or licence.
+    async fn kind(&self) -> QualificationKind {
+        self.model.kind
+    }
+
+    /// Position in the profile's list, from 0.
+    async fn position(&self) -> i32 {
+        self.model.position
+    }
+
+    /// Name of the qualification.
+    async fn name(&self) -> &str {
+        &self.l10n.text().name
+    }
+
+    /// The locale the text of this object is actually in.
+    pub async fn locale(&self) -> Locale {
+        self.l10n.locale()
+    }
+
+    /// True when the text is not in the requested language but in a fallback.
+    pub async fn is_fallback(&self) -> bool {
+        self.l10n.is_fallback()
+    }
+
+    /// Every locale this qualification can be read in.
+    pub async fn available_locales(&self) -> Vec<Locale> {
+        self.l10n.available()
+    }
+}
+
+/// A career entry in the locale chosen for this request.
+pub struct CareerEntry {
+    model: career_entry::Model,
+    l10n: Localization<career_entry_translation::Model>,
+}
+
+/// One step of a career.
+#[Object]
+impl CareerEntry {
+    /// Position in the profile's list, from 0.
+    async fn position(&self) -> i32 {
+        self.model.position
+    }
+
+    /// The step as the profile states it.
+    async fn text(&self) -> &str {
+        &self.l10n.text().text
+    }
+
+    /// Organisation, where it can be named on its own.
+    async fn organization(&self) -> Option<&str> {
+        self.l10n.text().organization.as_deref()
+    }
+
+    /// Role held there.
+    async fn role(&self) -> Option<&str> {
+        self.l10n.text().role.as_deref()
+    }
+
+    /// Start (year or year-month), where known.
+    async fn started(&self) -> Option<&str> {
+        self.model.started.as_deref()
+    }
+
+    /// End (year or year-month), where known.
+    async fn ended(&self) -> Option<&str> {
+        self.model.ended.as_deref()
+    }
+
+    /// The locale the text of this object is actually in.
+    pub async fn locale(&self) -> Locale {
+        self.l10n.locale()
+    }
+
+    /// True when the text is not in the requested language but in a fallback.
+    pub async fn is_fallback(&self) -> bool {
+        self.l10n.is_fallback()
+    }
+
+    /// Every locale this entry can be read in.
+    pub async fn available_locales(&self) -> Vec<Locale> {
+        self.l10n.available()
+    }
+}
+
+/// Supervisor queries.
+#[derive(Default)]
+pub struct SupervisorQuery;
+
+#[Object]
+impl SupervisorQuery {
+    /// A supervisor by slug, or null when there is none.
+    async fn supervisor(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
+        locale: Option<Locale>,
+    ) -> Result<Option<Supervisor>> {
+        let pref = preference(ctx, locale)?;
+        let Some(model) = supervisor::Entity::find()
+            .filter(supervisor::Column::Slug.eq(slug))
+            .one(db(ctx)?)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Supervisor::wrap_all(ctx, vec![model], &pref).await?.pop())
+    }
+
+    /// Every supervisor, in the order they were added.
+    async fn supervisors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
+        locale: Option<Locale>,
+    ) -> Result<Vec<Supervisor>> {
+        let pref = preference(ctx, locale)?;
+        let models = supervisor::Entity::find()
+            .order_by_asc(supervisor::Column::Id)
+            .all(db(ctx)?)
+            .await?;
+        Supervisor::wrap_all(ctx, models, &pref).await
+    }
+}

@@ -1,0 +1,332 @@
+//! GraphQL over HTTP, following the GraphQL-over-HTTP specification
+//! (<https://graphql.github.io/graphql-over-http/draft/>):
+//!
+//! - `POST /graphql` with `Content-Type: application/json`; `GET /graphql`
+//!   with `query`, `operationName`, `variables` and `extensions` in the URL,
+//!   for queries only (a mutation by GET is `405`).
+//! - The response media type is negotiated from `Accept`:
+//!   `application/graphql-response+json` or `application/json` (also for a
+//!   missing `Accept`, as the specification asks of legacy clients). Neither
+//!   acceptable: `406`.
+//! - Under `application/graphql-response+json`, a request error (the document
+//!   does not parse or validate: no `data` at all) is `400`; under
+//!   `application/json` it is `200`, as the specification requires there.
+//! - A body that is not a GraphQL request (bad JSON, no `query`, wrong types)
+//!   is `400`; a wrong content type is `415`. Every error response carries a
+//!   JSON `errors` list with `extensions.code`.
+//!
+//! async-graphql-axum's extractor answers such mistakes with plain-text
+//! bodies and fixed statuses, hence this handler.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ServerError, Variables};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::error::code;
+use crate::graphql::AcceptLanguage;
+use crate::graphql::locale::from_accept_language;
+use crate::loaders::DbLoader;
+use crate::state::AppState;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
+
+/// Media type of the response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    /// `application/json`: always 200 for well-formed requests.
+    Json,
+    /// `application/graphql-response+json`: 4xx for request errors.
+    GraphqlResponseJson,
+}
+
+impl MediaType {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => APPLICATION_JSON,
+            Self::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+        }
+    }
+}
+
+/// An error response with a JSON `errors` body.
+pub(super) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON))], body.to_string()).into_response()
+}
+
+/// Picks the response media type from `Accept`, or `None` when neither JSON
+/// type is acceptable.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT) else {
+        return Some(MediaType::Json);
+    };
+    let Ok(accept) = accept.to_str() else {
+        return None;
+    };
+    if accept.trim().is_empty() {
+        return Some(MediaType::Json);
+    }
+    let mut best: Option<(f32, MediaType)> = None;
+    for range in accept.split(',') {
+        let mut params = range.split(';');
+        let essence = params.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = params
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let media = match essence.as_str() {
+            GRAPHQL_RESPONSE_JSON => MediaType::GraphqlResponseJson,
+            APPLICATION_JSON | "application/*" | "*/*" => MediaType::Json,
+            _ => continue,
+        };
+        if q <= 0.0 {
+            continue;
+        }
+        // On equal quality the specification's preferred type wins.
+        let better = match best {
+            None => true,
+            Some((best_q, best_media)) => {
+                q > best_q || (q == best_q && media == MediaType::GraphqlResponseJson && best_media == MediaType::Json)
+            }
+        };
+        if better {
+            best = Some((q, media));
+        }
+    }
+    best.map(|(_, media)| media)
+}
+
+/// The parts of a GraphQL-over-HTTP request.
+struct GraphqlParams {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+}
+
+/// A request that is not a GraphQL request: 400 with a reason.
+struct BadRequest(String);
+
+impl GraphqlParams {
+    fn from_json(body: Value) -> Result<Self, BadRequest> {
+        let mut object = match body {
+            Value::Object(object) => object,
+            Value::Array(_) => return Err(BadRequest("batched requests are not supported; send one request per POST".into())),
+            _ => return Err(BadRequest("the request body must be a JSON object with a `query`".into())),
+        };
+        let query = match object.remove("query") {
+            Some(Value::String(query)) => query,
+            Some(_) => return Err(BadRequest("`query` must be a string".into())),
+            None => return Err(BadRequest("the request has no `query`".into())),
+        };
+        let operation_name = match object.remove("operationName") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => Some(name),
+            Some(_) => return Err(BadRequest("`operationName` must be a string or null".into())),
+        };
+        let variables = match object.remove("variables") {
+            None | Some(Value::Null) => None,
+            Some(v @ Value::Object(_)) => Some(v),
+            Some(_) => return Err(BadRequest("`variables` must be an object or null".into())),
+        };
+        match object.remove("extensions") {
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+            Some(_) => return Err(BadRequest("`extensions` must be an object or null".into())),
+        }
+        Ok(Self {
+            query,
+            operation_name,
+            variables,
+        })
+    }
+
+    fn from_url(uri: &Uri) -> Result<Self, BadRequest> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or(""))
+            .map_err(|_| BadRequest("the URL query string is malformed".into()))?;
+        let mut object = Map::new();
+        for (key, value) in pairs {
+            let value = match key.as_str() {
+                "variables" | "extensions" => serde_json::from_str(&value)
+                    .map_err(|_| BadRequest(format!("`{key}` in the URL must be JSON-encoded")))?,
+                _ => Value::String(value),
+            };
+            object.insert(key, value);
+        }
+        Self::from_json(Value::Object(object))
+    }
+}
+
+/// `POST /graphql`
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence != APPLICATION_JSON {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::BAD_REQUEST,
+            "send the GraphQL request as `Content-Type: application/json`",
+        );
+    }
+    let params = match serde_json::from_slice::<Value>(&body) {
+        Ok(json) => GraphqlParams::from_json(json),
+        Err(err) => Err(BadRequest(format!("the request body is not valid JSON ({err})"))),
+    };
+    match params {
+        Ok(params) => execute(&state, &headers, media, params, false).await,
+        Err(BadRequest(message)) => error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
+    }
+}
+
+/// `GET /graphql`
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    match GraphqlParams::from_url(&uri) {
+        Ok(params) => execute(&state, &headers, media, params, true).await,
+        Err(BadRequest(message)) => error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
+    }
+}
+
+fn not_acceptable() -> Response {
+    error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        code::BAD_REQUEST,
+        "accept `application/graphql-response+json` or `application/json`",
+    )
+}
+
+async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, params: GraphqlParams, is_get: bool) -> Response {
+    let mut request = async_graphql::Request::new(params.query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        request = request.variables(Variables::from_json(variables));
+    }
+
+    let operation_name = request.operation_name.clone();
+    let doc = match request.parsed_query() {
+        Ok(doc) => doc,
+        Err(mut err) => {
+            set_code(&mut err, code::GRAPHQL_PARSE_FAILED);
+            state.metrics.graphql_request(1);
+            return respond(media, request_error_body(vec![err]), true);
+        }
+    };
+    if is_get && selected_operation_type(doc, operation_name.as_deref()) == Some(OperationType::Mutation) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            code::BAD_REQUEST,
+            "mutations must be sent with POST",
+        );
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+
+    let accept_language = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(from_accept_language)
+        .unwrap_or_default();
+    let loader = DataLoader::new(DbLoader::new(state.db.clone()), tokio::spawn);
+    let request = request.data(loader).data(AcceptLanguage(accept_language));
+
+    let mut response = state.schema.execute(request).await;
+    let request_error =
+        !response.errors.is_empty() && response.data == async_graphql::Value::Null && response.errors.iter().all(|e| e.path.is_empty());
+    for err in &mut response.errors {
+        let fallback = if err.path.is_empty() {
+            code::GRAPHQL_VALIDATION_FAILED
+        } else {
+            // Field errors without a code come from async-graphql coercing an
+            // argument (our resolvers always set one).
+            code::BAD_USER_INPUT
+        };
+        set_code(err, fallback);
+    }
+    state.metrics.graphql_request(response.errors.len());
+    if request_error {
+        return respond(media, request_error_body(response.errors), true);
+    }
+    let mut body = Map::new();
+    body.insert("data".into(), serde_json::to_value(&response.data).unwrap_or(Value::Null));
+    if !response.errors.is_empty() {
+        body.insert("errors".into(), serde_json::to_value(&response.errors).unwrap_or(Value::Null));
+    }
+    if !response.extensions.is_empty() {
+        body.insert("extensions".into(), serde_json::to_value(&response.extensions).unwrap_or(Value::Null));
+    }
+    respond(media, Value::Object(body), false)
+}
+
+/// The type of the operation a request would run, if it can be told.
+fn selected_operation_type(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    name: Option<&str>,
+) -> Option<OperationType> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+fn set_code(err: &mut ServerError, fallback: &str) {
+    let extensions = err.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", fallback);
+    }
+}
+
+/// A request error has no `data` entry at all.
+fn request_error_body(errors: Vec<ServerError>) -> Value {
+    json!({ "errors": errors })
+}
+
+fn respond(media: MediaType, body: Value, request_error: bool) -> Response {
+    let status = if request_error && media == MediaType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    // The body depends on both: caches must key on them.
+    headers.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<MediaType> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn accept_negotiation_follows_quality_and_prefers_the_graphql_type_on_ties() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
+        assert_eq!(accept("application/graphql-response+json, application/json;q=0.9"), Some(MediaType::GraphqlResponseJson));
+        assert_eq!(accept("application/json, application/graphql-response+json"), Some(MediaType::GraphqlResponseJson));
+        assert_eq!(accept("application/graphql-response+json;q=0.5, application/json"), Some(MediaType::Json));
+        assert_eq!(accept("*/*"), Some(MediaType::Json));
+        assert_eq!(accept("text/html"), None);
+        assert_eq!(accept("application/json;q=0"), None);
+    }
+}
