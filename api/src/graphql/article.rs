@@ -6,7 +6,12 @@ use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::block::{Block, BlockKind};
 use entity::enums::{ContributorRole, Status};
-use entity::{article, article_supervisor, article_translation, supervisor};
+use async_graphql::dataloader::Loader;
+use entity::{
+    article, article_supervisor, article_translation, claim, claim_reference, claim_translation, reference, section,
+    section_translation, supervisor,
+};
+use tokio::sync::OnceCell;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -15,17 +20,20 @@ use super::claim::Claim;
 use super::locale::{Locale, Localization, Preference};
 use super::pagination::{self, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::reference::Reference;
-use super::section::{self, Section, TocEntry};
+use super::section::{self as sections, Section, TocEntry};
 use super::supervisor::Supervisor;
 use super::{db, loader, preference};
 use crate::error::{Error, Result};
-use crate::loaders::{CategoryById, ChildrenOf, ContributorsOf, TagsOf};
+use crate::loaders::{
+    CategoryById, ChildrenOf, CitationsOf, ClaimTextsOf, ClaimsOf, ContributorsOf, DbLoader, Grouped, SectionTextsOf,
+    SectionsOf, TagsOf,
+};
 
 /// What the children of an article need to resolve their own text: the
 /// request's preference, the locales the article is visible in (a section
 /// must not show text of a translation that is still a draft), and the
 /// article's source locale, the last step of every fallback chain.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Scope {
     /// The request's locale preference.
     pub pref: Preference,
@@ -35,9 +43,67 @@ pub struct Scope {
     pub source: Arc<str>,
     /// The article.
     pub article_id: Uuid,
+    /// The article's rows, loaded once per request.
+    rows: Arc<ArticleRows>,
+}
+
+/// An article's sections, claims and their texts, each loaded at most once
+/// per request.
+///
+/// The DataLoader's cache only holds finished loads: a key asked for while
+/// its first load is still in flight is loaded again. Sections at different
+/// depths ask for the same article-wide rows at different moments, so
+/// without this the number of statements would depend on timing and on the
+/// size of the article. Each cell is still filled through the loader, so the
+/// articles of a list keep being loaded in one batch.
+#[derive(Default)]
+struct ArticleRows {
+    sections: OnceCell<Arc<[section::Model]>>,
+    section_texts: OnceCell<Grouped<section_translation::Model>>,
+    claims: OnceCell<Grouped<claim::Model>>,
+    claim_texts: OnceCell<Grouped<claim_translation::Model>>,
+    citations: OnceCell<Grouped<(claim_reference::Model, reference::Model)>>,
+}
+
+/// Fills `cell` from the loader once, however many resolvers ask at once.
+async fn once<K, T>(cell: &OnceCell<T>, ctx: &Context<'_>, key: K) -> Result<T>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    T: Clone + Default + Send + Sync + 'static,
+    DbLoader: Loader<K, Value = T, Error = crate::loaders::LoadError>,
+{
+    let value = cell
+        .get_or_try_init(|| async { Ok::<T, Error>(loader(ctx)?.load_one(key).await?.unwrap_or_default()) })
+        .await?;
+    Ok(value.clone())
 }
 
 impl Scope {
+    /// Every section of the article.
+    pub async fn sections(&self, ctx: &Context<'_>) -> Result<Arc<[section::Model]>> {
+        once(&self.rows.sections, ctx, SectionsOf(self.article_id)).await
+    }
+
+    /// Section translations by section id.
+    pub async fn section_texts(&self, ctx: &Context<'_>) -> Result<Grouped<section_translation::Model>> {
+        once(&self.rows.section_texts, ctx, SectionTextsOf(self.article_id)).await
+    }
+
+    /// Claims by section id.
+    pub async fn claims(&self, ctx: &Context<'_>) -> Result<Grouped<claim::Model>> {
+        once(&self.rows.claims, ctx, ClaimsOf(self.article_id)).await
+    }
+
+    /// Claim translations by claim id.
+    pub async fn claim_texts(&self, ctx: &Context<'_>) -> Result<Grouped<claim_translation::Model>> {
+        once(&self.rows.claim_texts, ctx, ClaimTextsOf(self.article_id)).await
+    }
+
+    /// Cited references by claim id.
+    pub async fn citations(&self, ctx: &Context<'_>) -> Result<Grouped<(claim_reference::Model, reference::Model)>> {
+        once(&self.rows.citations, ctx, CitationsOf(self.article_id)).await
+    }
+
     /// Keeps the translations in an allowed locale and chooses among them.
     pub fn localize<T: super::locale::Translation + Clone>(&self, texts: &[T]) -> Option<Localization<T>> {
         let visible: Vec<T> = texts
@@ -77,6 +143,7 @@ impl Article {
                 allowed,
                 source: Arc::from(model.source_locale.as_str()),
                 article_id: model.id,
+                rows: Arc::default(),
             };
             out.push(Self { model, l10n, scope });
         }
@@ -219,23 +286,23 @@ impl Article {
 
     /// Top-level sections in order; each has its `children`.
     async fn sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
-        section::children(ctx, &self.scope, None).await
+        sections::children(ctx, &self.scope, None).await
     }
 
     /// Every section in reading order (depth first), for clients that render
     /// a flat list indented by `level`.
     async fn all_sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
-        section::all(ctx, &self.scope).await
+        sections::all(ctx, &self.scope).await
     }
 
     /// Anchors and headings of the section tree.
     async fn table_of_contents(&self, ctx: &Context<'_>) -> Result<Vec<TocEntry>> {
-        section::table_of_contents(ctx, &self.scope).await
+        sections::table_of_contents(ctx, &self.scope).await
     }
 
     /// Every claim of the article in reading order.
     async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        let sections = section::all(ctx, &self.scope).await?;
+        let sections = sections::all(ctx, &self.scope).await?;
         let mut out = Vec::new();
         for s in &sections {
             out.extend(Claim::of_section(ctx, &self.scope, s.uuid()).await?);
@@ -246,7 +313,7 @@ impl Article {
     /// The article's bibliography: every cited reference once, in order of
     /// first citation.
     async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
-        let sections = section::all(ctx, &self.scope).await?;
+        let sections = sections::all(ctx, &self.scope).await?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for s in &sections {

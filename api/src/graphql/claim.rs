@@ -6,11 +6,9 @@ use entity::{claim, claim_translation, reference};
 use uuid::Uuid;
 
 use super::article::Scope;
-use super::loader;
 use super::locale::{Locale, Localization};
 use super::reference::Reference;
 use crate::error::Result;
-use crate::loaders::{CitationsOf, ClaimTextsOf, ClaimsOf};
 
 /// A claim in the locale chosen for this request.
 pub struct Claim {
@@ -22,12 +20,11 @@ pub struct Claim {
 impl Claim {
     /// Claims of one section, in order.
     pub(crate) async fn of_section(ctx: &Context<'_>, scope: &Scope, section: Uuid) -> Result<Vec<Claim>> {
-        let loader = loader(ctx)?;
-        let claims = loader.load_one(ClaimsOf(scope.article_id)).await?.unwrap_or_default();
+        let claims = scope.claims(ctx).await?;
         let Some(rows) = claims.get(&section) else {
             return Ok(Vec::new());
         };
-        let texts = loader.load_one(ClaimTextsOf(scope.article_id)).await?.unwrap_or_default();
+        let texts = scope.claim_texts(ctx).await?;
         Ok(rows
             .iter()
             .filter_map(|model| {
@@ -47,10 +44,7 @@ impl Claim {
     }
 
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        let all = loader(ctx)?
-            .load_one(CitationsOf(self.scope.article_id))
-            .await?
-            .unwrap_or_default();
+        let all = self.scope.citations(ctx).await?;
         Ok(all
             .get(&self.model.id)
             .map(|links| {

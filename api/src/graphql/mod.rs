@@ -13,12 +13,11 @@ pub mod reference;
 pub mod section;
 pub mod supervisor;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Interface, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::{Error, Result};
-use crate::loaders::DbLoader;
+use crate::loaders::RequestLoader;
 use locale::{Locale, Preference};
 
 /// The schema type served at `/graphql`.
@@ -101,8 +100,8 @@ pub fn sdl() -> String {
 }
 
 /// The request's loader.
-pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<DbLoader>> {
-    ctx.data_opt::<DataLoader<DbLoader>>()
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader> {
+    ctx.data_opt::<RequestLoader>()
         .ok_or_else(|| Error::Internal("request has no loader".into()))
 }
 

@@ -9,10 +9,8 @@ use uuid::Uuid;
 
 use super::article::{Scope, filter_blocks};
 use super::claim::Claim;
-use super::loader;
 use super::locale::{Locale, Localization};
 use crate::error::{Error, Result};
-use crate::loaders::{SectionTextsOf, SectionsOf};
 
 /// A section in the locale chosen for this request.
 pub struct Section {
@@ -32,7 +30,7 @@ impl Section {
 /// locale the article is visible in is left out rather than shown in an
 /// unpublished language.
 async fn wrap(ctx: &Context<'_>, scope: &Scope, rows: Vec<section::Model>) -> Result<Vec<Section>> {
-    let texts = loader(ctx)?.load_one(SectionTextsOf(scope.article_id)).await?.unwrap_or_default();
+    let texts = scope.section_texts(ctx).await?;
     Ok(rows
         .into_iter()
         .filter_map(|model| {
@@ -48,7 +46,7 @@ async fn wrap(ctx: &Context<'_>, scope: &Scope, rows: Vec<section::Model>) -> Re
 
 /// Sections under `parent` (top level when `None`), in order.
 pub(crate) async fn children(ctx: &Context<'_>, scope: &Scope, parent: Option<Uuid>) -> Result<Vec<Section>> {
-    let rows = loader(ctx)?.load_one(SectionsOf(scope.article_id)).await?.unwrap_or_default();
+    let rows = scope.sections(ctx).await?;
     let mut rows: Vec<section::Model> = rows.iter().filter(|s| s.parent_id == parent).cloned().collect();
     rows.sort_by_key(|s| s.position);
     wrap(ctx, scope, rows).await
@@ -56,7 +54,7 @@ pub(crate) async fn children(ctx: &Context<'_>, scope: &Scope, parent: Option<Uu
 
 /// Every section of the article depth first, in reading order.
 pub(crate) async fn all(ctx: &Context<'_>, scope: &Scope) -> Result<Vec<Section>> {
-    let rows = loader(ctx)?.load_one(SectionsOf(scope.article_id)).await?.unwrap_or_default();
+    let rows = scope.sections(ctx).await?;
     let mut ordered = Vec::with_capacity(rows.len());
     let mut stack: Vec<&section::Model> = top_down(&rows, None);
     while let Some(s) = stack.pop() {

@@ -18,7 +18,6 @@
 //! async-graphql-axum's extractor answers such mistakes with plain-text
 //! bodies and fixed statuses, hence this handler.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
@@ -30,7 +29,7 @@ use serde_json::{Map, Value, json};
 use crate::error::code;
 use crate::graphql::AcceptLanguage;
 use crate::graphql::locale::from_accept_language;
-use crate::loaders::DbLoader;
+use crate::loaders::request_loader;
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -240,7 +239,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, params
         .and_then(|v| v.to_str().ok())
         .map(from_accept_language)
         .unwrap_or_default();
-    let loader = DataLoader::new(DbLoader::new(state.db.clone()), tokio::spawn);
+    let loader = request_loader(state.db.clone());
     let request = request.data(loader).data(AcceptLanguage(accept_language));
 
     let mut response = state.schema.execute(request).await;

@@ -28,6 +28,19 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+/// The per-request loader: batches per key type and caches for the request.
+pub type RequestLoader = async_graphql::dataloader::DataLoader<DbLoader, async_graphql::dataloader::HashMapCache>;
+
+/// A new loader for one request. It never outlives the request, so it never
+/// serves one request's rows to another.
+pub fn request_loader(db: DatabaseConnection) -> RequestLoader {
+    async_graphql::dataloader::DataLoader::with_cache(
+        DbLoader::new(db),
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
+}
+
 /// Error type of every loader: cloneable, as async-graphql requires.
 pub type LoadError = Arc<DbErr>;
 

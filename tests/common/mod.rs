@@ -1,0 +1,321 @@
+//! Test harness: every test gets its own application on a random local port
+//! with its own fresh database, SQLite or PostgreSQL, and talks to it over
+//! HTTP like any client.
+//!
+//! PostgreSQL tests need `DATABASE_URL=postgres://…` naming a server where the
+//! user may create databases; each test creates `kiji_test_<uuid>` there and
+//! drops it afterwards. Without such a URL they are skipped with a notice —
+//! except under `CI`, where a skipped PostgreSQL test would be a silent hole,
+//! so they fail instead.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use api::Config;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file in the temp directory.
+    Sqlite,
+    /// A fresh database on the server named by `DATABASE_URL`.
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed async test
+/// function taking a [`Backend`]: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// A running application with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:port`
+    pub base: String,
+    /// Direct connection, for setting up content through the importer.
+    pub db: DatabaseConnection,
+    /// HTTP client.
+    pub client: reqwest::Client,
+    _database: TestDatabase,
+}
+
+/// The GraphQL endpoint's answer.
+pub struct GqlResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type` header.
+    pub content_type: String,
+    /// Parsed body.
+    pub body: Value,
+}
+
+impl GqlResponse {
+    /// `data` of a response that must have no errors.
+    pub fn data(&self) -> &Value {
+        assert!(self.body.get("errors").is_none(), "unexpected errors: {:#}", self.body);
+        &self.body["data"]
+    }
+
+    /// `extensions.code` of every error.
+    pub fn codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["extensions"]["code"].as_str().unwrap_or("<none>").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Message of the first error.
+    pub fn first_message(&self) -> String {
+        self.body["errors"][0]["message"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+impl TestApp {
+    /// An application with the sample content; `None` when the backend is
+    /// not available outside CI.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// An application whose configuration `adjust` may change first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
+        let database = TestDatabase::create(backend).await?;
+        let mut config = Config::with_database(database.url.clone());
+        adjust(&mut config);
+        let state = api::build_state(&config).await.expect("application starts");
+        let db = state.db.clone();
+        let router = api::app(state, &config);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
+        let addr = listener.local_addr().expect("local address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Some(Self {
+            base: format!("http://{addr}"),
+            db,
+            client: reqwest::Client::new(),
+            _database: database,
+        })
+    }
+
+    /// POSTs a GraphQL request as JSON with the given extra headers.
+    pub async fn post(&self, body: &Value, headers: &[(&str, &str)]) -> GqlResponse {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(request.send().await.expect("request sent")).await
+    }
+
+    /// Runs a query with variables; the response must be 200.
+    pub async fn gql(&self, query: &str, variables: Value) -> GqlResponse {
+        let response = self.post(&json!({ "query": query, "variables": variables }), &[]).await;
+        assert_eq!(response.status, 200, "body: {:#}", response.body);
+        response
+    }
+
+    /// Sends any request to a path and reads the answer.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> GqlResponse {
+        Self::read(request.send().await.expect("request sent")).await
+    }
+
+    async fn read(response: reqwest::Response) -> GqlResponse {
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
+        GqlResponse {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    /// SQL statements the application has sent so far, read from `/metrics`.
+    pub async fn statements(&self) -> u64 {
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics reachable")
+            .text()
+            .await
+            .expect("metrics body");
+        text.lines()
+            .find_map(|line| line.strip_prefix("kiji_db_statements_total "))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("kiji_db_statements_total in /metrics")
+    }
+}
+
+/// A database that exists for one test and is removed afterwards.
+struct TestDatabase {
+    url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Files(Vec<PathBuf>),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    async fn create(backend: Backend) -> Option<Self> {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("kiji-test-{id}.db"));
+                let files = ["", "-wal", "-shm"]
+                    .iter()
+                    .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
+                    .collect();
+                Some(Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    cleanup: Cleanup::Files(files),
+                })
+            }
+            Backend::Postgres => {
+                let Some(admin_url) = postgres_url() else {
+                    assert!(
+                        std::env::var_os("CI").is_none(),
+                        "CI must run the PostgreSQL tests: set DATABASE_URL=postgres://…"
+                    );
+                    eprintln!("skipped: set DATABASE_URL=postgres://… to run the PostgreSQL variant");
+                    return None;
+                };
+                let name = format!("kiji_test_{id}");
+                let admin = Database::connect(&admin_url).await.expect("PostgreSQL reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                Some(Self {
+                    url: with_database_name(&admin_url, &name),
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Files(files) => {
+                for file in files {
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime, which cannot block on
+                // async work; a short-lived thread with its own runtime can.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    if let Ok(runtime) = runtime {
+                        runtime.block_on(async {
+                            if let Ok(admin) = Database::connect(&admin_url).await {
+                                let _ = admin
+                                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                    .await;
+                                let _ = admin.close().await;
+                            }
+                        });
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server URL tests may create databases on.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{root}/{name}?{query}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// The full article-page query a web frontend sends for one column page.
+pub const ARTICLE_PAGE: &str = r#"
+query ArticlePage($slug: String!, $locale: Locale) {
+  article(slug: $slug, locale: $locale) {
+    slug title lead locale isFallback availableLocales publishedAt revision
+    intro { ...Blocks }
+    category { slug name locale }
+    tags { slug name }
+    tableOfContents { anchor heading level children { anchor heading level children { anchor heading level } } }
+    contributors {
+      role signedOffRevision signedOffAt signedOffCurrentRevision
+      supervisor {
+        name affiliation locale
+        qualifications { kind name }
+        career { text organization role }
+      }
+    }
+    sections { ...Section children { ...Section children { ...Section children { ...Section } } } }
+    references { key title doi pmid link citation }
+  }
+}
+fragment Section on Section {
+  anchor heading level kind locale isFallback availableLocales
+  blocks { ...Blocks }
+  claims { kind evidenceLevel text locale references { locator reference { key doi pmid link } } }
+}
+fragment Blocks on Block {
+  __typename
+  ... on ParagraphBlock { text }
+  ... on ListBlock { ordered items { text list { ordered items { text } } } }
+  ... on QuestionAnswerBlock { question answer }
+  ... on NoteBlock { tone title text }
+}
+"#;
