@@ -382,15 +382,18 @@ impl ArticleQuery {
     async fn articles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: i32,
+        #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: Option<i32>,
         #[graphql(desc = "Cursor after which the page starts (an `endCursor`).")] after: Option<String>,
         filter: Option<ArticleFilter>,
-        #[graphql(default)] order_by: ArticleOrder,
+        #[graphql(desc = "Sort order; ties are broken by id.", default_with = "Some(ArticleOrder::PublishedAtDesc)")]
+        order_by: Option<ArticleOrder>,
         #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
         locale: Option<Locale>,
     ) -> Result<ArticleConnection> {
         let pref = preference(ctx, locale)?;
-        pagination::articles(ctx, first, after, filter.unwrap_or_default(), order_by, pref).await
+        let first = first.unwrap_or(pagination::DEFAULT_PAGE);
+        let order = order_by.unwrap_or_default();
+        pagination::articles(ctx, first, after, filter.unwrap_or_default(), order, pref).await
     }
 }
 

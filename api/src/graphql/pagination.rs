@@ -21,6 +21,9 @@ use super::locale::{Locale, Preference};
 use super::db;
 use crate::error::{Error, Result};
 
+/// Page size when a client gives none.
+pub const DEFAULT_PAGE: i32 = 20;
+
 /// Largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
 
