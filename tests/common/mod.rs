@@ -180,8 +180,9 @@ impl TestApp {
 }
 
 /// A database that exists for one test and is removed afterwards.
-struct TestDatabase {
-    url: String,
+pub struct TestDatabase {
+    /// Connection URL of the database.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -191,7 +192,9 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    async fn create(backend: Backend) -> Option<Self> {
+    /// A fresh, empty database; `None` when the backend is not available
+    /// outside CI.
+    pub async fn create(backend: Backend) -> Option<Self> {
         let id = uuid::Uuid::now_v7().simple().to_string();
         match backend {
             Backend::Sqlite => {

@@ -78,25 +78,25 @@ pub enum Localized {
     Tag(category::Tag),
 }
 
-/// Builds the schema with its shared data.
-pub fn build_schema(db: DatabaseConnection, locales: LocaleSettings) -> KijiSchema {
+/// The schema's types and limits; the one definition both the server and
+/// [`sdl`] use, so the exported SDL cannot drift from what is served.
+fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .register_output_type::<Localized>()
-        .data(db)
-        .data(locales)
         // A full article page is ~12 levels deep; this leaves room for nested
         // lists while refusing pathological queries before they execute.
         .limit_depth(24)
         .limit_complexity(5_000)
-        .finish()
+}
+
+/// Builds the schema with its shared data.
+pub fn build_schema(db: DatabaseConnection, locales: LocaleSettings) -> KijiSchema {
+    builder().data(db).data(locales).finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .register_output_type::<Localized>()
-        .finish()
-        .sdl()
+    builder().finish().sdl()
 }
 
 /// The request's loader.

@@ -22,6 +22,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -161,9 +162,19 @@ impl GraphqlParams {
 }
 
 /// `POST /graphql`
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
+    };
+    let body = match body {
+        Ok(body) => body,
+        // Too large, or the connection failed mid-body: axum's own answer is
+        // plain text; give the same status with a JSON error.
+        Err(rejection) => return error_response(rejection.status(), code::BAD_REQUEST, &rejection.body_text()),
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)

@@ -6,7 +6,7 @@ mod health;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -16,11 +16,20 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 
+/// Largest accepted GraphQL request body.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
 /// The application's router.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route("/", get(graphiql))
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                // GraphQL documents are small; a large body is a mistake or an attack.
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics))
