@@ -58,21 +58,29 @@ async fn page(app: &TestApp, slug: &str, locale: Option<&str>) -> Value {
 }
 
 async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let article = page(&app, COLUMN, Some("ja")).await;
 
     assert_eq!(article["title"], "エクソソームの効果と副作用を解説");
     assert_eq!(article["locale"], "ja");
     assert_eq!(article["isFallback"], false);
     assert_eq!(article["category"]["name"], "再生医療コラム");
-    assert_eq!(article["publishedAt"], "2024-11-07T15:00:00+00:00", "2024-11-08 in Japan");
+    assert_eq!(
+        article["publishedAt"], "2024-11-07T15:00:00+00:00",
+        "2024-11-08 in Japan"
+    );
 
     let sections = flatten(&article);
     let outline: Vec<(i64, String)> = sections
         .iter()
         .map(|(depth, s)| {
             assert_eq!(s["level"].as_i64(), Some(*depth as i64 + 2), "level follows nesting");
-            (s["level"].as_i64().unwrap_or_default(), s["heading"].as_str().unwrap_or_default().to_owned())
+            (
+                s["level"].as_i64().unwrap_or_default(),
+                s["heading"].as_str().unwrap_or_default().to_owned(),
+            )
         })
         .collect();
     let expected: Vec<(i64, String)> = OUTLINE.iter().map(|(l, h)| (*l, (*h).to_owned())).collect();
@@ -82,7 +90,10 @@ async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
     let toc = &article["tableOfContents"];
     assert_eq!(toc.as_array().map(Vec::len), Some(9));
     assert_eq!(toc[3]["heading"], "エクソソームの効果");
-    assert_eq!(toc[3]["children"][0]["children"][0]["heading"], "コラーゲン・エラスチンの生成促進");
+    assert_eq!(
+        toc[3]["children"][0]["children"][0]["heading"],
+        "コラーゲン・エラスチンの生成促進"
+    );
     assert_eq!(toc[3]["children"][0]["children"][0]["level"], 4);
 
     // The numbered list of functions, each with its nested points.
@@ -94,8 +105,16 @@ async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
     assert_eq!(list["ordered"], true);
     let items = list["items"].as_array().expect("items");
     assert_eq!(
-        items.iter().map(|i| i["text"].as_str().unwrap_or_default()).collect::<Vec<_>>(),
-        ["細胞間コミュニケーション", "組織の修復と再生", "免疫調節", "がんの進展や転移への関与"]
+        items
+            .iter()
+            .map(|i| i["text"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        [
+            "細胞間コミュニケーション",
+            "組織の修復と再生",
+            "免疫調節",
+            "がんの進展や転移への関与"
+        ]
     );
     for item in items {
         assert_eq!(item["list"]["ordered"], false);
@@ -103,7 +122,11 @@ async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
     }
 
     // Q1–Q5 as five question-and-answer blocks in the FAQ section.
-    let faq = &sections.iter().find(|(_, s)| s["kind"] == "FAQ").expect("an FAQ section").1;
+    let faq = &sections
+        .iter()
+        .find(|(_, s)| s["kind"] == "FAQ")
+        .expect("an FAQ section")
+        .1;
     let qa: Vec<&Value> = faq["blocks"]
         .as_array()
         .expect("blocks")
@@ -112,7 +135,12 @@ async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
         .collect();
     assert_eq!(qa.len(), 5);
     assert_eq!(qa[0]["question"], "エクソソーム治療はどのような人に適していますか?");
-    assert!(qa[2]["answer"].as_str().unwrap_or_default().contains("健康保険は適用されません"));
+    assert!(
+        qa[2]["answer"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("健康保険は適用されません")
+    );
     assert_eq!(sections.last().map(|(_, s)| s["kind"].clone()), Some(json!("SUMMARY")));
 
     // The supervisor with all eight qualifications in order, and the career.
@@ -127,7 +155,12 @@ async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
         .as_array()
         .expect("qualifications")
         .iter()
-        .map(|q| (q["kind"].as_str().unwrap_or_default().to_owned(), q["name"].as_str().unwrap_or_default().to_owned()))
+        .map(|q| {
+            (
+                q["kind"].as_str().unwrap_or_default().to_owned(),
+                q["name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect();
     let expected = [
         ("BOARD_CERTIFICATION", "日本麻酔科学会認定麻酔科専門医"),
@@ -141,7 +174,10 @@ async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
     ];
     assert_eq!(
         qualifications,
-        expected.iter().map(|(k, n)| ((*k).to_owned(), (*n).to_owned())).collect::<Vec<_>>()
+        expected
+            .iter()
+            .map(|(k, n)| ((*k).to_owned(), (*n).to_owned()))
+            .collect::<Vec<_>>()
     );
     assert_eq!(
         supervisor["supervisor"]["career"][0]["text"],
@@ -173,7 +209,11 @@ async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
         "https://doi.org/10.1080/20013078.2018.1535750"
     );
     // The hair-loss claim is preclinical, as the column's own hedge says.
-    let hair = &sections.iter().find(|(_, s)| s["anchor"] == "hair-loss").expect("hair-loss").1;
+    let hair = &sections
+        .iter()
+        .find(|(_, s)| s["anchor"] == "hair-loss")
+        .expect("hair-loss")
+        .1;
     assert_eq!(hair["claims"][0]["evidenceLevel"], "PRECLINICAL");
 
     // The bibliography lists each cited work once.
@@ -184,7 +224,9 @@ async fn japanese_page_keeps_the_columns_outline_and_content(backend: Backend) {
 }
 
 async fn english_page_has_the_same_shape_in_english(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let ja = page(&app, COLUMN, Some("ja")).await;
     let en = page(&app, COLUMN, Some("en")).await;
 
@@ -193,7 +235,12 @@ async fn english_page_has_the_same_shape_in_english(backend: Backend) {
     assert_eq!(en["isFallback"], false);
     assert_eq!(en["availableLocales"], json!(["en", "ja"]));
     assert_eq!(en["contributors"][0]["supervisor"]["name"], "Shinichi Suita");
-    assert_eq!(en["contributors"][0]["supervisor"]["qualifications"].as_array().map(Vec::len), Some(8));
+    assert_eq!(
+        en["contributors"][0]["supervisor"]["qualifications"]
+            .as_array()
+            .map(Vec::len),
+        Some(8)
+    );
 
     let (ja_sections, en_sections) = (flatten(&ja), flatten(&en));
     assert_eq!(ja_sections.len(), en_sections.len());
@@ -204,11 +251,21 @@ async fn english_page_has_the_same_shape_in_english(backend: Backend) {
         assert_eq!(e["isFallback"], false);
         assert_ne!(j["heading"], e["heading"]);
         let kinds = |s: &Value| -> Vec<Value> {
-            s["blocks"].as_array().unwrap_or(&vec![]).iter().map(|b| b["__typename"].clone()).collect()
+            s["blocks"]
+                .as_array()
+                .unwrap_or(&vec![])
+                .iter()
+                .map(|b| b["__typename"].clone())
+                .collect()
         };
         assert_eq!(kinds(j), kinds(e), "blocks of {}", e["anchor"]);
         let levels = |s: &Value| -> Vec<Value> {
-            s["claims"].as_array().unwrap_or(&vec![]).iter().map(|c| c["evidenceLevel"].clone()).collect()
+            s["claims"]
+                .as_array()
+                .unwrap_or(&vec![])
+                .iter()
+                .map(|c| c["evidenceLevel"].clone())
+                .collect()
         };
         assert_eq!(levels(j), levels(e));
     }
@@ -216,7 +273,9 @@ async fn english_page_has_the_same_shape_in_english(backend: Backend) {
 }
 
 async fn untranslated_locale_gets_the_japanese_text_flagged_as_fallback(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let ko = page(&app, COLUMN, Some("ko")).await;
     assert_eq!(ko["title"], "エクソソームの効果と副作用を解説");
     assert_eq!(ko["locale"], "ja");
@@ -269,7 +328,9 @@ fn enlarged(bundle: &Bundle, factor: usize) -> Bundle {
 }
 
 async fn article_page_statement_count_does_not_grow_with_content(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let sample = api::content::sample::bundle().expect("sample bundle");
     let report = api::content::import::import(&app.db, &enlarged(&sample, 5))
         .await
@@ -286,7 +347,12 @@ async fn article_page_statement_count_does_not_grow_with_content(backend: Backen
     let large_count = app.statements().await - large_before;
 
     assert_eq!(flatten(&large).len(), 5 * flatten(&small).len());
-    let claims = |a: &Value| flatten(a).iter().map(|(_, s)| s["claims"].as_array().map_or(0, Vec::len)).sum::<usize>();
+    let claims = |a: &Value| {
+        flatten(a)
+            .iter()
+            .map(|(_, s)| s["claims"].as_array().map_or(0, Vec::len))
+            .sum::<usize>()
+    };
     assert_eq!(claims(&large), 5 * claims(&small));
     assert_eq!(
         large["references"].as_array().map(Vec::len),
@@ -294,7 +360,10 @@ async fn article_page_statement_count_does_not_grow_with_content(backend: Backen
     );
     eprintln!("article page: {small_count} SQL statements ({backend:?}), {large_count} at five times the content");
     assert!(small_count > 0);
-    assert_eq!(small_count, large_count, "statements must not grow with sections, claims or references");
+    assert_eq!(
+        small_count, large_count,
+        "statements must not grow with sections, claims or references"
+    );
 }
 
 db_tests!(

@@ -11,20 +11,33 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 fn assert_error_body(response: &GqlResponse, status: u16, code: &str) {
     assert_eq!(response.status, status, "body: {:#}", response.body);
-    assert!(response.content_type.contains("json"), "content type {}", response.content_type);
+    assert!(
+        response.content_type.contains("json"),
+        "content type {}",
+        response.content_type
+    );
     assert_eq!(response.codes(), [code], "body: {:#}", response.body);
     assert!(!response.first_message().is_empty());
 }
 
 async fn malformed_http_requests_get_json_errors_with_4xx(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let url = format!("{}/graphql", app.base);
 
     let wrong_type = app
-        .send(app.client.post(&url).header("content-type", "text/plain").body("{ categories { slug } }"))
+        .send(
+            app.client
+                .post(&url)
+                .header("content-type", "text/plain")
+                .body("{ categories { slug } }"),
+        )
         .await;
     assert_error_body(&wrong_type, 415, "BAD_REQUEST");
-    let no_type = app.send(app.client.post(&url).body(r#"{"query":"{ categories { slug } }"}"#)).await;
+    let no_type = app
+        .send(app.client.post(&url).body(r#"{"query":"{ categories { slug } }"}"#))
+        .await;
     assert_error_body(&no_type, 415, "BAD_REQUEST");
 
     for (body, needle) in [
@@ -33,24 +46,53 @@ async fn malformed_http_requests_get_json_errors_with_4xx(backend: Backend) {
         ("42", "JSON object"),
         ("{}", "no `query`"),
         ("{\"query\": 1}", "`query` must be a string"),
-        ("{\"query\": \"{ categories { slug } }\", \"variables\": [1]}", "`variables`"),
-        ("{\"query\": \"{ categories { slug } }\", \"operationName\": 7}", "`operationName`"),
+        (
+            "{\"query\": \"{ categories { slug } }\", \"variables\": [1]}",
+            "`variables`",
+        ),
+        (
+            "{\"query\": \"{ categories { slug } }\", \"operationName\": 7}",
+            "`operationName`",
+        ),
     ] {
         let response = app
-            .send(app.client.post(&url).header("content-type", "application/json").body(body))
+            .send(
+                app.client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body),
+            )
             .await;
         assert_error_body(&response, 400, "BAD_REQUEST");
-        assert!(response.first_message().contains(needle), "{body}: {}", response.first_message());
+        assert!(
+            response.first_message().contains(needle),
+            "{body}: {}",
+            response.first_message()
+        );
     }
 
-    let huge = format!("{{\"query\": \"{{ categories {{ slug }} }}\", \"pad\": \"{}\"}}", "x".repeat(1 << 20));
+    let huge = format!(
+        "{{\"query\": \"{{ categories {{ slug }} }}\", \"pad\": \"{}\"}}",
+        "x".repeat(1 << 20)
+    );
     let too_large = app
-        .send(app.client.post(&url).header("content-type", "application/json").body(huge))
+        .send(
+            app.client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(huge),
+        )
         .await;
     assert_error_body(&too_large, 413, "BAD_REQUEST");
 
     let html_only = app
-        .send(app.client.post(&url).header("content-type", "application/json").header("accept", "text/html").body("{}"))
+        .send(
+            app.client
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("accept", "text/html")
+                .body("{}"),
+        )
         .await;
     assert_error_body(&html_only, 406, "BAD_REQUEST");
 
@@ -59,18 +101,27 @@ async fn malformed_http_requests_get_json_errors_with_4xx(backend: Backend) {
 }
 
 async fn request_errors_are_400_under_graphql_response_json_and_200_under_json(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     for (query, code) in [
         ("{ categories { slug ", "GRAPHQL_PARSE_FAILED"),
         ("{ categories { noSuchField } }", "GRAPHQL_VALIDATION_FAILED"),
-        ("{ articles(first: \"ten\") { totalCount } }", "GRAPHQL_VALIDATION_FAILED"),
+        (
+            "{ articles(first: \"ten\") { totalCount } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
     ] {
-        let modern = app.post(&json!({ "query": query }), &[("accept", GRAPHQL_RESPONSE)]).await;
+        let modern = app
+            .post(&json!({ "query": query }), &[("accept", GRAPHQL_RESPONSE)])
+            .await;
         assert_error_body(&modern, 400, code);
         assert_eq!(modern.content_type, GRAPHQL_RESPONSE);
         assert!(modern.body.get("data").is_none(), "a request error has no data entry");
 
-        let legacy = app.post(&json!({ "query": query }), &[("accept", "application/json")]).await;
+        let legacy = app
+            .post(&json!({ "query": query }), &[("accept", "application/json")])
+            .await;
         assert_error_body(&legacy, 200, code);
         assert_eq!(legacy.content_type, "application/json");
         assert!(legacy.body.get("data").is_none());
@@ -78,7 +129,10 @@ async fn request_errors_are_400_under_graphql_response_json_and_200_under_json(b
 
     // A field error is not a request error: 200 with `data`, in both.
     let field_error = app
-        .post(&json!({ "query": "{ articles(first: 500) { totalCount } }" }), &[("accept", GRAPHQL_RESPONSE)])
+        .post(
+            &json!({ "query": "{ articles(first: 500) { totalCount } }" }),
+            &[("accept", GRAPHQL_RESPONSE)],
+        )
         .await;
     assert_eq!(field_error.status, 200);
     assert!(field_error.body.get("data").is_some());
@@ -86,14 +140,19 @@ async fn request_errors_are_400_under_graphql_response_json_and_200_under_json(b
 }
 
 async fn queries_work_over_get_but_mutations_do_not(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let get = |params: Vec<(&'static str, String)>| {
         let request = app.client.get(format!("{}/graphql", app.base)).query(&params);
         app.send(request)
     };
     let ok = get(vec![
         ("query", "query($s: String!) { article(slug: $s) { title } }".into()),
-        ("variables", json!({ "s": "exosome-effects-and-side-effects" }).to_string()),
+        (
+            "variables",
+            json!({ "s": "exosome-effects-and-side-effects" }).to_string(),
+        ),
     ])
     .await;
     assert_eq!(ok.status, 200);
@@ -102,7 +161,11 @@ async fn queries_work_over_get_but_mutations_do_not(backend: Backend) {
     let mutation = get(vec![("query", "mutation { publish }".into())]).await;
     assert_error_body(&mutation, 405, "BAD_REQUEST");
 
-    let bad_variables = get(vec![("query", "{ categories { slug } }".into()), ("variables", "{oops".into())]).await;
+    let bad_variables = get(vec![
+        ("query", "{ categories { slug } }".into()),
+        ("variables", "{oops".into()),
+    ])
+    .await;
     assert_error_body(&bad_variables, 400, "BAD_REQUEST");
 
     let no_query = get(vec![]).await;
@@ -110,15 +173,22 @@ async fn queries_work_over_get_but_mutations_do_not(backend: Backend) {
 }
 
 async fn unknown_slugs_are_null_without_errors(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let response = app
-        .gql(r#"{ article(slug: "no-such-article") { title } supervisor(slug: "nobody") { name } }"#, json!({}))
+        .gql(
+            r#"{ article(slug: "no-such-article") { title } supervisor(slug: "nobody") { name } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(response.data(), &json!({ "article": null, "supervisor": null }));
 }
 
 async fn database_failures_are_internal_without_sql(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     app.db
         .execute_unprepared("DROP TABLE claim_reference")
         .await
@@ -131,14 +201,23 @@ async fn database_failures_are_internal_without_sql(backend: Backend) {
         .await;
     assert!(response.codes().iter().all(|c| c == "INTERNAL"), "{:#}", response.body);
     let text = response.body.to_string().to_lowercase();
-    for leak in ["select", "claim_reference", "sqlite", "postgres", "no such table", "relation"] {
+    for leak in [
+        "select",
+        "claim_reference",
+        "sqlite",
+        "postgres",
+        "no such table",
+        "relation",
+    ] {
         assert!(!text.contains(leak), "response leaks `{leak}`: {text}");
     }
     assert_eq!(response.first_message(), "internal error");
 }
 
 async fn health_metrics_and_graphiql_are_served(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let health = app.send(app.client.get(format!("{}/healthz", app.base))).await;
     assert_eq!((health.status, health.body["status"].clone()), (200, json!("ok")));
     let ready = app.send(app.client.get(format!("{}/readyz", app.base))).await;
@@ -146,13 +225,17 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
 
     let metrics = app.send(app.client.get(format!("{}/metrics", app.base))).await;
     assert_eq!(metrics.status, 200);
-    let Value::String(text) = &metrics.body else { panic!("metrics are text") };
+    let Value::String(text) = &metrics.body else {
+        panic!("metrics are text")
+    };
     assert!(text.contains("# TYPE kiji_db_statements_total counter"));
 
     let graphiql = app.send(app.client.get(format!("{}/", app.base))).await;
     assert_eq!(graphiql.status, 200);
     assert!(graphiql.content_type.starts_with("text/html"));
-    let Value::String(html) = &graphiql.body else { panic!("GraphiQL is HTML") };
+    let Value::String(html) = &graphiql.body else {
+        panic!("GraphiQL is HTML")
+    };
     assert!(html.contains("graphiql") && html.contains("/graphql"));
 }
 

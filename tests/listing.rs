@@ -53,9 +53,15 @@ const ANTI_AGING: &str = "what-is-anti-aging-medicine";
 const COLUMN: &str = "exosome-effects-and-side-effects";
 
 async fn published_articles_are_listed_newest_first_across_pages(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let all = list(&app, json!({})).await;
-    assert_eq!(slugs(&all), [ANTI_AGING, LAW, COLUMN], "the sample draft is never listed");
+    assert_eq!(
+        slugs(&all),
+        [ANTI_AGING, LAW, COLUMN],
+        "the sample draft is never listed"
+    );
     assert_eq!(all["totalCount"], 3);
     assert_eq!(all["pageInfo"]["hasNextPage"], false);
     assert_eq!(all["pageInfo"]["hasPreviousPage"], false);
@@ -68,35 +74,68 @@ async fn published_articles_are_listed_newest_first_across_pages(backend: Backen
     assert_eq!(slugs(&second), [LAW]);
     assert_eq!(second["pageInfo"]["hasPreviousPage"], true);
 
-    assert_eq!(walk(&app, 1, json!(null), "PUBLISHED_AT_DESC").await, [ANTI_AGING, LAW, COLUMN]);
-    assert_eq!(walk(&app, 2, json!(null), "PUBLISHED_AT_ASC").await, [COLUMN, LAW, ANTI_AGING]);
+    assert_eq!(
+        walk(&app, 1, json!(null), "PUBLISHED_AT_DESC").await,
+        [ANTI_AGING, LAW, COLUMN]
+    );
+    assert_eq!(
+        walk(&app, 2, json!(null), "PUBLISHED_AT_ASC").await,
+        [COLUMN, LAW, ANTI_AGING]
+    );
 }
 
 async fn filters_narrow_the_list(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let by = |filter: Value| {
         let app = &app;
         async move { slugs(&list(app, json!({ "filter": filter })).await) }
     };
     assert_eq!(by(json!({ "category": "anti-aging" })).await, [ANTI_AGING]);
     assert_eq!(by(json!({ "category": "regenerative-medicine" })).await, [LAW, COLUMN]);
-    assert_eq!(by(json!({ "tag": "exosome" })).await, [COLUMN], "the draft tagged exosome stays hidden");
-    assert_eq!(by(json!({ "supervisor": "shinichi-suita" })).await, [ANTI_AGING, LAW, COLUMN]);
+    assert_eq!(
+        by(json!({ "tag": "exosome" })).await,
+        [COLUMN],
+        "the draft tagged exosome stays hidden"
+    );
+    assert_eq!(
+        by(json!({ "supervisor": "shinichi-suita" })).await,
+        [ANTI_AGING, LAW, COLUMN]
+    );
     assert_eq!(by(json!({ "availableIn": "en" })).await, [LAW, COLUMN]);
     assert_eq!(by(json!({ "availableIn": "en", "tag": "regulation" })).await, [LAW]);
-    assert_eq!(by(json!({ "updatedSince": "2025-01-01T00:00:00Z", "category": "regenerative-medicine" })).await, [LAW]);
-    assert_eq!(by(json!({ "category": "no-such-category" })).await, Vec::<String>::new());
+    assert_eq!(
+        by(json!({ "updatedSince": "2025-01-01T00:00:00Z", "category": "regenerative-medicine" })).await,
+        [LAW]
+    );
+    assert_eq!(
+        by(json!({ "category": "no-such-category" })).await,
+        Vec::<String>::new()
+    );
 
-    let counted = list(&app, json!({ "first": 1, "filter": { "category": "regenerative-medicine" } })).await;
+    let counted = list(
+        &app,
+        json!({ "first": 1, "filter": { "category": "regenerative-medicine" } }),
+    )
+    .await;
     assert_eq!(counted["totalCount"], 2, "totalCount counts every page");
 }
 
 async fn updated_order_serves_incremental_sync(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     // The anti-aging sample has no recorded update time, so it was updated
     // when it was imported: now.
-    assert_eq!(walk(&app, 1, json!(null), "UPDATED_AT_DESC").await, [ANTI_AGING, LAW, COLUMN]);
-    assert_eq!(walk(&app, 1, json!(null), "UPDATED_AT_ASC").await, [COLUMN, LAW, ANTI_AGING]);
+    assert_eq!(
+        walk(&app, 1, json!(null), "UPDATED_AT_DESC").await,
+        [ANTI_AGING, LAW, COLUMN]
+    );
+    assert_eq!(
+        walk(&app, 1, json!(null), "UPDATED_AT_ASC").await,
+        [COLUMN, LAW, ANTI_AGING]
+    );
 }
 
 /// Articles published at the very same instant, to exercise tie-breaking.
@@ -113,10 +152,17 @@ fn simultaneous(count: usize) -> Bundle {
 }
 
 async fn pages_never_skip_or_repeat_articles_with_equal_timestamps(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let bundle = simultaneous(7);
     import(&app.db, &bundle).await.expect("imports");
-    for order in ["PUBLISHED_AT_DESC", "PUBLISHED_AT_ASC", "UPDATED_AT_DESC", "UPDATED_AT_ASC"] {
+    for order in [
+        "PUBLISHED_AT_DESC",
+        "PUBLISHED_AT_ASC",
+        "UPDATED_AT_DESC",
+        "UPDATED_AT_ASC",
+    ] {
         for size in [1, 2, 3] {
             let seen = walk(&app, size, json!({ "category": "anti-aging" }), order).await;
             let mut unique = seen.clone();
@@ -129,7 +175,9 @@ async fn pages_never_skip_or_repeat_articles_with_equal_timestamps(backend: Back
 }
 
 async fn drafts_and_scheduled_articles_are_invisible(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let scheduled = Bundle::from_yaml(
         r#"
 articles:
@@ -153,7 +201,10 @@ articles:
     import(&app.db, &scheduled).await.expect("imports");
     for slug in ["exosome-treatment-costs", "scheduled", "published-but-untranslated"] {
         let found = app
-            .gql("query($s: String!) { article(slug: $s) { title } }", json!({ "s": slug }))
+            .gql(
+                "query($s: String!) { article(slug: $s) { title } }",
+                json!({ "s": slug }),
+            )
             .await;
         assert_eq!(found.data()["article"], Value::Null, "{slug} must not be visible");
     }
@@ -162,11 +213,17 @@ articles:
 }
 
 async fn bad_paging_arguments_are_bad_user_input(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     for first in [-1, 101] {
         let response = app.gql(LIST, json!({ "first": first })).await;
         assert_eq!(response.codes(), ["BAD_USER_INPUT"], "first = {first}");
-        assert!(response.first_message().contains("`first`"), "{}", response.first_message());
+        assert!(
+            response.first_message().contains("`first`"),
+            "{}",
+            response.first_message()
+        );
     }
     let empty = list(&app, json!({ "first": 0 })).await;
     assert_eq!(slugs(&empty), Vec::<String>::new());
@@ -175,12 +232,21 @@ async fn bad_paging_arguments_are_bad_user_input(backend: Backend) {
     for after in ["garbage", "", "djE6cGQ6eDp5", "%%%"] {
         let response = app.gql(LIST, json!({ "first": 1, "after": after })).await;
         assert_eq!(response.codes(), ["BAD_USER_INPUT"], "after = {after:?}");
-        assert!(response.first_message().contains("cursor"), "{}", response.first_message());
+        assert!(
+            response.first_message().contains("cursor"),
+            "{}",
+            response.first_message()
+        );
     }
 
     let page = list(&app, json!({ "first": 1 })).await;
     let cursor = page["pageInfo"]["endCursor"].clone();
-    let other_order = app.gql(LIST, json!({ "first": 1, "after": cursor, "orderBy": "UPDATED_AT_ASC" })).await;
+    let other_order = app
+        .gql(
+            LIST,
+            json!({ "first": 1, "after": cursor, "orderBy": "UPDATED_AT_ASC" }),
+        )
+        .await;
     assert_eq!(other_order.codes(), ["BAD_USER_INPUT"]);
     assert!(other_order.first_message().contains("orderBy"));
 }

@@ -59,7 +59,9 @@ const SECTIONS: &str = r#"query($locale: Locale) {
 }"#;
 
 async fn accept_language_chooses_the_locale_when_no_argument_is_given(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let en = title(&app, None, Some("en-US,en;q=0.9,ja;q=0.5")).await;
     assert_eq!(en["locale"], "en");
     assert_eq!(en["isFallback"], false, "en answers a request for en-US");
@@ -77,14 +79,18 @@ async fn accept_language_chooses_the_locale_when_no_argument_is_given(backend: B
 }
 
 async fn locale_argument_overrides_accept_language(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let ja = title(&app, Some("ja"), Some("en")).await;
     assert_eq!(ja["locale"], "ja");
     assert_eq!(ja["title"], "エクソソームの効果と副作用を解説");
 }
 
 async fn without_locale_or_header_the_server_default_applies(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let ja = title(&app, None, None).await;
     assert_eq!(ja["locale"], "ja");
     assert_eq!(ja["isFallback"], false);
@@ -101,7 +107,9 @@ async fn without_locale_or_header_the_server_default_applies(backend: Backend) {
 }
 
 async fn fallback_is_per_section_not_per_article(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     seed_partly_translated(&app).await;
     let response = app.gql(SECTIONS, json!({ "locale": "en" })).await;
     let article = &response.data()["article"];
@@ -123,7 +131,9 @@ async fn fallback_is_per_section_not_per_article(backend: Backend) {
 }
 
 async fn draft_translations_are_never_shown(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     seed_partly_translated(&app).await;
     let response = app.gql(SECTIONS, json!({ "locale": "ko" })).await;
     let article = &response.data()["article"];
@@ -136,7 +146,10 @@ async fn draft_translations_are_never_shown(backend: Backend) {
     assert_eq!(article["sections"][0]["availableLocales"], json!(["en", "ja"]));
 
     let listed = app
-        .gql(r#"{ articles(filter: { availableIn: "ko" }) { edges { node { slug } } } }"#, json!({}))
+        .gql(
+            r#"{ articles(filter: { availableIn: "ko" }) { edges { node { slug } } } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(listed.data()["articles"]["edges"], json!([]));
 }
@@ -155,24 +168,39 @@ async fn configured_fallbacks_come_before_the_source_locale(backend: Backend) {
 }
 
 async fn invalid_locales_are_bad_user_input_naming_the_tag(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    let literal = app.gql(r#"{ article(slug: "x", locale: "en_US!") { title } }"#, json!({})).await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let literal = app
+        .gql(r#"{ article(slug: "x", locale: "en_US!") { title } }"#, json!({}))
+        .await;
     assert_eq!(literal.codes(), ["BAD_USER_INPUT"]);
-    assert!(literal.first_message().contains("en_US!"), "{}", literal.first_message());
+    assert!(
+        literal.first_message().contains("en_US!"),
+        "{}",
+        literal.first_message()
+    );
 
-    let variable = app.gql(TITLE, json!({ "slug": COLUMN, "locale": "not a locale" })).await;
+    let variable = app
+        .gql(TITLE, json!({ "slug": COLUMN, "locale": "not a locale" }))
+        .await;
     assert_eq!(variable.codes(), ["BAD_USER_INPUT"]);
     assert!(variable.first_message().contains("not a locale"));
 
     let filter = app
-        .gql(r#"{ articles(filter: { availableIn: "??" }) { edges { cursor } } }"#, json!({}))
+        .gql(
+            r#"{ articles(filter: { availableIn: "??" }) { edges { cursor } } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(filter.codes(), ["BAD_USER_INPUT"]);
     assert!(filter.first_message().contains("??"));
 }
 
 async fn locales_are_canonicalized(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let upper = title(&app, Some("EN-us"), None).await;
     assert_eq!(upper["locale"], "en");
     assert_eq!(upper["isFallback"], false);

@@ -12,6 +12,7 @@ pub mod loaders;
 pub mod metrics;
 pub mod state;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -28,7 +29,11 @@ use state::AppState;
 
 /// Command line of the `kiji` binary.
 #[derive(Debug, Parser)]
-#[command(name = "kiji", version, about = "Kiji: a GraphQL content API for medically supervised, multilingual columns")]
+#[command(
+    name = "kiji",
+    version,
+    about = "Kiji: a GraphQL content API for medically supervised, multilingual columns"
+)]
 pub struct Cli {
     /// What to do; without a command, `serve`.
     #[command(subcommand)]
@@ -106,16 +111,21 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::PrintSchema => {
-            print!("{}", graphql::sdl());
+            std::io::stdout().lock().write_all(graphql::sdl().as_bytes())?;
             Ok(())
         }
         Command::Import { files } => {
             init_tracing(&config.log);
             let report = import_files(&config, &files).await?;
-            println!(
+            writeln!(
+                std::io::stdout().lock(),
                 "imported {} article(s), {} section(s), {} claim(s), {} reference(s), {} supervisor(s)",
-                report.articles, report.sections, report.claims, report.references, report.supervisors
-            );
+                report.articles,
+                report.sections,
+                report.claims,
+                report.references,
+                report.supervisors
+            )?;
             Ok(())
         }
         Command::Serve => {
@@ -144,7 +154,11 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
 fn init_tracing(filter: &str) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     // A second initialisation (tests, embedding) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    // Logs go to stderr; stdout carries only what the commands print.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish for
@@ -153,11 +167,18 @@ async fn serve(config: Config) -> Result<(), StartupError> {
     let state = build_state(&config).await?;
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let backend = if config.database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let backend = if config.database_url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     tracing::info!(%addr, backend, "listening");
-    println!("Kiji is running on {backend}.");
-    println!("  GraphiQL: http://{addr}/");
-    println!("  GraphQL:  http://{addr}/graphql");
+    // Not println!: a closed stdout (a supervisor that stopped reading) must
+    // not bring the server down.
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "Kiji is running on {backend}.\n  GraphiQL: http://{addr}/\n  GraphQL:  http://{addr}/graphql"
+    );
 
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, app(state, &config)).with_graceful_shutdown(async move {

@@ -49,10 +49,26 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let counters = [
-            ("kiji_http_requests_total", "HTTP requests received.", &self.http_requests),
-            ("kiji_graphql_requests_total", "GraphQL requests executed.", &self.graphql_requests),
-            ("kiji_graphql_errors_total", "Errors returned in GraphQL responses.", &self.graphql_errors),
-            ("kiji_db_statements_total", "SQL statements sent to the database.", &self.db_statements),
+            (
+                "kiji_http_requests_total",
+                "HTTP requests received.",
+                &self.http_requests,
+            ),
+            (
+                "kiji_graphql_requests_total",
+                "GraphQL requests executed.",
+                &self.graphql_requests,
+            ),
+            (
+                "kiji_graphql_errors_total",
+                "Errors returned in GraphQL responses.",
+                &self.graphql_errors,
+            ),
+            (
+                "kiji_db_statements_total",
+                "SQL statements sent to the database.",
+                &self.db_statements,
+            ),
             (
                 "kiji_db_statement_failures_total",
                 "SQL statements that returned an error.",

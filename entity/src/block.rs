@@ -57,7 +57,12 @@ impl Block {
                 out
             }
             Self::QuestionAnswer(qa) => vec![qa.question.as_str(), qa.answer.as_str()],
-            Self::Note(note) => note.title.iter().map(String::as_str).chain([note.text.as_str()]).collect(),
+            Self::Note(note) => note
+                .title
+                .iter()
+                .map(String::as_str)
+                .chain([note.text.as_str()])
+                .collect(),
         }
     }
 }
@@ -199,7 +204,9 @@ mod tests {
         let blocks: Vec<Block> = serde_json::from_str(json).unwrap();
         assert_eq!(blocks.len(), 4);
         assert_eq!(blocks[1].kind(), BlockKind::List);
-        let Block::List(list) = &blocks[1] else { panic!("not a list") };
+        let Block::List(list) = &blocks[1] else {
+            panic!("not a list")
+        };
         assert_eq!(list.depth(), 2);
         let again: Vec<Block> = serde_json::from_value(serde_json::to_value(&blocks).unwrap()).unwrap();
         assert_eq!(again, blocks);

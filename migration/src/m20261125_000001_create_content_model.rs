@@ -182,8 +182,20 @@ impl MigrationTrait for Migration {
                 .col(string_len(Section::Anchor, 200))
                 .col(integer(Section::Level).check(Expr::col(Section::Level).between(2, 6)))
                 .col(enum_col(Section::Kind, SECTION_KIND))
-                .foreign_key(&mut fk(Section::Table, Section::ArticleId, Article::Table, Article::Id, true))
-                .foreign_key(&mut fk(Section::Table, Section::ParentId, Section::Table, Section::Id, true))
+                .foreign_key(&mut fk(
+                    Section::Table,
+                    Section::ArticleId,
+                    Article::Table,
+                    Article::Id,
+                    true,
+                ))
+                .foreign_key(&mut fk(
+                    Section::Table,
+                    Section::ParentId,
+                    Section::Table,
+                    Section::Id,
+                    true,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -232,7 +244,13 @@ impl MigrationTrait for Migration {
                 .col(integer(Claim::Position))
                 .col(enum_col(Claim::Kind, CLAIM_KIND))
                 .col(enum_col(Claim::EvidenceLevel, EVIDENCE))
-                .foreign_key(&mut fk(Claim::Table, Claim::SectionId, Section::Table, Section::Id, true))
+                .foreign_key(&mut fk(
+                    Claim::Table,
+                    Claim::SectionId,
+                    Section::Table,
+                    Section::Id,
+                    true,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -503,7 +521,13 @@ impl MigrationTrait for Migration {
                 .col(string_len(Tr::Locale, 35))
                 .col(string(TagTranslation::Name))
                 .primary_key(&mut translation_pk(TagTranslation::TagId))
-                .foreign_key(&mut fk(TagTranslation::Table, TagTranslation::TagId, Tag::Table, Tag::Id, true))
+                .foreign_key(&mut fk(
+                    TagTranslation::Table,
+                    TagTranslation::TagId,
+                    Tag::Table,
+                    Tag::Id,
+                    true,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -514,7 +538,13 @@ impl MigrationTrait for Migration {
                 .col(uuid(ArticleTag::TagId))
                 .col(integer(ArticleTag::Position))
                 .primary_key(Index::create().col(ArticleTag::ArticleId).col(ArticleTag::TagId))
-                .foreign_key(&mut fk(ArticleTag::Table, ArticleTag::ArticleId, Article::Table, Article::Id, true))
+                .foreign_key(&mut fk(
+                    ArticleTag::Table,
+                    ArticleTag::ArticleId,
+                    Article::Table,
+                    Article::Id,
+                    true,
+                ))
                 .foreign_key(&mut fk(ArticleTag::Table, ArticleTag::TagId, Tag::Table, Tag::Id, true))
                 .to_owned(),
         )

@@ -87,7 +87,10 @@ impl GqlResponse {
 
     /// Message of the first error.
     pub fn first_message(&self) -> String {
-        self.body["errors"][0]["message"].as_str().unwrap_or_default().to_owned()
+        self.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -153,7 +156,10 @@ impl TestApp {
             .unwrap_or_default()
             .to_owned();
         let text = response.text().await.expect("body read");
-        let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
+        let body = match serde_json::from_str(&text) {
+            Ok(json) => json,
+            Err(_) => Value::String(text),
+        };
         GqlResponse {
             status,
             content_type,

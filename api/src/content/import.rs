@@ -11,10 +11,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use entity::block::Block;
 use entity::enums::Status;
 use entity::{
-    article, article_supervisor, article_tag, article_translation, career_entry, career_entry_translation,
-    category, category_translation, claim, claim_reference, claim_translation, qualification,
-    qualification_translation, reference, section, section_translation, supervisor, supervisor_translation, tag,
-    tag_translation,
+    article, article_supervisor, article_tag, article_translation, career_entry, career_entry_translation, category,
+    category_translation, claim, claim_reference, claim_translation, qualification, qualification_translation,
+    reference, section, section_translation, supervisor, supervisor_translation, tag, tag_translation,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
@@ -97,7 +96,10 @@ fn check_slug(at: &str, slug: &str) -> Result<(), ImportError> {
     if ok {
         Ok(())
     } else {
-        Err(invalid(at, format!("`{slug}` is not a slug (lower-case words joined by hyphens)")))
+        Err(invalid(
+            at,
+            format!("`{slug}` is not a slug (lower-case words joined by hyphens)"),
+        ))
     }
 }
 
@@ -216,7 +218,10 @@ impl Rows {
                 });
             }
             if !seen.insert(doc.slug.as_str()) {
-                return Err(invalid(format!("article {}", doc.slug), "slug appears twice in the bundle"));
+                return Err(invalid(
+                    format!("article {}", doc.slug),
+                    "slug appears twice in the bundle",
+                ));
             }
             rows.add_article(doc, &known, now)?;
         }
@@ -268,13 +273,21 @@ impl Rows {
         Ok(())
     }
 
-    async fn add_tags(&mut self, bundle: &Bundle, db: &DatabaseConnection, known: &mut Known) -> Result<(), ImportError> {
+    async fn add_tags(
+        &mut self,
+        bundle: &Bundle,
+        db: &DatabaseConnection,
+        known: &mut Known,
+    ) -> Result<(), ImportError> {
         for doc in &bundle.tags {
             let at = format!("tag {}", doc.slug);
             check_slug(&at, &doc.slug)?;
             let source = canonical_locale(&at, &doc.source_locale)?;
             check_localized(&format!("{at} › name"), &doc.name, &source)?;
-            let exists = tag::Entity::find().filter(tag::Column::Slug.eq(&doc.slug)).one(db).await?;
+            let exists = tag::Entity::find()
+                .filter(tag::Column::Slug.eq(&doc.slug))
+                .one(db)
+                .await?;
             if exists.is_some() || known.tags.contains_key(&doc.slug) {
                 return Err(ImportError::Conflict {
                     what: "tag",
@@ -405,7 +418,10 @@ impl Rows {
             if let Some(doi) = &doc.doi
                 && (!doi.starts_with("10.") || !doi.contains('/'))
             {
-                return Err(invalid(&at, format!("`{doi}` is not a DOI (10.prefix/suffix, without https://doi.org/)")));
+                return Err(invalid(
+                    &at,
+                    format!("`{doi}` is not a DOI (10.prefix/suffix, without https://doi.org/)"),
+                ));
             }
             if let Some(pmid) = &doc.pmid
                 && (pmid.is_empty() || !pmid.bytes().all(|b| b.is_ascii_digit()))
@@ -448,7 +464,12 @@ impl Rows {
     }
 
     /// Looks up slugs and keys that articles cite but the bundle does not define.
-    async fn resolve_existing(&self, bundle: &Bundle, db: &DatabaseConnection, known: &mut Known) -> Result<(), ImportError> {
+    async fn resolve_existing(
+        &self,
+        bundle: &Bundle,
+        db: &DatabaseConnection,
+        known: &mut Known,
+    ) -> Result<(), ImportError> {
         let mut categories = HashSet::new();
         let mut tags = HashSet::new();
         let mut supervisors = HashSet::new();
@@ -479,7 +500,11 @@ impl Rows {
             }
         }
         if !tags.is_empty() {
-            for row in tag::Entity::find().filter(tag::Column::Slug.is_in(tags)).all(db).await? {
+            for row in tag::Entity::find()
+                .filter(tag::Column::Slug.is_in(tags))
+                .all(db)
+                .await?
+            {
                 known.tags.insert(row.slug, row.id);
             }
         }
@@ -539,7 +564,10 @@ impl Rows {
             check_text(&at, &text.lead)?;
             check_blocks(&at, &text.intro)?;
             if text.source_revision < 1 || text.source_revision > doc.revision {
-                return Err(invalid(&at, format!("source_revision must be between 1 and {}", doc.revision)));
+                return Err(invalid(
+                    &at,
+                    format!("source_revision must be between 1 and {}", doc.revision),
+                ));
             }
             self.article_texts.push(article_translation::Model {
                 article_id: id,
@@ -582,7 +610,10 @@ impl Rows {
             if let Some(rev) = c.signed_off_revision
                 && (rev < 1 || rev > doc.revision)
             {
-                return Err(invalid(&at, format!("signed_off_revision must be between 1 and {}", doc.revision)));
+                return Err(invalid(
+                    &at,
+                    format!("signed_off_revision must be between 1 and {}", doc.revision),
+                ));
             }
             self.contributors.push(article_supervisor::Model {
                 article_id: id,
@@ -624,7 +655,10 @@ impl Rows {
         check_localized(&format!("{at} › heading"), &doc.heading, source)?;
         for locale in doc.blocks.keys() {
             if !doc.heading.contains_key(locale) {
-                return Err(invalid(&at, format!("blocks in `{locale}` but no heading in `{locale}`")));
+                return Err(invalid(
+                    &at,
+                    format!("blocks in `{locale}` but no heading in `{locale}`"),
+                ));
             }
         }
         let id = Uuid::now_v7();
@@ -662,7 +696,10 @@ impl Rows {
             if !c.evidence.requires_reference() && !c.references.is_empty() {
                 return Err(invalid(
                     &at,
-                    format!("a claim with references cannot be {:?}; give the level the references support", c.evidence),
+                    format!(
+                        "a claim with references cannot be {:?}; give the level the references support",
+                        c.evidence
+                    ),
                 ));
             }
             let cid = Uuid::now_v7();
@@ -700,7 +737,17 @@ impl Rows {
             }
         }
         for (position, child) in doc.sections.iter().enumerate() {
-            self.add_section(&at, child, article_id, Some(id), position, level + 1, source, known, anchors)?;
+            self.add_section(
+                &at,
+                child,
+                article_id,
+                Some(id),
+                position,
+                level + 1,
+                source,
+                known,
+                anchors,
+            )?;
         }
         Ok(())
     }

@@ -14,9 +14,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use entity::block::Block;
-use entity::enums::{
-    ClaimKind, ContributorRole, EvidenceLevel, QualificationKind, ReferenceKind, SectionKind, Status,
-};
+use entity::enums::{ClaimKind, ContributorRole, EvidenceLevel, QualificationKind, ReferenceKind, SectionKind, Status};
 use serde::Deserialize;
 
 /// A value per locale, keyed by BCP 47 tag (`ja`, `en`, …).

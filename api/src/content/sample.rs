@@ -6,13 +6,16 @@
 
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use super::import::{ImportError, ImportReport, import};
 use super::Bundle;
+use super::import::{ImportError, ImportReport, import};
 
 /// The sample files, in import order.
 const FILES: &[(&str, &str)] = &[
     ("taxonomy.yaml", include_str!("../../content/sample/taxonomy.yaml")),
-    ("supervisors.yaml", include_str!("../../content/sample/supervisors.yaml")),
+    (
+        "supervisors.yaml",
+        include_str!("../../content/sample/supervisors.yaml"),
+    ),
     ("references.yaml", include_str!("../../content/sample/references.yaml")),
     (
         "articles/exosome-effects-and-side-effects.yaml",

@@ -2,17 +2,17 @@
 
 use std::sync::Arc;
 
+use async_graphql::dataloader::Loader;
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::block::{Block, BlockKind};
 use entity::enums::{ContributorRole, Status};
-use async_graphql::dataloader::Loader;
 use entity::{
     article, article_supervisor, article_translation, claim, claim_reference, claim_translation, reference, section,
     section_translation, supervisor,
 };
-use tokio::sync::OnceCell;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::category::{Category, Tag};
@@ -125,8 +125,14 @@ pub struct Article {
 impl Article {
     /// Wraps visible articles, loading their translations in one batch; an
     /// article without a published translation is left out.
-    pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<article::Model>, pref: &Preference) -> Result<Vec<Self>> {
-        let keys = models.iter().map(|m| ChildrenOf::<article_translation::Entity>::new(m.id));
+    pub(crate) async fn wrap_all(
+        ctx: &Context<'_>,
+        models: Vec<article::Model>,
+        pref: &Preference,
+    ) -> Result<Vec<Self>> {
+        let keys = models
+            .iter()
+            .map(|m| ChildrenOf::<article_translation::Entity>::new(m.id));
         let mut texts = loader(ctx)?.load_many(keys).await?;
         let mut out = Vec::with_capacity(models.len());
         for model in models {
@@ -268,9 +274,12 @@ impl Article {
             .load_one(ContributorsOf(self.model.id))
             .await?
             .unwrap_or_default();
-        let links: Vec<&(article_supervisor::Model, supervisor::Model)> =
-            links.iter().filter(|(link, _)| role.is_none_or(|r| link.role == r)).collect();
-        let people = Supervisor::wrap_all(ctx, links.iter().map(|(_, s)| s.clone()).collect(), &self.scope.pref).await?;
+        let links: Vec<&(article_supervisor::Model, supervisor::Model)> = links
+            .iter()
+            .filter(|(link, _)| role.is_none_or(|r| link.role == r))
+            .collect();
+        let people =
+            Supervisor::wrap_all(ctx, links.iter().map(|(_, s)| s.clone()).collect(), &self.scope.pref).await?;
         Ok(links
             .into_iter()
             .zip(people)
@@ -364,8 +373,9 @@ impl ArticleQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "URL slug.")] slug: String,
-        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
-        locale: Option<Locale>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
+            Locale,
+        >,
     ) -> Result<Option<Article>> {
         let pref = preference(ctx, locale)?;
         let model = article::Entity::find()
@@ -385,10 +395,14 @@ impl ArticleQuery {
         #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: Option<i32>,
         #[graphql(desc = "Cursor after which the page starts (an `endCursor`).")] after: Option<String>,
         filter: Option<ArticleFilter>,
-        #[graphql(desc = "Sort order; ties are broken by id.", default_with = "Some(ArticleOrder::PublishedAtDesc)")]
+        #[graphql(
+            desc = "Sort order; ties are broken by id.",
+            default_with = "Some(ArticleOrder::PublishedAtDesc)"
+        )]
         order_by: Option<ArticleOrder>,
-        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
-        locale: Option<Locale>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
+            Locale,
+        >,
     ) -> Result<ArticleConnection> {
         let pref = preference(ctx, locale)?;
         let first = first.unwrap_or(pagination::DEFAULT_PAGE);

@@ -26,8 +26,14 @@ impl Category {
     }
 
     /// Wraps category rows, loading their names in one batch.
-    pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<category::Model>, pref: &Preference) -> Result<Vec<Self>> {
-        let keys = models.iter().map(|m| ChildrenOf::<category_translation::Entity>::new(m.id));
+    pub(crate) async fn wrap_all(
+        ctx: &Context<'_>,
+        models: Vec<category::Model>,
+        pref: &Preference,
+    ) -> Result<Vec<Self>> {
+        let keys = models
+            .iter()
+            .map(|m| ChildrenOf::<category_translation::Entity>::new(m.id));
         let mut texts = loader(ctx)?.load_many(keys).await?;
         Ok(models
             .into_iter()
@@ -140,8 +146,9 @@ impl CategoryQuery {
     async fn categories(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
-        locale: Option<Locale>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
+            Locale,
+        >,
     ) -> Result<Vec<Category>> {
         let pref = preference(ctx, locale)?;
         let models = category::Entity::find()
@@ -156,11 +163,15 @@ impl CategoryQuery {
     async fn tags(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
-        locale: Option<Locale>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
+            Locale,
+        >,
     ) -> Result<Vec<Tag>> {
         let pref = preference(ctx, locale)?;
-        let models = tag::Entity::find().order_by_asc(tag::Column::Slug).all(db(ctx)?).await?;
+        let models = tag::Entity::find()
+            .order_by_asc(tag::Column::Slug)
+            .all(db(ctx)?)
+            .await?;
         Tag::wrap_all(ctx, models, &pref).await
     }
 }

@@ -40,7 +40,12 @@ impl Claim {
 
     /// The references this claim cites, in citation order.
     pub(crate) async fn cited(&self, ctx: &Context<'_>) -> Result<Vec<reference::Model>> {
-        Ok(self.citations(ctx).await?.into_iter().map(|c| c.reference.model().clone()).collect())
+        Ok(self
+            .citations(ctx)
+            .await?
+            .into_iter()
+            .map(|c| c.reference.model().clone())
+            .collect())
     }
 
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {

@@ -102,11 +102,9 @@ fn push_unique(list: &mut Vec<Locale>, locale: Locale) {
 impl ScalarType for Locale {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(tag) => Locale::parse(tag).map_err(|err| {
-                InputValueError::custom(err).with_extension("code", code::BAD_USER_INPUT)
-            }),
-            _ => Err(InputValueError::expected_type(value)
-                .with_extension("code", code::BAD_USER_INPUT)),
+            Value::String(tag) => Locale::parse(tag)
+                .map_err(|err| InputValueError::custom(err).with_extension("code", code::BAD_USER_INPUT)),
+            _ => Err(InputValueError::expected_type(value).with_extension("code", code::BAD_USER_INPUT)),
         }
     }
 
@@ -282,7 +280,11 @@ mod tests {
 
     #[test]
     fn truncations_go_from_specific_to_general() {
-        let chain: Vec<String> = loc("zh-Hant-TW").with_truncations().iter().map(|l| l.to_string()).collect();
+        let chain: Vec<String> = loc("zh-Hant-TW")
+            .with_truncations()
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
         assert_eq!(chain, ["zh-Hant-TW", "zh-Hant", "zh"]);
     }
 

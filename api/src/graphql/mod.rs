@@ -47,7 +47,11 @@ pub struct AcceptLanguage(pub Vec<Locale>);
 /// Every object whose text is stored per locale.
 #[derive(Interface)]
 #[graphql(
-    field(name = "locale", ty = "Locale", desc = "The locale the text of this object is actually in."),
+    field(
+        name = "locale",
+        ty = "Locale",
+        desc = "The locale the text of this object is actually in."
+    ),
     field(
         name = "is_fallback",
         ty = "bool",
@@ -119,7 +123,10 @@ pub(crate) fn preference(ctx: &Context<'_>, locale: Option<Locale>) -> Result<Pr
         .ok_or_else(|| Error::Internal("schema has no locale settings".into()))?;
     let choices = match locale {
         Some(locale) => vec![locale],
-        None => ctx.data_opt::<AcceptLanguage>().map(|a| a.0.clone()).unwrap_or_default(),
+        None => ctx
+            .data_opt::<AcceptLanguage>()
+            .map(|a| a.0.clone())
+            .unwrap_or_default(),
     };
     Ok(Preference::new(&choices, &settings.default, &settings.fallbacks))
 }

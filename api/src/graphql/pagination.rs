@@ -17,8 +17,8 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryF
 use uuid::Uuid;
 
 use super::article::Article;
-use super::locale::{Locale, Preference};
 use super::db;
+use super::locale::{Locale, Preference};
 use crate::error::{Error, Result};
 
 /// Page size when a client gives none.
@@ -107,8 +107,12 @@ impl ArticleFilter {
                     Expr::col((article_translation::Entity, article_translation::Column::ArticleId))
                         .equals((article::Entity, article::Column::Id)),
                 )
-                .and_where(Expr::col((article_translation::Entity, article_translation::Column::Locale)).eq(locale.as_str()))
-                .and_where(Expr::col((article_translation::Entity, article_translation::Column::Status)).eq(Status::Published))
+                .and_where(
+                    Expr::col((article_translation::Entity, article_translation::Column::Locale)).eq(locale.as_str()),
+                )
+                .and_where(
+                    Expr::col((article_translation::Entity, article_translation::Column::Status)).eq(Status::Published),
+                )
                 .to_owned();
             cond = cond.add(Expr::exists(translated));
         }
@@ -210,13 +214,17 @@ impl Cursor {
     fn condition(&self) -> Condition {
         let col = self.order.column();
         if self.order.descending() {
-            Condition::any()
-                .add(col.lt(self.at))
-                .add(Condition::all().add(col.eq(self.at)).add(article::Column::Id.lt(self.id)))
+            Condition::any().add(col.lt(self.at)).add(
+                Condition::all()
+                    .add(col.eq(self.at))
+                    .add(article::Column::Id.lt(self.id)),
+            )
         } else {
-            Condition::any()
-                .add(col.gt(self.at))
-                .add(Condition::all().add(col.eq(self.at)).add(article::Column::Id.gt(self.id)))
+            Condition::any().add(col.gt(self.at)).add(
+                Condition::all()
+                    .add(col.eq(self.at))
+                    .add(article::Column::Id.gt(self.id)),
+            )
         }
     }
 }

@@ -29,7 +29,10 @@ impl Reference {
     }
 
     fn pubmed_link(&self) -> Option<String> {
-        self.0.pmid.as_ref().map(|pmid| format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
+        self.0
+            .pmid
+            .as_ref()
+            .map(|pmid| format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
     }
 }
 

@@ -3,7 +3,10 @@
 
 use async_graphql::{Context, ID, Object};
 use entity::enums::QualificationKind;
-use entity::{career_entry, career_entry_translation, qualification, qualification_translation, supervisor, supervisor_translation};
+use entity::{
+    career_entry, career_entry_translation, qualification, qualification_translation, supervisor,
+    supervisor_translation,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::locale::{Locale, Localization, Preference};
@@ -20,8 +23,14 @@ pub struct Supervisor {
 
 impl Supervisor {
     /// Wraps supervisor rows, loading their profiles in one batch.
-    pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<supervisor::Model>, pref: &Preference) -> Result<Vec<Self>> {
-        let keys = models.iter().map(|m| ChildrenOf::<supervisor_translation::Entity>::new(m.id));
+    pub(crate) async fn wrap_all(
+        ctx: &Context<'_>,
+        models: Vec<supervisor::Model>,
+        pref: &Preference,
+    ) -> Result<Vec<Self>> {
+        let keys = models
+            .iter()
+            .map(|m| ChildrenOf::<supervisor_translation::Entity>::new(m.id));
         let mut texts = loader(ctx)?.load_many(keys).await?;
         Ok(models
             .into_iter()
@@ -107,7 +116,9 @@ impl Supervisor {
             .load_one(ChildrenOf::<qualification::Entity>::new(self.model.id))
             .await?
             .unwrap_or_default();
-        let keys = rows.iter().map(|q| ChildrenOf::<qualification_translation::Entity>::new(q.id));
+        let keys = rows
+            .iter()
+            .map(|q| ChildrenOf::<qualification_translation::Entity>::new(q.id));
         let mut texts = loader.load_many(keys).await?;
         Ok(rows
             .iter()
@@ -128,7 +139,9 @@ impl Supervisor {
             .load_one(ChildrenOf::<career_entry::Entity>::new(self.model.id))
             .await?
             .unwrap_or_default();
-        let keys = rows.iter().map(|c| ChildrenOf::<career_entry_translation::Entity>::new(c.id));
+        let keys = rows
+            .iter()
+            .map(|c| ChildrenOf::<career_entry_translation::Entity>::new(c.id));
         let mut texts = loader.load_many(keys).await?;
         Ok(rows
             .iter()
@@ -249,8 +262,9 @@ impl SupervisorQuery {
         &self,
         ctx: &Context<'_>,
         slug: String,
-        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
-        locale: Option<Locale>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
+            Locale,
+        >,
     ) -> Result<Option<Supervisor>> {
         let pref = preference(ctx, locale)?;
         let Some(model) = supervisor::Entity::find()
@@ -267,8 +281,9 @@ impl SupervisorQuery {
     async fn supervisors(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")]
-        locale: Option<Locale>,
+        #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
+            Locale,
+        >,
     ) -> Result<Vec<Supervisor>> {
         let pref = preference(ctx, locale)?;
         let models = supervisor::Entity::find()

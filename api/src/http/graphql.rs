@@ -57,7 +57,12 @@ impl MediaType {
 /// An error response with a JSON `errors` body.
 pub(super) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON))], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON))],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Picks the response media type from `Accept`, or `None` when neither JSON
@@ -116,8 +121,16 @@ impl GraphqlParams {
     fn from_json(body: Value) -> Result<Self, BadRequest> {
         let mut object = match body {
             Value::Object(object) => object,
-            Value::Array(_) => return Err(BadRequest("batched requests are not supported; send one request per POST".into())),
-            _ => return Err(BadRequest("the request body must be a JSON object with a `query`".into())),
+            Value::Array(_) => {
+                return Err(BadRequest(
+                    "batched requests are not supported; send one request per POST".into(),
+                ));
+            }
+            _ => {
+                return Err(BadRequest(
+                    "the request body must be a JSON object with a `query`".into(),
+                ));
+            }
         };
         let query = match object.remove("query") {
             Some(Value::String(query)) => query,
@@ -162,11 +175,7 @@ impl GraphqlParams {
 }
 
 /// `POST /graphql`
-pub async fn post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -217,7 +226,13 @@ fn not_acceptable() -> Response {
     )
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, params: GraphqlParams, is_get: bool) -> Response {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: MediaType,
+    params: GraphqlParams,
+    is_get: bool,
+) -> Response {
     let mut request = async_graphql::Request::new(params.query);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
@@ -241,7 +256,9 @@ async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, params
             code::BAD_REQUEST,
             "mutations must be sent with POST",
         );
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
 
@@ -254,8 +271,9 @@ async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, params
     let request = request.data(loader).data(AcceptLanguage(accept_language));
 
     let mut response = state.schema.execute(request).await;
-    let request_error =
-        !response.errors.is_empty() && response.data == async_graphql::Value::Null && response.errors.iter().all(|e| e.path.is_empty());
+    let request_error = !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
     for err in &mut response.errors {
         let fallback = if err.path.is_empty() {
             code::GRAPHQL_VALIDATION_FAILED
@@ -271,12 +289,21 @@ async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, params
         return respond(media, request_error_body(response.errors), true);
     }
     let mut body = Map::new();
-    body.insert("data".into(), serde_json::to_value(&response.data).unwrap_or(Value::Null));
+    body.insert(
+        "data".into(),
+        serde_json::to_value(&response.data).unwrap_or(Value::Null),
+    );
     if !response.errors.is_empty() {
-        body.insert("errors".into(), serde_json::to_value(&response.errors).unwrap_or(Value::Null));
+        body.insert(
+            "errors".into(),
+            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
+        );
     }
     if !response.extensions.is_empty() {
-        body.insert("extensions".into(), serde_json::to_value(&response.extensions).unwrap_or(Value::Null));
+        body.insert(
+            "extensions".into(),
+            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
+        );
     }
     respond(media, Value::Object(body), false)
 }
@@ -332,9 +359,18 @@ mod tests {
     #[test]
     fn accept_negotiation_follows_quality_and_prefers_the_graphql_type_on_ties() {
         assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
-        assert_eq!(accept("application/graphql-response+json, application/json;q=0.9"), Some(MediaType::GraphqlResponseJson));
-        assert_eq!(accept("application/json, application/graphql-response+json"), Some(MediaType::GraphqlResponseJson));
-        assert_eq!(accept("application/graphql-response+json;q=0.5, application/json"), Some(MediaType::Json));
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(MediaType::GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/json, application/graphql-response+json"),
+            Some(MediaType::GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(MediaType::Json)
+        );
         assert_eq!(accept("*/*"), Some(MediaType::Json));
         assert_eq!(accept("text/html"), None);
         assert_eq!(accept("application/json;q=0"), None);

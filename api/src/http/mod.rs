@@ -35,25 +35,40 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
-        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            request_timeout,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 async fn graphiql() -> Html<String> {
-    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Kiji").finish())
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Kiji")
+            .finish(),
+    )
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
         state.metrics.render(),
     )
         .into_response()
 }
 
 async fn not_found() -> Response {
-    graphql::error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route; GraphQL is served at /graphql")
+    graphql::error_response(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "no such route; GraphQL is served at /graphql",
+    )
 }
 
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {

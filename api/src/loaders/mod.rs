@@ -291,7 +291,10 @@ impl Loader<CitationsOf> for DbLoader {
     async fn load(&self, keys: &[CitationsOf]) -> Result<HashMap<CitationsOf, Self::Value>, Self::Error> {
         let rows = claim_reference::Entity::find()
             .find_also_related(reference::Entity)
-            .filter(Expr::col((claim_reference::Entity, claim_reference::Column::ClaimId)).in_subquery(claim_ids_of(ids(keys, |k| k.0))))
+            .filter(
+                Expr::col((claim_reference::Entity, claim_reference::Column::ClaimId))
+                    .in_subquery(claim_ids_of(ids(keys, |k| k.0))),
+            )
             .order_by_asc(claim_reference::Column::Position)
             .all(&self.db)
             .await
@@ -340,7 +343,12 @@ impl Loader<TagsOf> for DbLoader {
         Ok(keys
             .iter()
             .map(|k| {
-                let tags: Vec<tag::Model> = grouped.remove(&k.0).unwrap_or_default().into_iter().map(|(_, t)| t).collect();
+                let tags: Vec<tag::Model> = grouped
+                    .remove(&k.0)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .collect();
                 (*k, Arc::from(tags))
             })
             .collect())

@@ -1,0 +1,188 @@
+//! Importing content: validated before anything is written, written in one
+//! transaction, and refused with a message that says where the problem is.
+
+mod common;
+
+use api::content::Bundle;
+use api::content::import::{ImportError, import};
+use common::{Backend, TestApp, TestDatabase};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
+
+fn bundle(yaml: &str) -> Bundle {
+    Bundle::from_yaml(yaml).expect("test bundle parses")
+}
+
+async fn invalid_content_is_refused_with_its_location(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let cases = [
+        (
+            r#"
+articles:
+  - slug: needs-evidence
+    category: anti-aging
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2024-01-01T00:00:00Z
+    translations: { ja: { title: t, lead: l, status: PUBLISHED } }
+    sections:
+      - anchor: s
+        heading: { ja: 見出し }
+        claims:
+          - { kind: EFFICACY, evidence: CLINICAL, text: { ja: 効く } }
+"#,
+            "article needs-evidence › section s › claim 1",
+            "needs at least one reference",
+        ),
+        (
+            r#"
+articles:
+  - slug: shouty-locale
+    category: anti-aging
+    source_locale: ja
+    status: DRAFT
+    translations: { ja: { title: t, lead: l, status: DRAFT }, EN: { title: t, lead: l, status: DRAFT } }
+"#,
+            "article shouty-locale › translations",
+            "write locale `EN` as `en`",
+        ),
+        (
+            r#"
+articles:
+  - slug: Not A Slug
+    category: anti-aging
+    source_locale: ja
+    status: DRAFT
+    translations: { ja: { title: t, lead: l, status: DRAFT } }
+"#,
+            "article Not A Slug",
+            "is not a slug",
+        ),
+        (
+            r#"
+articles:
+  - slug: no-source-text
+    category: anti-aging
+    source_locale: ja
+    status: DRAFT
+    translations: { en: { title: t, lead: l, status: DRAFT } }
+"#,
+            "article no-source-text › translations",
+            "missing the source locale `ja`",
+        ),
+        (
+            r#"
+articles:
+  - slug: unpublished-date
+    category: anti-aging
+    source_locale: ja
+    status: PUBLISHED
+    translations: { ja: { title: t, lead: l, status: PUBLISHED } }
+"#,
+            "article unpublished-date",
+            "needs published_at",
+        ),
+    ];
+    for (yaml, at, message) in cases {
+        match import(&app.db, &bundle(yaml)).await {
+            Err(ImportError::Invalid {
+                at: got_at,
+                message: got,
+            }) => {
+                assert_eq!(got_at, at);
+                assert!(got.contains(message), "{got}");
+            }
+            other => panic!("expected Invalid at {at}, got {other:?}"),
+        }
+    }
+    let taken = import(
+        &app.db,
+        &bundle(&cases[0].0.replace("needs-evidence", "exosome-effects-and-side-effects")),
+    )
+    .await;
+    assert!(
+        matches!(taken, Err(ImportError::Conflict { what: "article", .. })),
+        "{taken:?}"
+    );
+}
+
+async fn a_failing_import_writes_nothing(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let categories_before = entity::category::Entity::find().count(&app.db).await.expect("count");
+    // Validation passes; the database then refuses the second reference
+    // (duplicate DOI) after the category and the first reference went in.
+    let result = import(
+        &app.db,
+        &bundle(
+            r#"
+categories:
+  - { slug: half-written, source_locale: ja, name: { ja: 途中 } }
+references:
+  - { key: one, kind: JOURNAL_ARTICLE, title: One, doi: 10.1000/same }
+  - { key: two, kind: JOURNAL_ARTICLE, title: Two, doi: 10.1000/same }
+"#,
+        ),
+    )
+    .await;
+    assert!(matches!(result, Err(ImportError::Database(_))), "{result:?}");
+    assert_eq!(
+        entity::category::Entity::find().count(&app.db).await.expect("count"),
+        categories_before,
+        "the category of the failed import was rolled back"
+    );
+    let listed = app.gql("{ categories { slug } }", json!({})).await;
+    assert!(!listed.body.to_string().contains("half-written"));
+}
+
+async fn the_import_command_loads_files_all_or_nothing(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("kiji-import-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("good.yaml");
+    std::fs::write(
+        &good,
+        r#"
+categories:
+  - { slug: news, source_locale: en, name: { en: News } }
+articles:
+  - slug: hello
+    category: news
+    source_locale: en
+    status: PUBLISHED
+    published_at: 2024-05-01T00:00:00Z
+    translations: { en: { title: Hello, lead: First post, status: PUBLISHED } }
+"#,
+    )
+    .expect("write file");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kiji"))
+        .args(["--database-url", &database.url, "--log", "warn", "import"])
+        .arg(&good)
+        .output()
+        .expect("kiji runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("imported 1 article(s)"));
+
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "articles:\n  - slug: x\n    colour: blue\n").expect("write file");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kiji"))
+        .args(["--database-url", &database.url, "import"])
+        .arg(&bad)
+        .output()
+        .expect("kiji runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad.yaml") && stderr.contains("colour"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+db_tests!(
+    invalid_content_is_refused_with_its_location,
+    a_failing_import_writes_nothing,
+    the_import_command_loads_files_all_or_nothing,
+);
