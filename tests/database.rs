@@ -1,0 +1,60 @@
+//! The schema itself guards the content: foreign keys, uniqueness and enum
+//! values hold on both backends, and SQLite runs in WAL mode.
+
+mod common;
+
+use common::{Backend, TestApp};
+use sea_orm::{ConnectionTrait, Statement};
+
+async fn one_value(app: &TestApp, sql: &str) -> String {
+    let backend = app.db.get_database_backend();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(backend, sql.to_owned()))
+        .await
+        .expect("query runs")
+        .expect("one row");
+    row.try_get_by_index::<String>(0)
+        .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))
+        .or_else(|_| row.try_get_by_index::<i32>(0).map(|v| v.to_string()))
+        .expect("a value")
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_foreign_keys_enforced() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    assert_eq!(one_value(&app, "PRAGMA journal_mode").await, "wal");
+    assert_eq!(one_value(&app, "PRAGMA foreign_keys").await, "1");
+}
+
+async fn constraints_reject_inconsistent_rows(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let attempts = [
+        // A section of an article that does not exist.
+        "INSERT INTO section (id, article_id, parent_id, position, anchor, level, kind) \
+         SELECT id, id, NULL, 0, 'orphan', 2, 'BODY' FROM category LIMIT 1",
+        // A second Japanese translation of the same article.
+        "INSERT INTO article_translation (article_id, locale, title, lead, intro, status, source_revision, created_at, updated_at) \
+         SELECT article_id, locale, title, lead, intro, status, source_revision, created_at, updated_at \
+         FROM article_translation WHERE locale = 'ja' LIMIT 1",
+        // A slug that is taken.
+        "INSERT INTO category (id, slug, position, source_locale, created_at, updated_at) \
+         SELECT id, 'anti-aging', 9, source_locale, created_at, updated_at FROM tag LIMIT 1",
+        // A status that is not a Status.
+        "UPDATE article SET status = 'LIVE'",
+        // An evidence level that is not an EvidenceLevel.
+        "UPDATE claim SET evidence_level = 'PROBABLY'",
+        // A heading level outside h2–h6.
+        "UPDATE section SET level = 9",
+    ];
+    for sql in attempts {
+        let result = app.db.execute_unprepared(sql).await;
+        assert!(result.is_err(), "the database accepted: {sql}");
+    }
+}
+
+db_tests!(constraints_reject_inconsistent_rows);
