@@ -192,15 +192,81 @@ struct Known {
     references: HashMap<String, Uuid>,
 }
 
+/// Slugs and keys the bundle defines that are already stored.
+struct Taken {
+    categories: HashMap<String, Uuid>,
+    tags: HashMap<String, Uuid>,
+    supervisors: HashMap<String, Uuid>,
+    references: HashMap<String, Uuid>,
+}
+
+impl Taken {
+    /// Looks up, one statement per table, which of the bundle's new slugs
+    /// and keys exist already.
+    async fn find(bundle: &Bundle, db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let slugs = |items: Vec<&String>| items.into_iter().cloned().collect::<HashSet<String>>();
+        Ok(Self {
+            categories: ids_by::<category::Entity>(
+                db,
+                category::Column::Slug,
+                slugs(bundle.categories.iter().map(|c| &c.slug).collect()),
+                |r| (r.slug, r.id),
+            )
+            .await?,
+            tags: ids_by::<tag::Entity>(
+                db,
+                tag::Column::Slug,
+                slugs(bundle.tags.iter().map(|t| &t.slug).collect()),
+                |r| (r.slug, r.id),
+            )
+            .await?,
+            supervisors: ids_by::<supervisor::Entity>(
+                db,
+                supervisor::Column::Slug,
+                slugs(bundle.supervisors.iter().map(|s| &s.slug).collect()),
+                |r| (r.slug, r.id),
+            )
+            .await?,
+            references: ids_by::<reference::Entity>(
+                db,
+                reference::Column::Key,
+                slugs(bundle.references.iter().map(|r| &r.key).collect()),
+                |r| (r.key, r.id),
+            )
+            .await?,
+        })
+    }
+}
+
+/// A new id for `key`, or a conflict when the key is stored already or
+/// defined twice in the bundle.
+fn new_id(
+    known: &mut HashMap<String, Uuid>,
+    taken: &HashMap<String, Uuid>,
+    what: &'static str,
+    key: &str,
+) -> Result<Uuid, ImportError> {
+    if taken.contains_key(key) || known.contains_key(key) {
+        return Err(ImportError::Conflict {
+            what,
+            key: key.to_owned(),
+        });
+    }
+    let id = Uuid::now_v7();
+    known.insert(key.to_owned(), id);
+    Ok(id)
+}
+
 impl Rows {
     async fn build(bundle: &Bundle, db: &DatabaseConnection) -> Result<Self, ImportError> {
         let now = Utc::now();
         let mut rows = Rows::default();
         let mut known = Known::default();
-        rows.add_categories(bundle, db, &mut known, now).await?;
-        rows.add_tags(bundle, db, &mut known).await?;
-        rows.add_supervisors(bundle, db, &mut known, now).await?;
-        rows.add_references(bundle, db, &mut known).await?;
+        let taken = Taken::find(bundle, db).await?;
+        rows.add_categories(bundle, &taken, &mut known, now)?;
+        rows.add_tags(bundle, &taken, &mut known)?;
+        rows.add_supervisors(bundle, &taken, &mut known, now)?;
+        rows.add_references(bundle, &taken, &mut known)?;
         rows.resolve_existing(bundle, db, &mut known).await?;
         let taken: HashSet<String> = article::Entity::find()
             .filter(article::Column::Slug.is_in(bundle.articles.iter().map(|a| a.slug.clone())))
@@ -228,10 +294,10 @@ impl Rows {
         Ok(rows)
     }
 
-    async fn add_categories(
+    fn add_categories(
         &mut self,
         bundle: &Bundle,
-        db: &DatabaseConnection,
+        taken: &Taken,
         known: &mut Known,
         now: DateTime<Utc>,
     ) -> Result<(), ImportError> {
@@ -240,18 +306,7 @@ impl Rows {
             check_slug(&at, &doc.slug)?;
             let source = canonical_locale(&at, &doc.source_locale)?;
             check_localized(&format!("{at} › name"), &doc.name, &source)?;
-            let exists = category::Entity::find()
-                .filter(category::Column::Slug.eq(&doc.slug))
-                .one(db)
-                .await?;
-            if exists.is_some() || known.categories.contains_key(&doc.slug) {
-                return Err(ImportError::Conflict {
-                    what: "category",
-                    key: doc.slug.clone(),
-                });
-            }
-            let id = Uuid::now_v7();
-            known.categories.insert(doc.slug.clone(), id);
+            let id = new_id(&mut known.categories, &taken.categories, "category", &doc.slug)?;
             self.categories.push(category::Model {
                 id,
                 slug: doc.slug.clone(),
@@ -273,29 +328,13 @@ impl Rows {
         Ok(())
     }
 
-    async fn add_tags(
-        &mut self,
-        bundle: &Bundle,
-        db: &DatabaseConnection,
-        known: &mut Known,
-    ) -> Result<(), ImportError> {
+    fn add_tags(&mut self, bundle: &Bundle, taken: &Taken, known: &mut Known) -> Result<(), ImportError> {
         for doc in &bundle.tags {
             let at = format!("tag {}", doc.slug);
             check_slug(&at, &doc.slug)?;
             let source = canonical_locale(&at, &doc.source_locale)?;
             check_localized(&format!("{at} › name"), &doc.name, &source)?;
-            let exists = tag::Entity::find()
-                .filter(tag::Column::Slug.eq(&doc.slug))
-                .one(db)
-                .await?;
-            if exists.is_some() || known.tags.contains_key(&doc.slug) {
-                return Err(ImportError::Conflict {
-                    what: "tag",
-                    key: doc.slug.clone(),
-                });
-            }
-            let id = Uuid::now_v7();
-            known.tags.insert(doc.slug.clone(), id);
+            let id = new_id(&mut known.tags, &taken.tags, "tag", &doc.slug)?;
             self.tags.push(tag::Model {
                 id,
                 slug: doc.slug.clone(),
@@ -313,10 +352,10 @@ impl Rows {
         Ok(())
     }
 
-    async fn add_supervisors(
+    fn add_supervisors(
         &mut self,
         bundle: &Bundle,
-        db: &DatabaseConnection,
+        taken: &Taken,
         known: &mut Known,
         now: DateTime<Utc>,
     ) -> Result<(), ImportError> {
@@ -325,18 +364,7 @@ impl Rows {
             check_slug(&at, &doc.slug)?;
             let source = canonical_locale(&at, &doc.source_locale)?;
             check_localized(&format!("{at} › profile"), &doc.profile, &source)?;
-            let exists = supervisor::Entity::find()
-                .filter(supervisor::Column::Slug.eq(&doc.slug))
-                .one(db)
-                .await?;
-            if exists.is_some() || known.supervisors.contains_key(&doc.slug) {
-                return Err(ImportError::Conflict {
-                    what: "supervisor",
-                    key: doc.slug.clone(),
-                });
-            }
-            let id = Uuid::now_v7();
-            known.supervisors.insert(doc.slug.clone(), id);
+            let id = new_id(&mut known.supervisors, &taken.supervisors, "supervisor", &doc.slug)?;
             self.report.supervisors += 1;
             self.supervisors.push(supervisor::Model {
                 id,
@@ -403,12 +431,7 @@ impl Rows {
         Ok(())
     }
 
-    async fn add_references(
-        &mut self,
-        bundle: &Bundle,
-        db: &DatabaseConnection,
-        known: &mut Known,
-    ) -> Result<(), ImportError> {
+    fn add_references(&mut self, bundle: &Bundle, taken: &Taken, known: &mut Known) -> Result<(), ImportError> {
         for doc in &bundle.references {
             let at = format!("reference {}", doc.key);
             if doc.key.trim().is_empty() {
@@ -428,18 +451,7 @@ impl Rows {
             {
                 return Err(invalid(&at, format!("`{pmid}` is not a PMID (digits only)")));
             }
-            let exists = reference::Entity::find()
-                .filter(reference::Column::Key.eq(&doc.key))
-                .one(db)
-                .await?;
-            if exists.is_some() || known.references.contains_key(&doc.key) {
-                return Err(ImportError::Conflict {
-                    what: "reference",
-                    key: doc.key.clone(),
-                });
-            }
-            let id = Uuid::now_v7();
-            known.references.insert(doc.key.clone(), id);
+            let id = new_id(&mut known.references, &taken.references, "reference", &doc.key)?;
             self.report.references += 1;
             self.references.push(reference::Model {
                 id,
@@ -490,42 +502,18 @@ impl Rows {
         tags.retain(|s| !known.tags.contains_key(s));
         supervisors.retain(|s| !known.supervisors.contains_key(s));
         references.retain(|s| !known.references.contains_key(s));
-        if !categories.is_empty() {
-            for row in category::Entity::find()
-                .filter(category::Column::Slug.is_in(categories))
-                .all(db)
-                .await?
-            {
-                known.categories.insert(row.slug, row.id);
-            }
-        }
-        if !tags.is_empty() {
-            for row in tag::Entity::find()
-                .filter(tag::Column::Slug.is_in(tags))
-                .all(db)
-                .await?
-            {
-                known.tags.insert(row.slug, row.id);
-            }
-        }
-        if !supervisors.is_empty() {
-            for row in supervisor::Entity::find()
-                .filter(supervisor::Column::Slug.is_in(supervisors))
-                .all(db)
-                .await?
-            {
-                known.supervisors.insert(row.slug, row.id);
-            }
-        }
-        if !references.is_empty() {
-            for row in reference::Entity::find()
-                .filter(reference::Column::Key.is_in(references))
-                .all(db)
-                .await?
-            {
-                known.references.insert(row.key, row.id);
-            }
-        }
+        known
+            .categories
+            .extend(ids_by::<category::Entity>(db, category::Column::Slug, categories, |r| (r.slug, r.id)).await?);
+        known
+            .tags
+            .extend(ids_by::<tag::Entity>(db, tag::Column::Slug, tags, |r| (r.slug, r.id)).await?);
+        known
+            .supervisors
+            .extend(ids_by::<supervisor::Entity>(db, supervisor::Column::Slug, supervisors, |r| (r.slug, r.id)).await?);
+        known
+            .references
+            .extend(ids_by::<reference::Entity>(db, reference::Column::Key, references, |r| (r.key, r.id)).await?);
         Ok(())
     }
 
@@ -778,6 +766,20 @@ impl Rows {
         insert::<claim_reference::Entity, _>(db, &self.citations).await?;
         Ok(())
     }
+}
+
+/// Ids of the stored rows of `E` whose `column` is one of `keys`, by key.
+async fn ids_by<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    keys: HashSet<String>,
+    pair: impl Fn(E::Model) -> (String, Uuid),
+) -> Result<HashMap<String, Uuid>, DbErr> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = E::find().filter(column.is_in(keys)).all(db).await?;
+    Ok(rows.into_iter().map(pair).collect())
 }
 
 async fn insert<E, C>(db: &C, models: &[E::Model]) -> Result<(), DbErr>

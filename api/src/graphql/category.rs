@@ -5,9 +5,8 @@ use entity::{category, category_translation, tag, tag_translation};
 use sea_orm::{EntityTrait, QueryOrder};
 
 use super::locale::{Locale, Localization, Preference};
-use super::{db, loader, preference};
+use super::{db, localize, preference};
 use crate::error::{Error, Result};
-use crate::loaders::ChildrenOf;
 
 /// A category in the locale chosen for this request.
 pub struct Category {
@@ -31,17 +30,12 @@ impl Category {
         models: Vec<category::Model>,
         pref: &Preference,
     ) -> Result<Vec<Self>> {
-        let keys = models
-            .iter()
-            .map(|m| ChildrenOf::<category_translation::Entity>::new(m.id));
-        let mut texts = loader(ctx)?.load_many(keys).await?;
-        Ok(models
+        let wrapped =
+            localize::<category_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
+        Ok(wrapped
+            .await?
             .into_iter()
-            .filter_map(|model| {
-                let rows = texts.remove(&ChildrenOf::new(model.id))?.to_vec();
-                let l10n = Localization::resolve(rows, pref, &model.source_locale)?;
-                Some(Self { model, l10n })
-            })
+            .map(|(model, l10n)| Self { model, l10n })
             .collect())
     }
 }
@@ -94,15 +88,11 @@ pub struct Tag {
 impl Tag {
     /// Wraps tag rows, loading their names in one batch.
     pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<tag::Model>, pref: &Preference) -> Result<Vec<Self>> {
-        let keys = models.iter().map(|m| ChildrenOf::<tag_translation::Entity>::new(m.id));
-        let mut texts = loader(ctx)?.load_many(keys).await?;
-        Ok(models
+        let wrapped = localize::<tag_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
+        Ok(wrapped
+            .await?
             .into_iter()
-            .filter_map(|model| {
-                let rows = texts.remove(&ChildrenOf::new(model.id))?.to_vec();
-                let l10n = Localization::resolve(rows, pref, &model.source_locale)?;
-                Some(Self { model, l10n })
-            })
+            .map(|(model, l10n)| Self { model, l10n })
             .collect())
     }
 }

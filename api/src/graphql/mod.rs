@@ -17,8 +17,8 @@ use async_graphql::{Context, EmptyMutation, EmptySubscription, Interface, Merged
 use sea_orm::DatabaseConnection;
 
 use crate::error::{Error, Result};
-use crate::loaders::RequestLoader;
-use locale::{Locale, Preference};
+use crate::loaders::{Child, ChildrenOf, RequestLoader};
+use locale::{Locale, Localization, Preference, Translation};
 
 /// The schema type served at `/graphql`.
 pub type KijiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -129,4 +129,30 @@ pub(crate) fn preference(ctx: &Context<'_>, locale: Option<Locale>) -> Result<Pr
             .unwrap_or_default(),
     };
     Ok(Preference::new(&choices, &settings.default, &settings.fallbacks))
+}
+
+/// Loads the translations (rows of `E`) of `rows` in one batch and chooses
+/// one for each; a row with no translation at all is left out.
+pub(crate) async fn localize<E, R>(
+    ctx: &Context<'_>,
+    rows: Vec<R>,
+    pref: &Preference,
+    id: impl Fn(&R) -> uuid::Uuid,
+    source: impl Fn(&R) -> String,
+) -> Result<Vec<(R, Localization<E::Model>)>>
+where
+    E: Child + 'static,
+    E::Model: Translation + Clone + Send + Sync,
+{
+    let mut texts = loader(ctx)?
+        .load_many(rows.iter().map(|r| ChildrenOf::<E>::new(id(r))))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let texts = texts.remove(&ChildrenOf::new(id(&row)))?.to_vec();
+            let l10n = Localization::resolve(texts, pref, &source(&row))?;
+            Some((row, l10n))
+        })
+        .collect())
 }

@@ -10,7 +10,7 @@ use entity::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::locale::{Locale, Localization, Preference};
-use super::{db, loader, preference};
+use super::{db, loader, localize, preference};
 use crate::error::Result;
 use crate::loaders::ChildrenOf;
 
@@ -28,20 +28,15 @@ impl Supervisor {
         models: Vec<supervisor::Model>,
         pref: &Preference,
     ) -> Result<Vec<Self>> {
-        let keys = models
-            .iter()
-            .map(|m| ChildrenOf::<supervisor_translation::Entity>::new(m.id));
-        let mut texts = loader(ctx)?.load_many(keys).await?;
-        Ok(models
+        let wrapped =
+            localize::<supervisor_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
+        Ok(wrapped
+            .await?
             .into_iter()
-            .filter_map(|model| {
-                let rows = texts.remove(&ChildrenOf::new(model.id))?.to_vec();
-                let l10n = Localization::resolve(rows, pref, &model.source_locale)?;
-                Some(Self {
-                    model,
-                    l10n,
-                    pref: pref.clone(),
-                })
+            .map(|(model, l10n)| Self {
+                model,
+                l10n,
+                pref: pref.clone(),
             })
             .collect())
     }
@@ -111,47 +106,33 @@ impl Supervisor {
 
     /// Qualifications in the order the profile lists them.
     async fn qualifications(&self, ctx: &Context<'_>) -> Result<Vec<Qualification>> {
-        let loader = loader(ctx)?;
-        let rows = loader
+        let rows = loader(ctx)?
             .load_one(ChildrenOf::<qualification::Entity>::new(self.model.id))
             .await?
-            .unwrap_or_default();
-        let keys = rows
-            .iter()
-            .map(|q| ChildrenOf::<qualification_translation::Entity>::new(q.id));
-        let mut texts = loader.load_many(keys).await?;
-        Ok(rows
-            .iter()
-            .filter_map(|q| {
-                let texts = texts.remove(&ChildrenOf::new(q.id))?.to_vec();
-                Some(Qualification {
-                    model: q.clone(),
-                    l10n: Localization::resolve(texts, &self.pref, &self.model.source_locale)?,
-                })
-            })
+            .unwrap_or_default()
+            .to_vec();
+        let source = || self.model.source_locale.clone();
+        let wrapped = localize::<qualification_translation::Entity, _>(ctx, rows, &self.pref, |q| q.id, |_| source());
+        Ok(wrapped
+            .await?
+            .into_iter()
+            .map(|(model, l10n)| Qualification { model, l10n })
             .collect())
     }
 
     /// Career steps in the order the profile lists them.
     async fn career(&self, ctx: &Context<'_>) -> Result<Vec<CareerEntry>> {
-        let loader = loader(ctx)?;
-        let rows = loader
+        let rows = loader(ctx)?
             .load_one(ChildrenOf::<career_entry::Entity>::new(self.model.id))
             .await?
-            .unwrap_or_default();
-        let keys = rows
-            .iter()
-            .map(|c| ChildrenOf::<career_entry_translation::Entity>::new(c.id));
-        let mut texts = loader.load_many(keys).await?;
-        Ok(rows
-            .iter()
-            .filter_map(|c| {
-                let texts = texts.remove(&ChildrenOf::new(c.id))?.to_vec();
-                Some(CareerEntry {
-                    model: c.clone(),
-                    l10n: Localization::resolve(texts, &self.pref, &self.model.source_locale)?,
-                })
-            })
+            .unwrap_or_default()
+            .to_vec();
+        let source = || self.model.source_locale.clone();
+        let wrapped = localize::<career_entry_translation::Entity, _>(ctx, rows, &self.pref, |c| c.id, |_| source());
+        Ok(wrapped
+            .await?
+            .into_iter()
+            .map(|(model, l10n)| CareerEntry { model, l10n })
             .collect())
     }
 }
