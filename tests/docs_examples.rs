@@ -1,0 +1,131 @@
+//! Every GraphQL example in README.md and docs/ runs without errors against
+//! the sample content, so the documentation cannot drift from the schema.
+//!
+//! A `graphql` block is run with the variables of the `json` block right
+//! after it, or of a "Variables: `{…}`" line; fragments defined in blocks of
+//! their own are appended where they are used.
+
+mod common;
+
+use common::{Backend, TestApp};
+use serde_json::{Value, json};
+
+struct Example {
+    file: &'static str,
+    query: String,
+    variables: Value,
+}
+
+fn examples() -> Vec<Example> {
+    let files: [(&str, &str); 2] = [
+        ("README.md", include_str!("../README.md")),
+        ("docs/queries.md", include_str!("../docs/queries.md")),
+    ];
+    let mut fragments: Vec<(String, String)> = Vec::new();
+    let mut found = Vec::new();
+    for (file, text) in files {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let Some(lang) = lines[i].trim().strip_prefix("```") else {
+                i += 1;
+                continue;
+            };
+            let start = i + 1;
+            let mut end = start;
+            while end < lines.len() && lines[end].trim() != "```" {
+                end += 1;
+            }
+            let body = lines[start..end].join("\n");
+            i = end + 1;
+            if lang != "graphql" {
+                continue;
+            }
+            if body.trim_start().starts_with("fragment") {
+                for definition in body
+                    .split("\nfragment")
+                    .map(|d| d.trim_start_matches("fragment").trim())
+                {
+                    let name = definition.split_whitespace().next().unwrap_or_default().to_owned();
+                    fragments.push((name, format!("fragment {definition}")));
+                }
+                continue;
+            }
+            // Variables: the next json block, or a "Variables: `…`" line,
+            // before the next graphql block.
+            let mut variables = json!({});
+            let mut j = i;
+            while j < lines.len() && !lines[j].trim().starts_with("```graphql") {
+                let line = lines[j].trim();
+                if line == "```json" {
+                    let mut k = j + 1;
+                    let mut text = String::new();
+                    while k < lines.len() && lines[k].trim() != "```" {
+                        text.push_str(lines[k]);
+                        k += 1;
+                    }
+                    variables = serde_json::from_str(&text).expect("json example parses");
+                    break;
+                }
+                if let Some(rest) = line.strip_prefix("Variables: `") {
+                    let text = rest.split('`').next().unwrap_or("{}");
+                    variables = serde_json::from_str(text).expect("inline variables parse");
+                    break;
+                }
+                j += 1;
+            }
+            found.push(Example {
+                file,
+                query: body,
+                variables,
+            });
+        }
+    }
+    for example in &mut found {
+        let defined: Vec<String> = example
+            .query
+            .split("fragment ")
+            .skip(1)
+            .filter_map(|d| d.split_whitespace().next().map(str::to_owned))
+            .collect();
+        let mut added = true;
+        while added {
+            added = false;
+            for (name, definition) in &fragments {
+                if example.query.contains(&format!("...{name}"))
+                    && !defined.contains(name)
+                    && !example.query.contains(&format!("fragment {name} "))
+                {
+                    example.query.push('\n');
+                    example.query.push_str(definition);
+                    added = true;
+                }
+            }
+        }
+    }
+    found
+}
+
+async fn documented_queries_run_without_errors(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let examples = examples();
+    assert!(examples.len() >= 10, "found only {} examples", examples.len());
+    for example in examples {
+        let response = app
+            .post(&json!({ "query": example.query, "variables": example.variables }), &[])
+            .await;
+        assert_eq!(response.status, 200, "{}: {}", example.file, example.query);
+        assert!(
+            response.body.get("errors").is_none(),
+            "{} example fails:\n{}\n{:#}",
+            example.file,
+            example.query,
+            response.body
+        );
+        assert!(response.body["data"].is_object());
+    }
+}
+
+db_tests!(documented_queries_run_without_errors);
