@@ -251,7 +251,33 @@ async fn bad_paging_arguments_are_bad_user_input(backend: Backend) {
     assert!(other_order.first_message().contains("orderBy"));
 }
 
+async fn list_page_statement_count_does_not_grow_with_page_size(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    import(&app.db, &simultaneous(12)).await.expect("imports");
+    let page = r#"query($first: Int) { articles(first: $first, locale: "en") {
+        edges { node { slug title lead publishedAt locale category { name } tags { name }
+                       contributors { supervisor { name } } } } } }"#;
+    let mut counts = Vec::new();
+    for first in [2, 12] {
+        let before = app.statements().await;
+        let response = app.gql(page, json!({ "first": first })).await;
+        assert_eq!(
+            response.data()["articles"]["edges"].as_array().map(Vec::len),
+            Some(first)
+        );
+        counts.push(app.statements().await - before);
+    }
+    eprintln!(
+        "list page: {} SQL statements ({backend:?}) for 2 and for 12 articles",
+        counts[0]
+    );
+    assert_eq!(counts[0], counts[1], "statements must not grow with the page size");
+}
+
 db_tests!(
+    list_page_statement_count_does_not_grow_with_page_size,
     published_articles_are_listed_newest_first_across_pages,
     filters_narrow_the_list,
     updated_order_serves_incremental_sync,

@@ -267,10 +267,10 @@ async fn execute(
         .and_then(|v| v.to_str().ok())
         .map(from_accept_language)
         .unwrap_or_default();
-    let loader = request_loader(state.db.clone());
+    let (loader, batches) = request_loader(state.db.clone());
     let request = request.data(loader).data(AcceptLanguage(accept_language));
 
-    let mut response = state.schema.execute(request).await;
+    let mut response = batches.drive(state.schema.execute(request)).await;
     let request_error = !response.errors.is_empty()
         && response.data == async_graphql::Value::Null
         && response.errors.iter().all(|e| e.path.is_empty());

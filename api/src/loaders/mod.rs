@@ -24,6 +24,9 @@ use entity::{
     category_translation, claim, claim_reference, claim_translation, qualification, qualification_translation,
     reference, section, section_translation, supervisor, supervisor_translation, tag, tag_translation,
 };
+use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -31,14 +34,50 @@ use uuid::Uuid;
 /// The per-request loader: batches per key type and caches for the request.
 pub type RequestLoader = async_graphql::dataloader::DataLoader<DbLoader, async_graphql::dataloader::HashMapCache>;
 
-/// A new loader for one request. It never outlives the request, so it never
-/// serves one request's rows to another.
-pub fn request_loader(db: DatabaseConnection) -> RequestLoader {
-    async_graphql::dataloader::DataLoader::with_cache(
+/// A new loader for one request, and the batches it starts, which the
+/// request's own task must run with [`Batches::drive`]. The loader never
+/// outlives the request, so it never serves one request's rows to another.
+///
+/// Why not `tokio::spawn` and the default 1 ms delay: the delay exists so
+/// that sibling resolvers can add their keys before a batch runs, and it
+/// cost about 1 ms per level of the query (7 ms of an 11 ms article page).
+/// Without a delay, a spawned batch can start on another worker thread while
+/// the siblings are still adding keys, splitting it in two. Running batches
+/// on the request's task, only between polls of the query, gives both: every
+/// key a poll registers is in the batch, and no time is spent waiting.
+pub fn request_loader(db: DatabaseConnection) -> (RequestLoader, Batches) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let loader = async_graphql::dataloader::DataLoader::with_cache(
         DbLoader::new(db),
-        tokio::spawn,
+        move |batch| {
+            // The receiver lives as long as the request; after that nobody
+            // waits for the batch.
+            let _ = tx.send(batch);
+        },
         async_graphql::dataloader::HashMapCache::default(),
     )
+    .delay(std::time::Duration::ZERO);
+    (loader, Batches(rx))
+}
+
+/// Batches started by a request's loader, waiting to be run.
+pub struct Batches(tokio::sync::mpsc::UnboundedReceiver<BoxFuture<'static, ()>>);
+
+impl Batches {
+    /// Runs `work` to completion on the current task, running the loader's
+    /// batches whenever `work` is waiting.
+    pub async fn drive<F: std::future::Future>(mut self, work: F) -> F::Output {
+        let mut work = std::pin::pin!(work);
+        let mut running = FuturesUnordered::new();
+        loop {
+            tokio::select! {
+                biased;
+                output = &mut work => return output,
+                Some(batch) = self.0.recv() => running.push(batch),
+                Some(()) = running.next(), if !running.is_empty() => {}
+            }
+        }
+    }
 }
 
 /// Error type of every loader: cloneable, as async-graphql requires.
