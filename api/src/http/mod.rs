@@ -14,6 +14,7 @@ use axum::routing::get;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::error::code;
 use crate::state::AppState;
 
 /// Largest accepted GraphQL request body.
@@ -66,7 +67,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 async fn not_found() -> Response {
     graphql::error_response(
         StatusCode::NOT_FOUND,
-        "NOT_FOUND",
+        code::NOT_FOUND,
         "no such route; GraphQL is served at /graphql",
     )
 }
