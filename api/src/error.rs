@@ -20,6 +20,8 @@ pub mod code {
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     /// The HTTP request itself is malformed (body, content type, method).
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    /// The request ran past the server's time limit.
+    pub const TIMEOUT: &str = "TIMEOUT";
     /// No such route.
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// Something failed on the server; details are only in the server log.

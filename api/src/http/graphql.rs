@@ -20,13 +20,13 @@
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ServerError, Variables};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::MAX_BODY_BYTES;
 use crate::error::code;
 use crate::graphql::AcceptLanguage;
 use crate::graphql::locale::from_accept_language;
@@ -175,15 +175,15 @@ impl GraphqlParams {
 }
 
 /// `POST /graphql`
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn post(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    let body = match body {
+    let body = match read_body(&headers, body).await {
         Ok(body) => body,
-        // Too large, or the connection failed mid-body: axum's own answer is
-        // plain text; give the same status with a JSON error.
-        Err(rejection) => return error_response(rejection.status(), code::BAD_REQUEST, &rejection.body_text()),
+        Err(response) => return response,
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -205,6 +205,39 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Resul
         Ok(params) => execute(&state, &headers, media, params, false).await,
         Err(BadRequest(message)) => error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
     }
+}
+
+/// Reads a request body of at most [`MAX_BODY_BYTES`]. A declared length
+/// over the limit is refused before reading anything, so the client gets its
+/// answer at once instead of after sending (or timing out on) the whole body.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::BAD_REQUEST,
+            &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|err| {
+        let over_limit =
+            std::error::Error::source(&err).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+        if over_limit {
+            too_large()
+        } else {
+            error_response(
+                StatusCode::BAD_REQUEST,
+                code::BAD_REQUEST,
+                "the request body could not be read",
+            )
+        }
+    })
 }
 
 /// `GET /graphql`
