@@ -40,11 +40,6 @@ impl Metrics {
         self.db_statement_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
-    /// Number of SQL statements sent so far.
-    pub fn db_statements(&self) -> u64 {
-        self.db_statements.load(Ordering::Relaxed)
-    }
-
     /// The counters in the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();

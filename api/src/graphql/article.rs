@@ -156,9 +156,9 @@ impl Article {
         Ok(out)
     }
 
-    /// The article's id.
-    pub(crate) fn id_uuid(&self) -> Uuid {
-        self.model.id
+    /// The article row.
+    pub(crate) fn model(&self) -> &article::Model {
+        &self.model
     }
 
     fn text(&self) -> &article_translation::Model {

@@ -258,27 +258,21 @@ pub(crate) async fn articles(
         .await?;
     let has_next_page = rows.len() > first as usize;
     rows.truncate(first as usize);
-    let cursors: Vec<(Uuid, String)> = rows
-        .iter()
-        .map(|m| {
-            let c = Cursor {
+    let edges: Vec<ArticleEdge> = Article::wrap_all(ctx, rows, &pref)
+        .await?
+        .into_iter()
+        .map(|node| {
+            let position = Cursor {
                 order,
-                at: order.key(m),
-                id: m.id,
+                at: order.key(node.model()),
+                id: node.model().id,
             };
-            (m.id, c.encode())
+            ArticleEdge {
+                cursor: position.encode(),
+                node,
+            }
         })
         .collect();
-    let nodes = Article::wrap_all(ctx, rows, &pref).await?;
-    let mut edges = Vec::with_capacity(nodes.len());
-    for node in nodes {
-        let cursor = cursors
-            .iter()
-            .find(|(id, _)| node.id_uuid() == *id)
-            .map(|(_, c)| c.clone())
-            .unwrap_or_default();
-        edges.push(ArticleEdge { cursor, node });
-    }
     let page_info = PageInfo {
         has_next_page,
         has_previous_page: cursor.is_some(),
