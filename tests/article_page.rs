@@ -366,7 +366,73 @@ async fn article_page_statement_count_does_not_grow_with_content(backend: Backen
     );
 }
 
+/// One physician in two roles, then another in a third: the shape that once
+/// shifted every later contributor by one row.
+const SHARED_CONTRIBUTORS: &str = r#"
+supervisors:
+  - slug: second-doc
+    source_locale: ja
+    profile:
+      ja: { name: 第二医師 }
+articles:
+  - slug: shared-contributors
+    category: regenerative-medicine
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2025-05-01T00:00:00Z
+    contributors:
+      - { supervisor: second-doc, role: SUPERVISOR, signed_off_revision: 1, signed_off_at: 2025-04-30T00:00:00Z }
+      - { supervisor: second-doc, role: AUTHOR }
+      - { supervisor: shinichi-suita, role: REVIEWER, signed_off_revision: 1 }
+    translations:
+      ja: { title: 共同執筆, lead: リード, status: PUBLISHED }
+"#;
+
+async fn contributors_keep_their_own_role_and_sign_off_when_a_person_repeats(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let bundle = Bundle::from_yaml(SHARED_CONTRIBUTORS).expect("test bundle parses");
+    api::content::import::import(&app.db, &bundle).await.expect("imports");
+    let query = r#"query($role: ContributorRole) { article(slug: "shared-contributors") {
+        contributors(role: $role) { role signedOffRevision supervisor { slug name } } } }"#;
+    let rows = |v: &Value| -> Vec<(String, Value, String)> {
+        v["article"]["contributors"]
+            .as_array()
+            .expect("contributors")
+            .iter()
+            .map(|c| {
+                (
+                    c["role"].as_str().unwrap_or_default().to_owned(),
+                    c["signedOffRevision"].clone(),
+                    c["supervisor"]["slug"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let all = app.gql(query, json!({})).await;
+    assert_eq!(
+        rows(all.data()),
+        [
+            ("SUPERVISOR".to_owned(), json!(1), "second-doc".to_owned()),
+            ("AUTHOR".to_owned(), Value::Null, "second-doc".to_owned()),
+            ("REVIEWER".to_owned(), json!(1), "shinichi-suita".to_owned()),
+        ],
+        "one contributor per stored link, in order"
+    );
+    assert_eq!(
+        all.data()["article"]["contributors"][1]["supervisor"]["name"],
+        "第二医師"
+    );
+    for role in ["SUPERVISOR", "AUTHOR", "REVIEWER"] {
+        let one = app.gql(query, json!({ "role": role })).await;
+        let expected: Vec<_> = rows(all.data()).into_iter().filter(|(r, _, _)| r == role).collect();
+        assert_eq!(rows(one.data()), expected, "role {role}");
+    }
+}
+
 db_tests!(
+    contributors_keep_their_own_role_and_sign_off_when_a_person_repeats,
     japanese_page_keeps_the_columns_outline_and_content,
     english_page_has_the_same_shape_in_english,
     untranslated_locale_gets_the_japanese_text_flagged_as_fallback,

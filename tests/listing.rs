@@ -6,6 +6,11 @@ mod common;
 use api::content::Bundle;
 use api::content::import::import;
 use common::{Backend, TestApp};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use proptest::prelude::*;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 const LIST: &str = r#"query($first: Int, $after: String, $filter: ArticleFilter, $orderBy: ArticleOrder) {
@@ -276,7 +281,209 @@ async fn list_page_statement_count_does_not_grow_with_page_size(backend: Backend
     assert_eq!(counts[0], counts[1], "statements must not grow with the page size");
 }
 
+/// Articles far from 1970, where nanoseconds since the epoch overflow an i64.
+const FAR_FROM_1970: &str = r#"
+categories:
+  - { slug: history, source_locale: ja, name: { ja: 歴史 } }
+articles:
+  - slug: year-1650
+    category: history
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 1650-01-01T00:00:00Z
+    updated_at: 1650-01-01T00:00:00Z
+    translations: { ja: { title: 一六五〇, lead: リード, status: PUBLISHED } }
+  - slug: year-1660
+    category: history
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 1660-01-01T00:00:00Z
+    updated_at: 2300-01-01T00:00:00Z
+    translations: { ja: { title: 一六六〇, lead: リード, status: PUBLISHED } }
+  - slug: year-2020
+    category: history
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2020-01-01T00:00:00Z
+    updated_at: 2020-01-01T00:00:00Z
+    translations: { ja: { title: 二〇二〇, lead: リード, status: PUBLISHED } }
+"#;
+
+async fn cursors_page_through_times_before_1677_and_after_2262(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    import(&app.db, &Bundle::from_yaml(FAR_FROM_1970).expect("bundle parses"))
+        .await
+        .expect("imports");
+    let history = json!({ "category": "history" });
+    for (order, expected) in [
+        ("PUBLISHED_AT_DESC", ["year-2020", "year-1660", "year-1650"]),
+        ("PUBLISHED_AT_ASC", ["year-1650", "year-1660", "year-2020"]),
+        ("UPDATED_AT_DESC", ["year-1660", "year-2020", "year-1650"]),
+        ("UPDATED_AT_ASC", ["year-1650", "year-2020", "year-1660"]),
+    ] {
+        for size in [1, 2] {
+            assert_eq!(
+                walk(&app, size, history.clone(), order).await,
+                expected,
+                "{order} by {size}"
+            );
+        }
+    }
+}
+
+async fn the_import_refuses_times_outside_the_documented_range(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let article = |times: &str| {
+        format!(
+            "articles:\n  - slug: out-of-range\n    category: anti-aging\n    source_locale: ja\n    status: PUBLISHED\n    \
+             {times}\n    translations: {{ ja: {{ title: 範囲外, lead: リード, status: PUBLISHED }} }}\n"
+        )
+    };
+    for (times, at) in [
+        (
+            "published_at: 0999-12-31T23:59:59Z",
+            "article out-of-range › published_at",
+        ),
+        (
+            "published_at: 2020-01-01T00:00:00Z\n    updated_at: 0500-01-01T00:00:00Z",
+            "article out-of-range › updated_at",
+        ),
+        (
+            "published_at: 2020-01-01T00:00:00Z\n    contributors: [{ supervisor: shinichi-suita, role: SUPERVISOR, \
+             signed_off_revision: 1, signed_off_at: 0001-01-01T00:00:00Z }]",
+            "article out-of-range › contributors[0] › signed_off_at",
+        ),
+    ] {
+        let bundle = Bundle::from_yaml(&article(times)).expect("bundle parses");
+        let err = import(&app.db, &bundle).await.expect_err("out of range").to_string();
+        assert!(err.contains(at) && err.contains("1000-01-01"), "{err}");
+    }
+    let found = app
+        .gql(r#"{ article(slug: "out-of-range") { slug } }"#, json!({}))
+        .await;
+    assert_eq!(found.data()["article"], Value::Null, "nothing was written");
+}
+
+/// Times a generated article may carry: ties, microsecond neighbours, the
+/// ends of the accepted range, the future, and anything in between.
+fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+    let fixed: Vec<DateTime<Utc>> = [
+        "1000-01-01T00:00:00Z",
+        "1650-01-01T00:00:00Z",
+        "1969-12-31T23:59:59.999999Z",
+        "2020-01-01T00:00:00Z",
+        "2020-01-01T00:00:00.000001Z",
+        "2020-01-01T00:00:00.5Z",
+        "2300-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999Z",
+    ]
+    .iter()
+    .map(|t| t.parse().expect("a time"))
+    .collect();
+    let earliest = api::content::import::EARLIEST.timestamp_micros();
+    let latest = api::content::import::LATEST.timestamp_micros();
+    prop_oneof![
+        3 => proptest::sample::select(fixed),
+        1 => (earliest..=latest).prop_map(|micros| DateTime::from_timestamp_micros(micros).expect("in range")),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct GeneratedArticle {
+    status: &'static str,
+    translation: &'static str,
+    published_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn generated_article() -> impl Strategy<Value = GeneratedArticle> {
+    let status = proptest::sample::select(vec!["PUBLISHED", "PUBLISHED", "DRAFT", "ARCHIVED"]);
+    let translation = proptest::sample::select(vec!["PUBLISHED", "PUBLISHED", "DRAFT"]);
+    (status, translation, instant(), instant()).prop_map(|(status, translation, published_at, updated_at)| {
+        GeneratedArticle {
+            status,
+            translation,
+            published_at,
+            updated_at,
+        }
+    })
+}
+
+fn paging_visits_every_visible_article_once_in_order(backend: Backend) {
+    common::property(
+        backend,
+        16,
+        proptest::collection::vec(generated_article(), 0..9),
+        async |app, case, articles| {
+            let category = format!("prop-{case}");
+            let mut docs = Vec::new();
+            for (i, a) in articles.iter().enumerate() {
+                docs.push(json!({
+                    "slug": format!("{category}-{i}"),
+                    "category": category,
+                    "source_locale": "ja",
+                    "status": a.status,
+                    "published_at": a.published_at.to_rfc3339(),
+                    "updated_at": a.updated_at.to_rfc3339(),
+                    "translations": { "ja": { "title": format!("記事{i}"), "lead": "リード", "status": a.translation } },
+                }));
+            }
+            let bundle = json!({
+                "categories": [{ "slug": category, "source_locale": "ja", "name": { "ja": "生成" } }],
+                "articles": docs,
+            });
+            import(&app.db, &Bundle::from_yaml(&bundle.to_string()).expect("bundle parses"))
+                .await
+                .expect("imports");
+            let ids: HashMap<String, uuid::Uuid> = entity::article::Entity::find()
+                .all(&app.db)
+                .await
+                .expect("articles")
+                .into_iter()
+                .map(|a| (a.slug, a.id))
+                .collect();
+            let now = Utc::now();
+            let visible: Vec<(String, &GeneratedArticle)> = articles
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.status == "PUBLISHED" && a.translation == "PUBLISHED" && a.published_at <= now)
+                .map(|(i, a)| (format!("{category}-{i}"), a))
+                .collect();
+            let filter = json!({ "category": category });
+            for (order, descending, by_published) in [
+                ("PUBLISHED_AT_DESC", true, true),
+                ("PUBLISHED_AT_ASC", false, true),
+                ("UPDATED_AT_DESC", true, false),
+                ("UPDATED_AT_ASC", false, false),
+            ] {
+                let mut expected = visible.clone();
+                expected.sort_by_key(|(slug, a)| (if by_published { a.published_at } else { a.updated_at }, ids[slug]));
+                if descending {
+                    expected.reverse();
+                }
+                let expected: Vec<String> = expected.into_iter().map(|(slug, _)| slug).collect();
+                for size in [1, 2, 3, 100] {
+                    assert_eq!(
+                        walk(app, size, filter.clone(), order).await,
+                        expected,
+                        "{order} by {size}"
+                    );
+                }
+                let count =
+                    list(app, json!({ "first": 1, "filter": filter, "orderBy": order })).await["totalCount"].clone();
+                assert_eq!(count, json!(expected.len()), "{order}: totalCount");
+            }
+        },
+    );
+}
+
 db_tests!(
+    cursors_page_through_times_before_1677_and_after_2262,
+    the_import_refuses_times_outside_the_documented_range,
     list_page_statement_count_does_not_grow_with_page_size,
     published_articles_are_listed_newest_first_across_pages,
     filters_narrow_the_list,
@@ -285,3 +492,5 @@ db_tests!(
     drafts_and_scheduled_articles_are_invisible,
     bad_paging_arguments_are_bad_user_input,
 );
+
+db_properties!(paging_visits_every_visible_article_once_in_order);

@@ -13,6 +13,8 @@ pub struct Model {
     /// Order in navigation; lower first.
     pub position: i32,
     pub source_locale: String,
+    /// Shown to readers even while no visible article uses it.
+    pub is_public: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub slug: String,
     pub photo_url: Option<String>,
     pub source_locale: String,
+    /// Shown to readers even while no visible article uses it.
+    pub is_public: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,6 +11,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub source_locale: String,
+    /// Shown to readers even while no visible article uses it.
+    pub is_public: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

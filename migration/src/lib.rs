@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_content_model;
+mod m20261125_000002_public_flags;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -11,6 +12,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_content_model::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_content_model::Migration),
+            Box::new(m20261125_000002_public_flags::Migration),
+        ]
     }
 }

@@ -44,6 +44,59 @@ macro_rules! db_tests {
     )*};
 }
 
+/// Like [`db_tests!`] for synchronous test functions taking a [`Backend`],
+/// such as property tests driven by [`property`].
+#[macro_export]
+macro_rules! db_properties {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::common::Backend::Postgres)
+            }
+        }
+    )*};
+}
+
+/// Runs a property test against one application with its own database:
+/// proptest generates (and on failure shrinks) the cases on this thread,
+/// and each case runs on the application's runtime. `check` gets the case
+/// number, so every case can write under names of its own.
+pub fn property<S: proptest::strategy::Strategy>(
+    backend: Backend,
+    cases: u32,
+    strategy: S,
+    check: impl AsyncFn(&TestApp, usize, S::Value),
+) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let Some(app) = runtime.block_on(TestApp::spawn(backend)) else {
+        return;
+    };
+    let config = proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let case = std::cell::Cell::new(0);
+    let result = runner.run(&strategy, |value| {
+        case.set(case.get() + 1);
+        runtime.block_on(check(&app, case.get(), value));
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{backend:?}: {failure}");
+    }
+}
+
 /// A running application with its own database.
 pub struct TestApp {
     /// `http://127.0.0.1:port`

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SubsecRound as _, Utc};
 use entity::block::Block;
 use entity::enums::Status;
 use entity::{
@@ -152,8 +152,37 @@ fn blocks_json(blocks: &[Block]) -> Result<serde_json::Value, ImportError> {
     serde_json::to_value(blocks).map_err(|err| invalid("blocks", err.to_string()))
 }
 
-fn utc(value: Option<DateTime<FixedOffset>>) -> Option<DateTime<Utc>> {
-    value.map(|v| v.with_timezone(&Utc))
+/// Earliest time content may carry: 1000-01-01T00:00:00Z.
+pub const EARLIEST: DateTime<Utc> = match NaiveDate::from_ymd_opt(1000, 1, 1) {
+    Some(day) => day.and_time(NaiveTime::MIN).and_utc(),
+    None => DateTime::<Utc>::MIN_UTC,
+};
+
+/// Latest time content may carry: 9999-12-31T23:59:59.999999Z.
+pub const LATEST: DateTime<Utc> = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => match day.and_hms_micro_opt(23, 59, 59, 999_999) {
+        Some(time) => time.and_utc(),
+        None => DateTime::<Utc>::MAX_UTC,
+    },
+    None => DateTime::<Utc>::MAX_UTC,
+};
+
+/// A time from a content file, in UTC and to the microsecond.
+///
+/// Why the range: SQLite stores times as ISO 8601 text and compares them as
+/// text, which orders correctly only for four-digit years. Why microseconds:
+/// PostgreSQL keeps no finer precision, and both backends must store, order
+/// and page through the same value.
+fn utc(at: &str, field: &str, value: Option<DateTime<FixedOffset>>) -> Result<Option<DateTime<Utc>>, ImportError> {
+    let Some(value) = value else { return Ok(None) };
+    let value = value.with_timezone(&Utc);
+    if !(EARLIEST..=LATEST).contains(&value) {
+        return Err(invalid(
+            format!("{at} › {field}"),
+            format!("{value} is outside the accepted range, {EARLIEST} to {LATEST}"),
+        ));
+    }
+    Ok(Some(value.trunc_subsecs(6)))
 }
 
 /// All rows of an import, built and validated before the transaction opens.
@@ -259,7 +288,7 @@ fn new_id(
 
 impl Rows {
     async fn build(bundle: &Bundle, db: &DatabaseConnection) -> Result<Self, ImportError> {
-        let now = Utc::now();
+        let now = Utc::now().trunc_subsecs(6);
         let mut rows = Rows::default();
         let mut known = Known::default();
         let taken = Taken::find(bundle, db).await?;
@@ -312,6 +341,7 @@ impl Rows {
                 slug: doc.slug.clone(),
                 position: doc.position,
                 source_locale: source,
+                is_public: doc.public,
                 created_at: now,
                 updated_at: now,
             });
@@ -339,6 +369,7 @@ impl Rows {
                 id,
                 slug: doc.slug.clone(),
                 source_locale: source,
+                is_public: doc.public,
             });
             for (locale, name) in &doc.name {
                 check_text(&at, name)?;
@@ -371,6 +402,7 @@ impl Rows {
                 slug: doc.slug.clone(),
                 photo_url: doc.photo_url.clone(),
                 source_locale: source.clone(),
+                is_public: doc.public,
                 created_at: now,
                 updated_at: now,
             });
@@ -529,7 +561,8 @@ impl Rows {
         if doc.revision < 1 {
             return Err(invalid(&at, "revision starts at 1"));
         }
-        let published_at = utc(doc.published_at);
+        let published_at = utc(&at, "published_at", doc.published_at)?;
+        let updated_at = utc(&at, "updated_at", doc.updated_at)?;
         if doc.status == Status::Published && published_at.is_none() {
             return Err(invalid(&at, "a published article needs published_at"));
         }
@@ -544,7 +577,7 @@ impl Rows {
             revision: doc.revision,
             published_at,
             created_at: now,
-            updated_at: utc(doc.updated_at).unwrap_or(now),
+            updated_at: updated_at.unwrap_or(now),
         });
         for (locale, text) in &doc.translations {
             let at = format!("{at} › translation {locale}");
@@ -609,7 +642,11 @@ impl Rows {
                 role: c.role,
                 position: position as i32,
                 signed_off_revision: c.signed_off_revision,
-                signed_off_at: utc(c.signed_off_at),
+                signed_off_at: utc(
+                    &format!("{at} › contributors[{position}]"),
+                    "signed_off_at",
+                    c.signed_off_at,
+                )?,
             });
         }
         let mut anchors = HashSet::new();

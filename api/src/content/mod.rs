@@ -77,6 +77,9 @@ pub struct SourceNote {
 pub struct CategoryDoc {
     /// URL slug.
     pub slug: String,
+    /// Shown to readers before any published article uses it.
+    #[serde(default)]
+    pub public: bool,
     /// Order in navigation.
     #[serde(default)]
     pub position: i32,
@@ -95,6 +98,9 @@ pub struct CategoryDoc {
 pub struct TagDoc {
     /// URL slug.
     pub slug: String,
+    /// Shown to readers before any published article uses it.
+    #[serde(default)]
+    pub public: bool,
     /// Locale the name was written in.
     pub source_locale: String,
     /// Name per locale.
@@ -107,6 +113,9 @@ pub struct TagDoc {
 pub struct SupervisorDoc {
     /// URL slug.
     pub slug: String,
+    /// Shown to readers before any published article uses it.
+    #[serde(default)]
+    pub public: bool,
     /// Locale the profile was written in.
     pub source_locale: String,
     /// Portrait URL.

@@ -22,7 +22,7 @@ use super::pagination::{self, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::reference::Reference;
 use super::section::{self as sections, Section, TocEntry};
 use super::supervisor::Supervisor;
-use super::{db, loader, preference};
+use super::{db, loader, preference, visibility};
 use crate::error::{Error, Result};
 use crate::loaders::{
     CategoryById, ChildrenOf, CitationsOf, ClaimTextsOf, ClaimsOf, ContributorsOf, DbLoader, Grouped, SectionTextsOf,
@@ -380,7 +380,7 @@ impl ArticleQuery {
         let pref = preference(ctx, locale)?;
         let model = article::Entity::find()
             .filter(article::Column::Slug.eq(slug))
-            .filter(pagination::visible(Utc::now()))
+            .filter(visibility::article(Utc::now()))
             .one(db(ctx)?)
             .await?;
         let Some(model) = model else { return Ok(None) };

@@ -1,11 +1,12 @@
 //! The `Category` and `Tag` objects and their list queries.
 
 use async_graphql::{Context, ID, Object};
+use chrono::Utc;
 use entity::{category, category_translation, tag, tag_translation};
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::locale::{Locale, Localization, Preference};
-use super::{db, localize, preference};
+use super::{db, localize, preference, visibility};
 use crate::error::{Error, Result};
 
 /// A category in the locale chosen for this request.
@@ -132,7 +133,8 @@ pub struct CategoryQuery;
 
 #[Object]
 impl CategoryQuery {
-    /// Every category, in navigation order.
+    /// Every category with a published article (or marked public), in
+    /// navigation order.
     async fn categories(
         &self,
         ctx: &Context<'_>,
@@ -142,6 +144,7 @@ impl CategoryQuery {
     ) -> Result<Vec<Category>> {
         let pref = preference(ctx, locale)?;
         let models = category::Entity::find()
+            .filter(visibility::category(Utc::now()))
             .order_by_asc(category::Column::Position)
             .order_by_asc(category::Column::Slug)
             .all(db(ctx)?)
@@ -149,7 +152,7 @@ impl CategoryQuery {
         Category::wrap_all(ctx, models, &pref).await
     }
 
-    /// Every tag, by slug.
+    /// Every tag of a published article (or marked public), by slug.
     async fn tags(
         &self,
         ctx: &Context<'_>,
@@ -159,6 +162,7 @@ impl CategoryQuery {
     ) -> Result<Vec<Tag>> {
         let pref = preference(ctx, locale)?;
         let models = tag::Entity::find()
+            .filter(visibility::tag(Utc::now()))
             .order_by_asc(tag::Column::Slug)
             .all(db(ctx)?)
             .await?;

@@ -12,6 +12,7 @@ pub mod pagination;
 pub mod reference;
 pub mod section;
 pub mod supervisor;
+pub mod visibility;
 
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Interface, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -144,13 +145,15 @@ where
     E: Child + 'static,
     E::Model: Translation + Clone + Send + Sync,
 {
-    let mut texts = loader(ctx)?
+    let texts = loader(ctx)?
         .load_many(rows.iter().map(|r| ChildrenOf::<E>::new(id(r))))
         .await?;
+    // `get`, not `remove`: the same owner may appear in several rows (one
+    // physician as supervisor and as author), and each row needs its text.
     Ok(rows
         .into_iter()
         .filter_map(|row| {
-            let texts = texts.remove(&ChildrenOf::new(id(&row)))?.to_vec();
+            let texts = texts.get(&ChildrenOf::new(id(&row)))?.to_vec();
             let l10n = Localization::resolve(texts, pref, &source(&row))?;
             Some((row, l10n))
         })

@@ -17,8 +17,8 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryF
 use uuid::Uuid;
 
 use super::article::Article;
-use super::db;
 use super::locale::{Locale, Preference};
+use super::{db, visibility};
 use crate::error::{Error, Result};
 
 /// Page size when a client gives none.
@@ -26,25 +26,6 @@ pub const DEFAULT_PAGE: i32 = 20;
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
-
-/// The condition for an article to be publicly visible at `now`: published,
-/// with a publication time not in the future, and at least one published
-/// translation.
-pub fn visible(now: DateTime<Utc>) -> Condition {
-    let published_translation = Query::select()
-        .expr(Expr::val(1))
-        .from(article_translation::Entity)
-        .and_where(
-            Expr::col((article_translation::Entity, article_translation::Column::ArticleId))
-                .equals((article::Entity, article::Column::Id)),
-        )
-        .and_where(Expr::col((article_translation::Entity, article_translation::Column::Status)).eq(Status::Published))
-        .to_owned();
-    Condition::all()
-        .add(article::Column::Status.eq(Status::Published))
-        .add(article::Column::PublishedAt.lte(now))
-        .add(Expr::exists(published_translation))
-}
 
 /// Which articles to list; all criteria must hold.
 #[derive(Debug, Default, InputObject)]
@@ -175,11 +156,20 @@ struct Cursor {
 }
 
 impl Cursor {
-    const VERSION: &'static str = "v1";
+    /// v1 held nanoseconds since 1970 in an i64, which cannot hold times
+    /// before 1677 or after 2262; v2 holds seconds and nanoseconds apart,
+    /// which holds every time chrono (and so every backend) can.
+    const VERSION: &'static str = "v2";
 
     fn encode(&self) -> String {
-        let nanos = self.at.timestamp_nanos_opt().unwrap_or_default();
-        let raw = format!("{}:{}:{nanos}:{}", Self::VERSION, self.order.code(), self.id.simple());
+        let raw = format!(
+            "{}:{}:{}.{:09}:{}",
+            Self::VERSION,
+            self.order.code(),
+            self.at.timestamp(),
+            self.at.timestamp_subsec_nanos(),
+            self.id.simple()
+        );
         URL_SAFE_NO_PAD.encode(raw)
     }
 
@@ -188,7 +178,7 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| malformed())?;
         let raw = String::from_utf8(bytes).map_err(|_| malformed())?;
         let mut parts = raw.split(':');
-        let (Some(version), Some(code), Some(nanos), Some(id), None) =
+        let (Some(version), Some(code), Some(at), Some(id), None) =
             (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(malformed());
@@ -201,13 +191,12 @@ impl Cursor {
                 "`after` was issued for a different `orderBy`; restart from the first page",
             ));
         }
-        let nanos: i64 = nanos.parse().map_err(|_| malformed())?;
+        let (secs, nanos) = at.split_once('.').ok_or_else(malformed)?;
+        let secs: i64 = secs.parse().map_err(|_| malformed())?;
+        let nanos: u32 = nanos.parse().map_err(|_| malformed())?;
+        let at = DateTime::from_timestamp(secs, nanos).ok_or_else(malformed)?;
         let id = Uuid::try_parse(id).map_err(|_| malformed())?;
-        Ok(Self {
-            order,
-            at: DateTime::from_timestamp_nanos(nanos),
-            id,
-        })
+        Ok(Self { order, at, id })
     }
 
     /// Rows strictly after this cursor in its order.
@@ -244,7 +233,9 @@ pub(crate) async fn articles(
         )));
     }
     let cursor = after.as_deref().map(|a| Cursor::decode(a, order)).transpose()?;
-    let base = Condition::all().add(visible(Utc::now())).add(filter.condition());
+    let base = Condition::all()
+        .add(visibility::article(Utc::now()))
+        .add(filter.condition());
     let mut query = article::Entity::find().filter(base.clone());
     if let Some(cursor) = &cursor {
         query = query.filter(cursor.condition());
@@ -358,6 +349,30 @@ mod tests {
         assert_eq!(Cursor::decode(&text, ArticleOrder::PublishedAtDesc).unwrap(), c);
         assert!(Cursor::decode(&text, ArticleOrder::UpdatedAtAsc).is_err());
         assert!(Cursor::decode("not-a-cursor", ArticleOrder::PublishedAtDesc).is_err());
-        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("v1:pd:x:y"), ArticleOrder::PublishedAtDesc).is_err());
+        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("v2:pd:x:y"), ArticleOrder::PublishedAtDesc).is_err());
+        let bad_nanos = format!("v2:pd:0.1000000000:{}", Uuid::nil().simple());
+        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(bad_nanos), ArticleOrder::PublishedAtDesc).is_err());
+    }
+
+    #[test]
+    fn cursors_keep_times_outside_the_i64_nanosecond_range() {
+        for at in [
+            "1000-01-01T00:00:00Z",
+            "1650-06-01T12:00:00.000001Z",
+            "1969-12-31T23:59:59.999999Z",
+            "2300-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+        ] {
+            let c = Cursor {
+                order: ArticleOrder::UpdatedAtAsc,
+                at: at.parse().unwrap(),
+                id: Uuid::now_v7(),
+            };
+            assert_eq!(
+                Cursor::decode(&c.encode(), ArticleOrder::UpdatedAtAsc).unwrap(),
+                c,
+                "{at}"
+            );
+        }
     }
 }

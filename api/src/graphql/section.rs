@@ -11,6 +11,7 @@ use super::article::{Scope, filter_blocks};
 use super::claim::Claim;
 use super::locale::{Locale, Localization};
 use crate::error::{Error, Result};
+use crate::loaders::Grouped;
 
 /// A section in the locale chosen for this request.
 pub struct Section {
@@ -26,49 +27,54 @@ impl Section {
     }
 }
 
-/// Wraps section rows with their text. A section with no translation in any
-/// locale the article is visible in is left out rather than shown in an
-/// unpublished language.
-async fn wrap(ctx: &Context<'_>, scope: &Scope, rows: Vec<section::Model>) -> Result<Vec<Section>> {
+/// Wraps one section row with its text; `None` when it has no translation
+/// in any locale the article is visible in (it is never shown in an
+/// unpublished language).
+fn wrap(scope: &Scope, texts: &Grouped<section_translation::Model>, model: &section::Model) -> Option<Section> {
+    let l10n = scope.localize(texts.get(&model.id).map(Vec::as_slice).unwrap_or_default())?;
+    Some(Section {
+        model: model.clone(),
+        l10n,
+        scope: scope.clone(),
+    })
+}
+
+/// Visible sections under `parent` (top level when `None`), in order. The
+/// caller holds a visible parent: a section is visible only when it has
+/// text to show and its parent is visible.
+pub(crate) async fn children(ctx: &Context<'_>, scope: &Scope, parent: Option<Uuid>) -> Result<Vec<Section>> {
+    let rows = scope.sections(ctx).await?;
     let texts = scope.section_texts(ctx).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|model| {
-            let l10n = scope.localize(texts.get(&model.id).map(Vec::as_slice).unwrap_or_default())?;
-            Some(Section {
-                model,
-                l10n,
-                scope: scope.clone(),
-            })
-        })
+    Ok(ordered_children(&rows, parent)
+        .filter_map(|s| wrap(scope, &texts, s))
         .collect())
 }
 
-/// Sections under `parent` (top level when `None`), in order.
-pub(crate) async fn children(ctx: &Context<'_>, scope: &Scope, parent: Option<Uuid>) -> Result<Vec<Section>> {
-    let rows = scope.sections(ctx).await?;
-    let mut rows: Vec<section::Model> = rows.iter().filter(|s| s.parent_id == parent).cloned().collect();
-    rows.sort_by_key(|s| s.position);
-    wrap(ctx, scope, rows).await
-}
-
-/// Every section of the article depth first, in reading order.
+/// Every visible section of the article depth first, in reading order: the
+/// same sections `sections` and `children` reach, and only those, so a child
+/// of a hidden section never surfaces here (nor do its claims and
+/// references, which are gathered from this list).
 pub(crate) async fn all(ctx: &Context<'_>, scope: &Scope) -> Result<Vec<Section>> {
     let rows = scope.sections(ctx).await?;
+    let texts = scope.section_texts(ctx).await?;
     let mut ordered = Vec::with_capacity(rows.len());
-    let mut stack: Vec<&section::Model> = top_down(&rows, None);
-    while let Some(s) = stack.pop() {
-        ordered.push(s.clone());
-        stack.extend(top_down(&rows, Some(s.id)));
+    let mut stack: Vec<&section::Model> = ordered_children(&rows, None).rev().collect();
+    while let Some(row) = stack.pop() {
+        // A hidden section hides its whole subtree.
+        let Some(section) = wrap(scope, &texts, row) else {
+            continue;
+        };
+        stack.extend(ordered_children(&rows, Some(row.id)).rev());
+        ordered.push(section);
     }
-    wrap(ctx, scope, ordered).await
+    Ok(ordered)
 }
 
-/// Children of `parent` in reverse order, ready to be pushed on a stack.
-fn top_down(rows: &[section::Model], parent: Option<Uuid>) -> Vec<&section::Model> {
+/// Children of `parent` in position order.
+fn ordered_children(rows: &[section::Model], parent: Option<Uuid>) -> std::vec::IntoIter<&section::Model> {
     let mut out: Vec<&section::Model> = rows.iter().filter(|s| s.parent_id == parent).collect();
-    out.sort_by_key(|s| std::cmp::Reverse(s.position));
-    out
+    out.sort_by_key(|s| s.position);
+    out.into_iter()
 }
 
 /// The heading tree of the article.

@@ -2,6 +2,7 @@
 //! career) and the `supervisor` / `supervisors` queries.
 
 use async_graphql::{Context, ID, Object};
+use chrono::Utc;
 use entity::enums::QualificationKind;
 use entity::{
     career_entry, career_entry_translation, qualification, qualification_translation, supervisor,
@@ -10,7 +11,7 @@ use entity::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::locale::{Locale, Localization, Preference};
-use super::{db, loader, localize, preference};
+use super::{db, loader, localize, preference, visibility};
 use crate::error::Result;
 use crate::loaders::ChildrenOf;
 
@@ -238,7 +239,8 @@ pub struct SupervisorQuery;
 
 #[Object]
 impl SupervisorQuery {
-    /// A supervisor by slug, or null when there is none.
+    /// A supervisor by slug, or null when there is none or no published
+    /// article names them yet (unless their profile is marked public).
     async fn supervisor(
         &self,
         ctx: &Context<'_>,
@@ -250,6 +252,7 @@ impl SupervisorQuery {
         let pref = preference(ctx, locale)?;
         let Some(model) = supervisor::Entity::find()
             .filter(supervisor::Column::Slug.eq(slug))
+            .filter(visibility::supervisor(Utc::now()))
             .one(db(ctx)?)
             .await?
         else {
@@ -258,7 +261,8 @@ impl SupervisorQuery {
         Ok(Supervisor::wrap_all(ctx, vec![model], &pref).await?.pop())
     }
 
-    /// Every supervisor, in the order they were added.
+    /// Every supervisor of a published article (or marked public), in the
+    /// order they were added.
     async fn supervisors(
         &self,
         ctx: &Context<'_>,
@@ -268,6 +272,7 @@ impl SupervisorQuery {
     ) -> Result<Vec<Supervisor>> {
         let pref = preference(ctx, locale)?;
         let models = supervisor::Entity::find()
+            .filter(visibility::supervisor(Utc::now()))
             .order_by_asc(supervisor::Column::Id)
             .all(db(ctx)?)
             .await?;
