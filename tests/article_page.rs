@@ -420,9 +420,19 @@ async fn contributors_keep_their_own_role_and_sign_off_when_a_person_repeats(bac
         ],
         "one contributor per stored link, in order"
     );
+    let contributors = &all.data()["article"]["contributors"];
+    assert_eq!(contributors[0]["supervisor"]["name"], "第二医師");
+    assert_eq!(contributors[1]["supervisor"]["name"], "第二医師");
+    assert_eq!(contributors[2]["supervisor"]["name"], "吹田真一");
+    let signed_at = app
+        .gql(
+            r#"{ article(slug: "shared-contributors") { contributors { signedOffAt } } }"#,
+            json!({}),
+        )
+        .await;
     assert_eq!(
-        all.data()["article"]["contributors"][1]["supervisor"]["name"],
-        "第二医師"
+        signed_at.data()["article"]["contributors"],
+        json!([{ "signedOffAt": "2025-04-30T00:00:00+00:00" }, { "signedOffAt": null }, { "signedOffAt": null }])
     );
     for role in ["SUPERVISOR", "AUTHOR", "REVIEWER"] {
         let one = app.gql(query, json!({ "role": role })).await;

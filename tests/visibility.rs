@@ -112,6 +112,22 @@ articles:
     tags: [unannounced-topic]
     contributors: [{ supervisor: engaged-doc, role: SUPERVISOR }]
     translations: { ja: { title: 予約記事, lead: リード, status: PUBLISHED } }
+  - slug: archived
+    category: future-series
+    source_locale: ja
+    status: ARCHIVED
+    published_at: 2020-01-01T00:00:00Z
+    tags: [unannounced-topic]
+    contributors: [{ supervisor: engaged-doc, role: REVIEWER }]
+    translations: { ja: { title: 取り下げ, lead: リード, status: PUBLISHED } }
+  - slug: untranslated
+    category: future-series
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2020-01-01T00:00:00Z
+    tags: [unannounced-topic]
+    contributors: [{ supervisor: engaged-doc, role: SUPERVISOR }]
+    translations: { ja: { title: 翻訳が下書き, lead: リード, status: DRAFT } }
   - slug: a-draft
     category: future-series
     source_locale: ja

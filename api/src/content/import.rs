@@ -643,7 +643,7 @@ impl Rows {
                 position: position as i32,
                 signed_off_revision: c.signed_off_revision,
                 signed_off_at: utc(
-                    &format!("{at} › contributors[{position}]"),
+                    &format!("{at} › contributor {}", position + 1),
                     "signed_off_at",
                     c.signed_off_at,
                 )?,

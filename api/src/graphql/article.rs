@@ -1,5 +1,6 @@
 //! The `Article` object and the `article` / `articles` queries.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
@@ -278,17 +279,31 @@ impl Article {
             .iter()
             .filter(|(link, _)| role.is_none_or(|r| link.role == r))
             .collect();
-        let people =
-            Supervisor::wrap_all(ctx, links.iter().map(|(_, s)| s.clone()).collect(), &self.scope.pref).await?;
+        // Each person once, then one contributor per link: a physician in two
+        // roles appears twice, each time with that link's own role and
+        // sign-off, and a person without a readable profile drops only their
+        // own rows.
+        let mut people: Vec<supervisor::Model> = Vec::new();
+        for (_, person) in &links {
+            if !people.iter().any(|p| p.id == person.id) {
+                people.push(person.clone());
+            }
+        }
+        let people: HashMap<Uuid, Supervisor> = Supervisor::wrap_all(ctx, people, &self.scope.pref)
+            .await?
+            .into_iter()
+            .map(|s| (s.uuid(), s))
+            .collect();
         Ok(links
             .into_iter()
-            .zip(people)
-            .map(|((link, _), supervisor)| Contributor {
-                role: link.role,
-                supervisor,
-                signed_off_revision: link.signed_off_revision,
-                signed_off_at: link.signed_off_at,
-                article_revision: self.model.revision,
+            .filter_map(|(link, person)| {
+                Some(Contributor {
+                    role: link.role,
+                    supervisor: people.get(&person.id)?.clone(),
+                    signed_off_revision: link.signed_off_revision,
+                    signed_off_at: link.signed_off_at,
+                    article_revision: self.model.revision,
+                })
             })
             .collect())
     }
@@ -372,7 +387,7 @@ impl ArticleQuery {
     async fn article(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "URL slug.")] slug: String,
+        #[graphql(desc = "URL slug.", validator(max_length = 200))] slug: String,
         #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
             Locale,
         >,
@@ -393,7 +408,11 @@ impl ArticleQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: Option<i32>,
-        #[graphql(desc = "Cursor after which the page starts (an `endCursor`).")] after: Option<String>,
+        #[graphql(
+            desc = "Cursor after which the page starts (an `endCursor`).",
+            validator(max_length = 200)
+        )]
+        after: Option<String>,
         filter: Option<ArticleFilter>,
         #[graphql(
             desc = "Sort order; ties are broken by id.",

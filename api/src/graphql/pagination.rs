@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::article::Article;
 use super::locale::{Locale, Preference};
 use super::{db, visibility};
+use crate::content::import::{EARLIEST, LATEST};
 use crate::error::{Error, Result};
 
 /// Page size when a client gives none.
@@ -31,10 +32,13 @@ pub const MAX_PAGE: i32 = 100;
 #[derive(Debug, Default, InputObject)]
 pub struct ArticleFilter {
     /// Only articles in the category with this slug.
+    #[graphql(validator(max_length = 200))]
     pub category: Option<String>,
     /// Only articles with the tag with this slug.
+    #[graphql(validator(max_length = 200))]
     pub tag: Option<String>,
     /// Only articles the supervisor with this slug contributed to, in any role.
+    #[graphql(validator(max_length = 200))]
     pub supervisor: Option<String>,
     /// Only articles with a published translation in exactly this locale.
     pub available_in: Option<Locale>,
@@ -44,7 +48,7 @@ pub struct ArticleFilter {
 }
 
 impl ArticleFilter {
-    fn condition(&self) -> Condition {
+    fn condition(&self) -> Result<Condition> {
         let mut cond = Condition::all();
         if let Some(slug) = &self.category {
             let ids = Query::select()
@@ -98,9 +102,16 @@ impl ArticleFilter {
             cond = cond.add(Expr::exists(translated));
         }
         if let Some(since) = self.updated_since {
+            // Outside the stored range the comparison would be meaningless
+            // (SQLite compares times as text) or refused by PostgreSQL.
+            if !(EARLIEST..=LATEST).contains(&since) {
+                return Err(Error::bad_input(format!(
+                    "`updatedSince` must lie between {EARLIEST} and {LATEST}"
+                )));
+            }
             cond = cond.add(article::Column::UpdatedAt.gte(since));
         }
-        cond
+        Ok(cond)
     }
 }
 
@@ -183,7 +194,7 @@ impl Cursor {
         else {
             return Err(malformed());
         };
-        if version != Self::VERSION {
+        if version != Self::VERSION && version != "v1" {
             return Err(malformed());
         }
         if code != order.code() {
@@ -191,10 +202,25 @@ impl Cursor {
                 "`after` was issued for a different `orderBy`; restart from the first page",
             ));
         }
-        let (secs, nanos) = at.split_once('.').ok_or_else(malformed)?;
-        let secs: i64 = secs.parse().map_err(|_| malformed())?;
-        let nanos: u32 = nanos.parse().map_err(|_| malformed())?;
-        let at = DateTime::from_timestamp(secs, nanos).ok_or_else(malformed)?;
+        let at = match version {
+            // v1 cursors, issued before v2, still work for the times they
+            // could hold, so a client part-way through a sync goes on.
+            "v1" => DateTime::from_timestamp_nanos(at.parse().map_err(|_| malformed())?),
+            _ => {
+                let (secs, nanos) = at.split_once('.').ok_or_else(malformed)?;
+                if nanos.len() != 9 {
+                    return Err(malformed());
+                }
+                let secs: i64 = secs.parse().map_err(|_| malformed())?;
+                let nanos: u32 = nanos.parse().map_err(|_| malformed())?;
+                DateTime::from_timestamp(secs, nanos).ok_or_else(malformed)?
+            }
+        };
+        // Every stored time is in this range; a cursor outside it was not
+        // issued here (and PostgreSQL would refuse some such times).
+        if !(EARLIEST..=LATEST).contains(&at) {
+            return Err(malformed());
+        }
         let id = Uuid::try_parse(id).map_err(|_| malformed())?;
         Ok(Self { order, at, id })
     }
@@ -235,7 +261,7 @@ pub(crate) async fn articles(
     let cursor = after.as_deref().map(|a| Cursor::decode(a, order)).transpose()?;
     let base = Condition::all()
         .add(visibility::article(Utc::now()))
-        .add(filter.condition());
+        .add(filter.condition()?);
     let mut query = article::Entity::find().filter(base.clone());
     if let Some(cursor) = &cursor {
         query = query.filter(cursor.condition());
@@ -268,7 +294,9 @@ pub(crate) async fn articles(
         has_next_page,
         has_previous_page: cursor.is_some(),
         start_cursor: edges.first().map(|e| e.cursor.clone()),
-        end_cursor: edges.last().map(|e| e.cursor.clone()),
+        // An empty page (`first: 0`) ends where it started, so a client that
+        // follows `endCursor` does not restart from the first page.
+        end_cursor: edges.last().map(|e| e.cursor.clone()).or(after),
     };
     Ok(ArticleConnection {
         edges,
@@ -350,8 +378,18 @@ mod tests {
         assert!(Cursor::decode(&text, ArticleOrder::UpdatedAtAsc).is_err());
         assert!(Cursor::decode("not-a-cursor", ArticleOrder::PublishedAtDesc).is_err());
         assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("v2:pd:x:y"), ArticleOrder::PublishedAtDesc).is_err());
-        let bad_nanos = format!("v2:pd:0.1000000000:{}", Uuid::nil().simple());
-        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(bad_nanos), ArticleOrder::PublishedAtDesc).is_err());
+        for bad in ["0.1000000000", "0.5", "-99999999999.000000000"] {
+            let raw = format!("v2:pd:{bad}:{}", Uuid::nil().simple());
+            assert!(
+                Cursor::decode(&URL_SAFE_NO_PAD.encode(raw), ArticleOrder::PublishedAtDesc).is_err(),
+                "{bad}"
+            );
+        }
+        let v1 = format!("v1:pd:1731000000123456000:{}", c.id.simple());
+        assert_eq!(
+            Cursor::decode(&URL_SAFE_NO_PAD.encode(v1), ArticleOrder::PublishedAtDesc).unwrap(),
+            c
+        );
     }
 
     #[test]

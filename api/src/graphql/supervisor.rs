@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::loaders::ChildrenOf;
 
 /// A supervisor in the locale chosen for this request.
+#[derive(Clone)]
 pub struct Supervisor {
     model: supervisor::Model,
     l10n: Localization<supervisor_translation::Model>,
@@ -40,6 +41,11 @@ impl Supervisor {
                 pref: pref.clone(),
             })
             .collect())
+    }
+
+    /// The supervisor's id.
+    pub fn uuid(&self) -> uuid::Uuid {
+        self.model.id
     }
 
     fn text(&self) -> &supervisor_translation::Model {
@@ -244,7 +250,7 @@ impl SupervisorQuery {
     async fn supervisor(
         &self,
         ctx: &Context<'_>,
-        slug: String,
+        #[graphql(desc = "URL slug.", validator(max_length = 200))] slug: String,
         #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
             Locale,
         >,
