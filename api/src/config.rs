@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::graphql::limits::Limits;
 use crate::graphql::locale::Locale;
 
 /// Kiji: a GraphQL content API for medically supervised, multilingual columns.
@@ -51,6 +52,10 @@ pub struct Config {
     /// Log filter in `tracing` syntax, e.g. `info` or `kiji=debug,sqlx=warn`.
     #[arg(long, env = "KIJI_LOG", default_value = "info")]
     pub log: String,
+
+    /// Limits on the work one GraphQL document may ask for.
+    #[command(flatten)]
+    pub limits: Limits,
 }
 
 impl Config {
@@ -66,6 +71,7 @@ impl Config {
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
             log: "warn".to_owned(),
+            limits: Limits::default(),
         }
     }
 

@@ -98,7 +98,16 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
             fallbacks: config.fallback_locales.clone(),
         },
     );
-    Ok(AppState { db, schema, metrics })
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let shapes = Arc::new(graphql::ordered::Shapes::from_sdl(&schema.sdl()));
+    Ok(AppState {
+        db,
+        schema,
+        shapes,
+        metrics,
+        limits: config.limits,
+        heavy: state::CpuPool::new(cores),
+    })
 }
 
 /// The HTTP application for `state`.

@@ -3,8 +3,11 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
 
 use crate::graphql::KijiSchema;
+use crate::graphql::limits::Limits;
+use crate::graphql::ordered::Shapes;
 use crate::metrics::Metrics;
 
 /// Shared by all requests; cheap to clone.
@@ -16,4 +19,40 @@ pub struct AppState {
     pub schema: KijiSchema,
     /// Process counters.
     pub metrics: Arc<Metrics>,
+    /// Limits on GraphQL documents.
+    pub limits: Limits,
+    /// The schema's types, for writing answers in the order of the query.
+    pub shapes: Arc<Shapes>,
+    /// Where CPU-heavy request work runs.
+    pub heavy: CpuPool,
+}
+
+/// A bounded share of the blocking thread pool for CPU-heavy request work
+/// (parsing large documents), so that such work never occupies the worker
+/// threads that answer health checks and ordinary requests.
+#[derive(Clone)]
+pub struct CpuPool {
+    permits: Arc<Semaphore>,
+}
+
+impl CpuPool {
+    /// A pool running at most `size` jobs at once.
+    pub fn new(size: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(size.max(1))),
+        }
+    }
+
+    /// Runs `job` on a blocking thread once a slot is free; `None` if it
+    /// panicked. A caller that stops waiting (the request timed out) frees
+    /// its slot only when the job ends: the slots bound the CPU in use.
+    pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let permit = self.permits.clone().acquire_owned().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            job()
+        })
+        .await
+        .ok()
+    }
 }

@@ -116,6 +116,8 @@ pub struct GqlResponse {
     pub content_type: String,
     /// Parsed body.
     pub body: Value,
+    /// The body as sent, for what parsing loses (the order of keys).
+    pub text: String,
 }
 
 impl GqlResponse {
@@ -211,12 +213,13 @@ impl TestApp {
         let text = response.text().await.expect("body read");
         let body = match serde_json::from_str(&text) {
             Ok(json) => json,
-            Err(_) => Value::String(text),
+            Err(_) => Value::String(text.clone()),
         };
         GqlResponse {
             status,
             content_type,
             body,
+            text,
         }
     }
 

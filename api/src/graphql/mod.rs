@@ -7,7 +7,9 @@
 pub mod article;
 pub mod category;
 pub mod claim;
+pub mod limits;
 pub mod locale;
+pub mod ordered;
 pub mod pagination;
 pub mod reference;
 pub mod section;

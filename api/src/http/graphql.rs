@@ -18,7 +18,7 @@
 //! async-graphql-axum's extractor answers such mistakes with plain-text
 //! bodies and fixed statuses, hence this handler.
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -29,7 +29,9 @@ use serde_json::{Map, Value, json};
 use super::MAX_BODY_BYTES;
 use crate::error::code;
 use crate::graphql::AcceptLanguage;
+use crate::graphql::limits::LimitExceeded;
 use crate::graphql::locale::from_accept_language;
+use crate::graphql::ordered;
 use crate::loaders::request_loader;
 use crate::state::AppState;
 
@@ -259,6 +261,12 @@ fn not_acceptable() -> Response {
     )
 }
 
+/// Documents with more tokens than this are parsed on the blocking pool,
+/// so that a large document cannot hold up the worker threads that answer
+/// health checks and small requests; smaller ones parse in microseconds and
+/// stay on the request's task.
+const INLINE_PARSE_TOKENS: usize = 1_000;
+
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -266,24 +274,14 @@ async fn execute(
     params: GraphqlParams,
     is_get: bool,
 ) -> Response {
-    let mut request = async_graphql::Request::new(params.query);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
-    }
-    if let Some(variables) = params.variables {
-        request = request.variables(Variables::from_json(variables));
-    }
-
-    let operation_name = request.operation_name.clone();
-    let doc = match request.parsed_query() {
+    let doc = match parse(state, &params.query).await {
         Ok(doc) => doc,
-        Err(mut err) => {
-            set_code(&mut err, code::GRAPHQL_PARSE_FAILED);
+        Err(err) => {
             state.metrics.graphql_request(1);
-            return respond(media, request_error_body(vec![err]), true);
+            return respond_errors(media, &[err]);
         }
     };
-    if is_get && selected_operation_type(doc, operation_name.as_deref()) == Some(OperationType::Mutation) {
+    if is_get && selected_operation_type(&doc, params.operation_name.as_deref()) == Some(OperationType::Mutation) {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             code::BAD_REQUEST,
@@ -295,6 +293,17 @@ async fn execute(
         return response;
     }
 
+    let mut doc = doc;
+    state.shapes.mark_abstract(&mut doc);
+    // async-graphql consumes its copy; the writer orders the answer by ours.
+    let kept = doc.clone();
+    let variables = params.variables.unwrap_or_else(|| Value::Object(Map::new()));
+    let mut request = async_graphql::Request::new(params.query);
+    request.set_parsed_query(doc);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.clone());
+    }
+    request = request.variables(Variables::from_json(variables.clone()));
     let accept_language = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -319,33 +328,58 @@ async fn execute(
     }
     state.metrics.graphql_request(response.errors.len());
     if request_error {
-        return respond(media, request_error_body(response.errors), true);
+        return respond_errors(media, &response.errors);
     }
-    let mut body = Map::new();
-    body.insert(
-        "data".into(),
-        serde_json::to_value(&response.data).unwrap_or(Value::Null),
-    );
-    if !response.errors.is_empty() {
-        body.insert(
-            "errors".into(),
-            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
-        );
+    // Straight from async-graphql's values to bytes, in the order of the
+    // selection set (see `graphql::ordered`).
+    match ordered::write_response(
+        &state.shapes,
+        &kept,
+        params.operation_name.as_deref(),
+        &variables,
+        &response,
+    ) {
+        Ok(body) => respond(media, body, false),
+        Err(err) => {
+            tracing::error!(error = %err, "response could not be serialized");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
+        }
     }
-    if !response.extensions.is_empty() {
-        body.insert(
-            "extensions".into(),
-            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
-        );
+}
+
+/// Parses `query` after checking the lexical limits, then checks the
+/// document limits; large documents parse on the blocking pool.
+async fn parse(state: &AppState, query: &str) -> Result<ExecutableDocument, ServerError> {
+    let limits = state.limits;
+    let measure = limits.scan(query).map_err(limit_error)?;
+    let parse = move |query: &str| -> Result<ExecutableDocument, ServerError> {
+        let doc = async_graphql::parser::parse_query(query).map_err(|err| {
+            let mut err = ServerError::from(err);
+            set_code(&mut err, code::GRAPHQL_PARSE_FAILED);
+            err
+        })?;
+        limits.check(&doc).map_err(limit_error)?;
+        Ok(doc)
+    };
+    if measure.tokens <= INLINE_PARSE_TOKENS {
+        return parse(query);
     }
-    respond(media, Value::Object(body), false)
+    let query = query.to_owned();
+    state
+        .heavy
+        .run(move || parse(&query))
+        .await
+        .unwrap_or_else(|| Err(ServerError::new("internal error", None)))
+}
+
+fn limit_error(err: LimitExceeded) -> ServerError {
+    let mut err = ServerError::new(err.to_string(), None);
+    set_code(&mut err, code::GRAPHQL_VALIDATION_FAILED);
+    err
 }
 
 /// The type of the operation a request would run, if it can be told.
-fn selected_operation_type(
-    doc: &async_graphql::parser::types::ExecutableDocument,
-    name: Option<&str>,
-) -> Option<OperationType> {
+fn selected_operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
@@ -360,18 +394,25 @@ fn set_code(err: &mut ServerError, fallback: &str) {
     }
 }
 
-/// A request error has no `data` entry at all.
-fn request_error_body(errors: Vec<ServerError>) -> Value {
-    json!({ "errors": errors })
+/// A request error: no `data` entry at all, only `errors`.
+fn respond_errors(media: MediaType, errors: &[ServerError]) -> Response {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        errors: &'a [ServerError],
+    }
+    match serde_json::to_vec(&Body { errors }) {
+        Ok(body) => respond(media, body, true),
+        Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error"),
+    }
 }
 
-fn respond(media: MediaType, body: Value, request_error: bool) -> Response {
+fn respond(media: MediaType, body: Vec<u8>, request_error: bool) -> Response {
     let status = if request_error && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
     // The body depends on both: caches must key on them.

@@ -1,0 +1,492 @@
+//! Answers in the order of the query, written straight to bytes.
+//!
+//! The specification asks that a response map keep the order of the
+//! selection set. async-graphql resolves an object's fields concurrently
+//! and collects them in the order they finish, so a field that waits on the
+//! database lands after its later siblings. Resolving serially would fix
+//! the order but not the cost: items of a list reach their loaders at
+//! different moments, and batches split (the list page went from 8 to 9
+//! statements). So execution stays concurrent, and the response is written
+//! here in the order the document asks for: for each object, the fields of
+//! its selection set are collected as the specification's CollectFields
+//! does — fragments expanded, `@skip`/`@include` applied, type conditions
+//! matched against the object's runtime type.
+//!
+//! The runtime type of an object is known from the schema, except under an
+//! interface or a union. There, [`Shapes::mark_abstract`] adds a hidden
+//! `__typename` under a reserved key to the document before it runs, which
+//! the writer reads and leaves out.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+
+use async_graphql::parser::types::{
+    BaseType, Directive, DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+    SelectionSet, TypeKind, TypeSystemDefinition,
+};
+use async_graphql::{Name, Pos, Positioned, Value};
+
+/// Response key of the hidden `__typename` added under abstract types.
+const TYPE_KEY: &str = "__kijiType";
+
+/// Position of fields Kiji adds to a document: no real position is line 0.
+const ADDED: Pos = Pos { line: 0, column: 0 };
+
+/// What the writer needs of the schema: the type of each field, and which
+/// types are abstract and what they may be at run time.
+#[derive(Debug, Default)]
+pub struct Shapes {
+    types: HashMap<Name, Shape>,
+}
+
+#[derive(Debug, Default)]
+struct Shape {
+    is_abstract: bool,
+    /// Concrete types an abstract type may be (for an object: itself).
+    possible: HashSet<Name>,
+    /// Field name → named type of the field.
+    fields: HashMap<Name, Name>,
+}
+
+impl Shapes {
+    /// Reads the shapes from the schema's SDL; an SDL that does not parse
+    /// gives no shapes, and answers keep async-graphql's order.
+    pub fn from_sdl(sdl: &str) -> Self {
+        let Ok(doc) = async_graphql::parser::parse_schema(sdl) else {
+            return Self::default();
+        };
+        let mut types: HashMap<Name, Shape> = HashMap::new();
+        let mut implements: Vec<(Name, Name)> = Vec::new();
+        for definition in doc.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            let name = ty.node.name.node.clone();
+            let fields = |defs: &[Positioned<async_graphql::parser::types::FieldDefinition>]| {
+                defs.iter()
+                    .map(|f| (f.node.name.node.clone(), named(&f.node.ty.node.base)))
+                    .collect()
+            };
+            let shape = match ty.node.kind {
+                TypeKind::Object(object) => {
+                    implements.extend(object.implements.iter().map(|i| (i.node.clone(), name.clone())));
+                    Shape {
+                        is_abstract: false,
+                        possible: HashSet::from([name.clone()]),
+                        fields: fields(&object.fields),
+                    }
+                }
+                TypeKind::Interface(interface) => Shape {
+                    is_abstract: true,
+                    possible: HashSet::new(),
+                    fields: fields(&interface.fields),
+                },
+                TypeKind::Union(union) => Shape {
+                    is_abstract: true,
+                    possible: union.members.iter().map(|m| m.node.clone()).collect(),
+                    fields: HashMap::new(),
+                },
+                _ => continue,
+            };
+            types.insert(name, shape);
+        }
+        for (interface, object) in implements {
+            if let Some(shape) = types.get_mut(&interface) {
+                shape.possible.insert(object);
+            }
+        }
+        Self { types }
+    }
+
+    fn is_abstract(&self, ty: &str) -> bool {
+        self.types.get(ty).is_some_and(|s| s.is_abstract)
+    }
+
+    fn field_type(&self, ty: &str, field: &str) -> Option<&Name> {
+        self.types.get(ty)?.fields.get(field)
+    }
+
+    /// Whether a fragment on `condition` applies to an object of `runtime`
+    /// type; when either is unknown, it is taken to apply.
+    fn applies(&self, condition: &str, runtime: Option<&str>) -> bool {
+        let Some(runtime) = runtime else { return true };
+        condition == runtime || self.types.get(condition).is_none_or(|s| s.possible.contains(runtime))
+    }
+
+    /// Adds a hidden `__typename` to every selection set on an interface or
+    /// union, so that the writer knows each object's runtime type.
+    pub fn mark_abstract(&self, doc: &mut ExecutableDocument) {
+        match &mut doc.operations {
+            DocumentOperations::Single(op) => self.mark_operation(&mut op.node),
+            DocumentOperations::Multiple(ops) => {
+                for op in ops.values_mut() {
+                    self.mark_operation(&mut op.node);
+                }
+            }
+        }
+        for fragment in doc.fragments.values_mut() {
+            let ty = fragment.node.type_condition.node.on.node.clone();
+            self.mark(&mut fragment.node.selection_set.node, &ty, 0);
+        }
+    }
+
+    fn mark_operation(&self, op: &mut OperationDefinition) {
+        self.mark(&mut op.selection_set.node, root_type(op.ty), 0);
+    }
+
+    /// Recursion is bounded by the depth limit the document already passed
+    /// ([`super::limits`]); the extra bound only guards against misuse.
+    fn mark(&self, set: &mut SelectionSet, ty: &str, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        if self.is_abstract(ty) && !set.items.iter().any(|item| is_type_key(&item.node)) {
+            set.items.push(Positioned::new(
+                Selection::Field(Positioned::new(typename_field(), ADDED)),
+                ADDED,
+            ));
+        }
+        for item in &mut set.items {
+            match &mut item.node {
+                Selection::Field(field) => {
+                    if let Some(inner) = self.field_type(ty, &field.node.name.node).cloned() {
+                        self.mark(&mut field.node.selection_set.node, &inner, depth + 1);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let inner = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or_else(|| Name::new(ty), |c| c.node.on.node.clone());
+                    self.mark(&mut inline.node.selection_set.node, &inner, depth + 1);
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+}
+
+fn named(ty: &BaseType) -> Name {
+    match ty {
+        BaseType::Named(name) => name.clone(),
+        BaseType::List(inner) => named(&inner.base),
+    }
+}
+
+fn root_type(ty: OperationType) -> &'static str {
+    match ty {
+        OperationType::Query => "Query",
+        OperationType::Mutation => "Mutation",
+        OperationType::Subscription => "Subscription",
+    }
+}
+
+fn is_type_key(selection: &Selection) -> bool {
+    matches!(selection, Selection::Field(f) if f.node.response_key().node == TYPE_KEY)
+}
+
+fn typename_field() -> Field {
+    Field {
+        alias: Some(Positioned::new(Name::new(TYPE_KEY), ADDED)),
+        name: Positioned::new(Name::new("__typename"), ADDED),
+        arguments: Vec::new(),
+        directives: Vec::new(),
+        selection_set: Positioned::new(SelectionSet::default(), ADDED),
+    }
+}
+
+/// The operation a request runs, as async-graphql chooses it.
+pub fn operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a OperationDefinition> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| &op.node),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+/// Collected fields of one object: response key → the fields that share it.
+type Collected<'a> = Vec<(&'a Name, Vec<&'a Field>)>;
+
+/// Writes values in the order of a document.
+pub struct Writer<'a> {
+    shapes: &'a Shapes,
+    doc: &'a ExecutableDocument,
+    variables: &'a serde_json::Value,
+    memo: HashMap<(Vec<usize>, Option<Name>), std::rc::Rc<Collected<'a>>>,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer for answers to `doc` run with `variables`.
+    pub fn new(shapes: &'a Shapes, doc: &'a ExecutableDocument, variables: &'a serde_json::Value) -> Self {
+        Self {
+            shapes,
+            doc,
+            variables,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// Writes the `data` of an answer to `operation`.
+    pub fn data(&mut self, out: &mut Vec<u8>, data: &Value, operation: &'a OperationDefinition) -> std::io::Result<()> {
+        let root = Name::new(root_type(operation.ty));
+        self.value(out, data, &[&operation.selection_set.node], Some(&root))
+    }
+
+    fn value(
+        &mut self,
+        out: &mut Vec<u8>,
+        value: &Value,
+        sets: &[&'a SelectionSet],
+        ty: Option<&Name>,
+    ) -> std::io::Result<()> {
+        match value {
+            Value::Object(map) if !sets.is_empty() => {
+                let runtime: Option<Name> = match ty {
+                    Some(ty) if self.shapes.is_abstract(ty) => match map.get(TYPE_KEY) {
+                        Some(Value::String(name)) => Some(Name::new(name)),
+                        _ => None,
+                    },
+                    other => other.cloned(),
+                };
+                let fields = self.collect(sets, runtime.as_ref());
+                out.push(b'{');
+                let mut first = true;
+                let mut written: HashSet<&str> = HashSet::with_capacity(fields.len());
+                for (key, group) in fields.iter() {
+                    if group.iter().all(|f| f.name.pos == ADDED) {
+                        written.insert(key.as_str());
+                        continue;
+                    }
+                    let Some(inner) = map.get(*key) else { continue };
+                    written.insert(key.as_str());
+                    comma(out, &mut first);
+                    serde_json::to_writer(&mut *out, key.as_str())?;
+                    out.push(b':');
+                    let name = &group[0].name.node;
+                    let inner_ty = runtime.as_ref().and_then(|r| self.shapes.field_type(r, name)).cloned();
+                    let inner_sets: Vec<&'a SelectionSet> = group
+                        .iter()
+                        .map(|f| &f.selection_set.node)
+                        .filter(|s| !s.items.is_empty())
+                        .collect();
+                    self.value(out, inner, &inner_sets, inner_ty.as_ref())?;
+                }
+                // Whatever the collection did not foresee is still written,
+                // in async-graphql's order: no answer ever loses a field.
+                for (key, inner) in map {
+                    if !written.contains(key.as_str()) && key.as_str() != TYPE_KEY {
+                        comma(out, &mut first);
+                        serde_json::to_writer(&mut *out, key.as_str())?;
+                        out.push(b':');
+                        serde_json::to_writer(&mut *out, inner)?;
+                    }
+                }
+                out.push(b'}');
+                Ok(())
+            }
+            Value::List(items) => {
+                out.push(b'[');
+                let mut first = true;
+                for item in items {
+                    comma(out, &mut first);
+                    self.value(out, item, sets, ty)?;
+                }
+                out.push(b']');
+                Ok(())
+            }
+            other => serde_json::to_writer(&mut *out, other).map_err(std::io::Error::from),
+        }
+    }
+
+    /// CollectFields for `sets` and an object of `runtime` type, memoized:
+    /// the items of a list share their collection.
+    fn collect(&mut self, sets: &[&'a SelectionSet], runtime: Option<&Name>) -> std::rc::Rc<Collected<'a>> {
+        let key = (
+            sets.iter().map(|s| std::ptr::from_ref(*s) as usize).collect::<Vec<_>>(),
+            runtime.cloned(),
+        );
+        if let Some(found) = self.memo.get(&key) {
+            return found.clone();
+        }
+        let mut out: Collected<'a> = Vec::new();
+        let mut seen: HashSet<&'a Name> = HashSet::new();
+        for set in sets {
+            self.collect_into(set, runtime.map(Name::as_str), &mut seen, &mut out);
+        }
+        let out = std::rc::Rc::new(out);
+        self.memo.insert(key, out.clone());
+        out
+    }
+
+    fn collect_into(
+        &self,
+        set: &'a SelectionSet,
+        runtime: Option<&str>,
+        seen: &mut HashSet<&'a Name>,
+        out: &mut Collected<'a>,
+    ) {
+        for item in &set.items {
+            if self.skipped(item.node.directives()) {
+                continue;
+            }
+            match &item.node {
+                Selection::Field(field) => {
+                    let key = &field.node.response_key().node;
+                    match out.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, group)) => group.push(&field.node),
+                        None => out.push((key, vec![&field.node])),
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let applies = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .is_none_or(|c| self.shapes.applies(&c.node.on.node, runtime));
+                    if applies {
+                        self.collect_into(&inline.node.selection_set.node, runtime, seen, out);
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    let Some((name, fragment)) = self.doc.fragments.get_key_value(&spread.node.fragment_name.node)
+                    else {
+                        continue;
+                    };
+                    // Each fragment once per object, as CollectFields does.
+                    if self.shapes.applies(&fragment.node.type_condition.node.on.node, runtime) && seen.insert(name) {
+                        self.collect_into(&fragment.node.selection_set.node, runtime, seen, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `@skip` or `@include` leave the selection out.
+    fn skipped(&self, directives: &[Positioned<Directive>]) -> bool {
+        directives.iter().any(|d| {
+            let wanted = match d.node.name.node.as_str() {
+                "skip" => true,
+                "include" => false,
+                _ => return false,
+            };
+            let condition = d.node.get_argument("if").is_some_and(|v| {
+                let value = v.node.clone().into_const_with(|name| {
+                    let found = self.variables.get(name.as_str()).cloned().unwrap_or_default();
+                    Value::from_json(found).map_err(|_| ())
+                });
+                matches!(value, Ok(Value::Boolean(true)))
+            });
+            condition == wanted
+        })
+    }
+}
+
+fn comma(out: &mut Vec<u8>, first: &mut bool) {
+    if !std::mem::take(first) {
+        out.push(b',');
+    }
+}
+
+/// Writes a whole answer: `data` in the order of the document, then
+/// `errors` and `extensions` when there are any.
+pub fn write_response(
+    shapes: &Shapes,
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &serde_json::Value,
+    response: &async_graphql::Response,
+) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"data\":");
+    match operation(doc, operation_name) {
+        Some(op) => Writer::new(shapes, doc, variables).data(&mut out, &response.data, op)?,
+        None => serde_json::to_writer(&mut out, &response.data)?,
+    }
+    if !response.errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        serde_json::to_writer(&mut out, &response.errors)?;
+    }
+    if !response.extensions.is_empty() {
+        out.extend_from_slice(b",\"extensions\":");
+        serde_json::to_writer(&mut out, &response.extensions)?;
+    }
+    out.push(b'}');
+    out.flush()?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDL: &str = r#"
+        type Query { a: A u: [U!]! node: Node }
+        interface Node { id: ID! }
+        type A implements Node { id: ID! x: Int y: Int b: B }
+        type B implements Node { id: ID! y: Int x: Int }
+        union U = A | B
+    "#;
+
+    fn answer(query: &str, data: serde_json::Value) -> String {
+        let shapes = Shapes::from_sdl(SDL);
+        let mut doc = async_graphql::parser::parse_query(query).unwrap();
+        shapes.mark_abstract(&mut doc);
+        let response = async_graphql::Response::new(Value::from_json(data).unwrap());
+        let body = write_response(&shapes, &doc, None, &serde_json::json!({}), &response).unwrap();
+        String::from_utf8(body).unwrap()
+    }
+
+    #[test]
+    fn objects_follow_the_selection_set_whatever_order_they_were_resolved_in() {
+        let got = answer(
+            "{ a { y b { x y } x } }",
+            serde_json::json!({ "a": { "x": 1, "b": { "y": 2, "x": 3 }, "y": 4 } }),
+        );
+        assert_eq!(got, r#"{"data":{"a":{"y":4,"b":{"x":3,"y":2},"x":1}}}"#);
+    }
+
+    #[test]
+    fn type_conditions_follow_the_runtime_type() {
+        let query = "{ u { ... on A { x y } ... on B { y x } } }";
+        let data = serde_json::json!({ "u": [
+            { "x": 1, "y": 2, "__kijiType": "B" },
+            { "y": 3, "x": 4, "__kijiType": "A" },
+        ] });
+        assert_eq!(
+            answer(query, data),
+            r#"{"data":{"u":[{"y":2,"x":1},{"x":4,"y":3}]}}"#,
+            "the hidden type key is used and left out"
+        );
+    }
+
+    #[test]
+    fn fragments_aliases_and_skipped_fields_are_collected_in_document_order() {
+        let query = "query { ...F z: a { id } a { ...G @skip(if: true) id ...G } } fragment F on Query { node { id } } fragment G on A { x }";
+        let data = serde_json::json!({ "a": { "x": 1, "id": "1" }, "z": { "id": "2" }, "node": { "id": "3", "__kijiType": "A" } });
+        assert_eq!(
+            answer(query, data),
+            r#"{"data":{"node":{"id":"3"},"z":{"id":"2"},"a":{"id":"1","x":1}}}"#
+        );
+    }
+
+    #[test]
+    fn marking_adds_the_type_key_only_under_abstract_types() {
+        let shapes = Shapes::from_sdl(SDL);
+        let mut doc = async_graphql::parser::parse_query("{ a { x } u { ... on A { x } } }").unwrap();
+        shapes.mark_abstract(&mut doc);
+        let op = operation(&doc, None).unwrap();
+        let fields: Vec<(String, usize)> = op
+            .selection_set
+            .node
+            .items
+            .iter()
+            .filter_map(|i| match &i.node {
+                Selection::Field(f) => Some((f.node.name.node.to_string(), f.node.selection_set.node.items.len())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fields, [("a".to_owned(), 1), ("u".to_owned(), 2)]);
+    }
+}
