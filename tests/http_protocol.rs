@@ -246,6 +246,177 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
         panic!("GraphiQL is HTML")
     };
     assert!(html.contains("graphiql") && html.contains("/graphql"));
+    assert!(
+        !html.contains("https://") && !html.contains("http://"),
+        "nothing from another host: {html}"
+    );
+    assert!(
+        html.contains("exosome-effects-and-side-effects"),
+        "the README's first query is pre-filled"
+    );
+
+    // Every script and stylesheet the page names is served by Kiji, with a
+    // year-long cache lifetime; a wrong version is a 404.
+    let assets: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("/graphiql/"))
+        .collect();
+    assert_eq!(assets.len(), 4, "{html}");
+    for asset in assets {
+        let response = app
+            .client
+            .get(format!("{}{asset}", app.base))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(response.status(), 200, "{asset}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{asset}"
+        );
+        assert!(response.bytes().await.expect("body").len() > 10_000, "{asset}");
+    }
+    let stale = app
+        .send(app.client.get(format!("{}/graphiql/0.0.1/graphiql.min.js", app.base)))
+        .await;
+    assert_eq!(stale.status, 404);
+    assert_eq!(stale.codes(), ["NOT_FOUND"]);
+}
+
+async fn browsers_on_any_origin_may_read_without_credentials(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let url = format!("{}/graphql", app.base);
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://clinic.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type, accept-language")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), 200);
+    let headers = preflight.headers();
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    let methods = headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(methods.contains("POST") && methods.contains("GET"), "{methods}");
+    let allowed = headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("content-type") && allowed.contains("accept-language"),
+        "{allowed}"
+    );
+    assert!(headers.get("access-control-allow-credentials").is_none());
+
+    let read = app
+        .client
+        .post(&url)
+        .header("origin", "https://clinic.example")
+        .header("content-type", "application/json")
+        .body(r#"{"query":"{ categories { slug } }"}"#)
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.headers()["access-control-allow-origin"], "*");
+}
+
+async fn cors_can_be_limited_to_configured_origins(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| {
+        config.cors_origins = vec![axum::http::HeaderValue::from_static("https://clinic.example")];
+    })
+    .await
+    else {
+        return;
+    };
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let allowed = preflight("https://clinic.example").await.expect("preflight");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://clinic.example"
+    );
+    let other = preflight("https://elsewhere.example").await.expect("preflight");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+async fn answers_are_compressed_when_the_client_accepts_it(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let body = json!({ "query": common::ARTICLE_PAGE, "variables": { "slug": "exosome-effects-and-side-effects" } })
+        .to_string();
+    let raw = reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .expect("client");
+    let plain = raw
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("plain");
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.expect("body");
+    for encoding in ["br", "gzip"] {
+        let compressed = raw
+            .post(format!("{}/graphql", app.base))
+            .header("content-type", "application/json")
+            .header("accept-encoding", encoding)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("compressed");
+        assert_eq!(compressed.headers()["content-encoding"], encoding);
+        let vary = compressed
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(vary.contains("accept-encoding"), "{vary}");
+        let size = compressed.bytes().await.expect("body").len();
+        eprintln!("column page: {} bytes, {encoding} {size} bytes", plain.len());
+        assert!(size * 3 < plain.len(), "{encoding}: {size} of {}", plain.len());
+    }
+    // A client that decodes gets exactly the uncompressed answer.
+    let decoded = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/json")
+        .header("accept-encoding", "br")
+        .body(body)
+        .send()
+        .await
+        .expect("decoded")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(decoded, plain);
+    // Small answers are not worth compressing.
+    let small = raw
+        .get(format!("{}/healthz", app.base))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("health");
+    assert!(small.headers().get("content-encoding").is_none());
 }
 
 db_tests!(
@@ -255,4 +426,7 @@ db_tests!(
     unknown_slugs_are_null_without_errors,
     database_failures_are_internal_without_sql,
     health_metrics_and_graphiql_are_served,
+    browsers_on_any_origin_may_read_without_credentials,
+    cors_can_be_limited_to_configured_origins,
+    answers_are_compressed_when_the_client_accepts_it,
 );

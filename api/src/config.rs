@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::http::HeaderValue;
 use clap::Parser;
 
 use crate::graphql::limits::Limits;
@@ -53,6 +54,12 @@ pub struct Config {
     #[arg(long, env = "KIJI_LOG", default_value = "info")]
     pub log: String,
 
+    /// Origins whose pages may call the API from a browser (CORS),
+    /// comma-separated, e.g. `https://clinic.example,https://app.example`;
+    /// `*` allows any origin. Credentials are never allowed.
+    #[arg(long, env = "KIJI_CORS_ORIGINS", value_delimiter = ',', default_value = "*", value_parser = parse_origin)]
+    pub cors_origins: Vec<HeaderValue>,
+
     /// Limits on the work one GraphQL document may ask for.
     #[command(flatten)]
     pub limits: Limits,
@@ -72,6 +79,7 @@ impl Config {
             shutdown_grace_secs: 30,
             log: "warn".to_owned(),
             limits: Limits::default(),
+            cors_origins: vec![HeaderValue::from_static("*")],
         }
     }
 
@@ -84,6 +92,21 @@ impl Config {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
+}
+
+/// `*`, or an origin: scheme, host and optional port, nothing more.
+fn parse_origin(value: &str) -> Result<HeaderValue, String> {
+    let value = value.trim();
+    let is_origin = value == "*"
+        || value.split_once("://").is_some_and(|(scheme, rest)| {
+            matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', ' '])
+        });
+    if !is_origin {
+        return Err(format!(
+            "`{value}` is not an origin such as `https://clinic.example` (or `*`)"
+        ));
+    }
+    HeaderValue::from_str(value).map_err(|err| err.to_string())
 }
 
 fn parse_locale(value: &str) -> Result<Locale, String> {

@@ -112,7 +112,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
 
 /// The HTTP application for `state`.
 pub fn app(state: AppState, config: &Config) -> Router {
-    http::router(state, config.request_timeout())
+    http::router(state, config)
 }
 
 /// Runs the command line: `serve` (default), `import` or `print-schema`.

@@ -1,17 +1,26 @@
-//! HTTP routes: GraphQL and GraphiQL, health checks, metrics.
+//! HTTP routes: GraphQL and GraphiQL, health checks, metrics; and the
+//! layers every answer goes through: CORS, compression, the time limit.
 
+mod graphiql;
 mod graphql;
 mod health;
+
+pub use graphiql::FIRST_QUERY;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate as _, SizeAbove};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
+
+use crate::Config;
 
 use crate::error::code;
 use crate::state::AppState;
@@ -20,28 +29,53 @@ use crate::state::AppState;
 /// body is a mistake or an attack.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// Responses smaller than this are sent as they are: compressing them
+/// costs more than the bytes it saves.
+const COMPRESS_ABOVE_BYTES: u16 = 1024;
+
 /// The application's router.
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
+pub fn router(state: AppState, config: &Config) -> Router {
     Router::new()
-        .route("/", get(graphiql))
+        .route("/", get(graphiql::page))
+        .route("/graphiql/{version}/{file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
-        .layer(middleware::from_fn_with_state(request_timeout, time_limit))
+        .layer(middleware::from_fn_with_state(config.request_timeout(), time_limit))
+        .layer(
+            CompressionLayer::new()
+                .br(true)
+                .gzip(true)
+                .compress_when(SizeAbove::new(COMPRESS_ABOVE_BYTES).and(NotForContentType::IMAGES)),
+        )
+        .layer(cors(&config.cors_origins))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Kiji")
-            .finish(),
-    )
+/// CORS for public reads: any origin by default, or only the configured
+/// ones; never credentials (Kiji authenticates with bearer keys, not
+/// cookies). Preflights are answered here and cached by browsers for a day.
+fn cors(origins: &[HeaderValue]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::AUTHORIZATION,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER, header::CONTENT_LANGUAGE])
+        .max_age(Duration::from_secs(24 * 60 * 60));
+    if origins.is_empty() || origins.iter().any(|o| o == "*") {
+        layer.allow_origin(AllowOrigin::any())
+    } else {
+        layer.allow_origin(AllowOrigin::list(origins.iter().cloned()))
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
