@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::category::{Category, Tag};
 use super::claim::Claim;
 use super::locale::{Locale, Localization, Preference};
+use super::node::{Kind, global_id};
 use super::pagination::{self, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::reference::Reference;
 use super::section::{self as sections, Section, TocEntry};
@@ -162,6 +163,11 @@ impl Article {
         &self.model
     }
 
+    /// What the article's sections and claims resolve against.
+    pub(crate) fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
     fn text(&self) -> &article_translation::Model {
         self.l10n.text()
     }
@@ -171,9 +177,9 @@ impl Article {
 /// claims, references and the physicians who supervised it.
 #[Object]
 impl Article {
-    /// Stable id (UUID).
-    async fn id(&self) -> ID {
-        ID(self.model.id.to_string())
+    /// Global id; pass it to `node(id:)` to refetch this object.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Article, self.model.id)
     }
 
     /// URL slug, the same in every locale.

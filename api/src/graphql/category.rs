@@ -6,6 +6,7 @@ use entity::{category, category_translation, tag, tag_translation};
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::locale::{Locale, Localization, Preference};
+use super::node::{Kind, global_id};
 use super::{db, localize, preference, visibility};
 use crate::error::{Error, Result};
 
@@ -44,9 +45,9 @@ impl Category {
 /// A series of articles, e.g. a regenerative-medicine column.
 #[Object]
 impl Category {
-    /// Stable id (UUID).
-    async fn id(&self) -> ID {
-        ID(self.model.id.to_string())
+    /// Global id; pass it to `node(id:)` to refetch this object.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Category, self.model.id)
     }
 
     /// URL slug; pass it to `articles(filter: {category: …})`.
@@ -101,6 +102,11 @@ impl Tag {
 /// A topic shared across articles.
 #[Object]
 impl Tag {
+    /// Global id; pass it to `node(id:)` to refetch this object.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Tag, self.model.id)
+    }
+
     /// URL slug; pass it to `articles(filter: {tag: …})`.
     async fn slug(&self) -> &str {
         &self.model.slug

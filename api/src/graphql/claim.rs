@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::article::Scope;
 use super::locale::{Locale, Localization};
+use super::node::{Kind, global_id};
 use super::reference::Reference;
 use crate::error::Result;
 
@@ -36,6 +37,11 @@ impl Claim {
                 })
             })
             .collect())
+    }
+
+    /// The claim's id.
+    pub fn uuid(&self) -> Uuid {
+        self.model.id
     }
 
     /// The references this claim cites, in citation order.
@@ -68,9 +74,9 @@ impl Claim {
 /// One checkable statement made in a section, with how well it is supported.
 #[Object]
 impl Claim {
-    /// Stable id (UUID).
-    async fn id(&self) -> ID {
-        ID(self.model.id.to_string())
+    /// Global id; pass it to `node(id:)` to refetch this object.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Claim, self.model.id)
     }
 
     /// What sort of statement this is.

@@ -9,9 +9,12 @@ pub mod category;
 pub mod claim;
 pub mod limits;
 pub mod locale;
+pub mod node;
 pub mod ordered;
 pub mod pagination;
 pub mod reference;
+pub mod scalars;
+pub mod sdl;
 pub mod section;
 pub mod supervisor;
 pub mod visibility;
@@ -32,6 +35,7 @@ pub struct Query(
     article::ArticleQuery,
     supervisor::SupervisorQuery,
     category::CategoryQuery,
+    node::NodeQuery,
 );
 
 /// Localization settings of the server.
@@ -103,7 +107,7 @@ pub fn build_schema(db: DatabaseConnection, locales: LocaleSettings) -> KijiSche
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    builder().finish().sdl()
+    sdl::print(&builder().finish().sdl())
 }
 
 /// The request's loader.

@@ -1,8 +1,9 @@
 //! The `Reference` object: bibliographic data (never translated) with links
 //! built from its DOI and PMID.
 
+use super::node::{Kind, global_id};
+use super::scalars::Date;
 use async_graphql::{ID, Object};
-use chrono::NaiveDate;
 use entity::enums::ReferenceKind;
 use entity::reference;
 
@@ -94,9 +95,9 @@ pub fn vancouver(r: &reference::Model, authors: &[String]) -> String {
 /// A work cited as evidence. Bibliographic data is not translated.
 #[Object]
 impl Reference {
-    /// Stable id (UUID).
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Global id; pass it to `node(id:)` to refetch this object.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Reference, self.0.id)
     }
 
     /// Short key used by content files, e.g. `misev2018`.
@@ -170,8 +171,8 @@ impl Reference {
     }
 
     /// When a web page was last accessed.
-    async fn accessed_on(&self) -> Option<NaiveDate> {
-        self.0.accessed_on
+    async fn accessed_on(&self) -> Option<Date> {
+        self.0.accessed_on.map(Date)
     }
 
     /// `https://doi.org/…` link, when there is a DOI.

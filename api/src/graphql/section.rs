@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::article::{Scope, filter_blocks};
 use super::claim::Claim;
 use super::locale::{Locale, Localization};
+use super::node::{Kind, global_id};
 use crate::error::{Error, Result};
 use crate::loaders::Grouped;
 
@@ -113,9 +114,9 @@ pub struct TocEntry {
 /// it, and its subsections.
 #[Object]
 impl Section {
-    /// Stable id (UUID).
-    async fn id(&self) -> ID {
-        ID(self.model.id.to_string())
+    /// Global id; pass it to `node(id:)` to refetch this object.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Section, self.model.id)
     }
 
     /// Fragment identifier, unique within the article.

@@ -11,6 +11,7 @@ use entity::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::locale::{Locale, Localization, Preference};
+use super::node::{Kind, global_id};
 use super::{db, loader, localize, preference, visibility};
 use crate::error::Result;
 use crate::loaders::ChildrenOf;
@@ -56,9 +57,9 @@ impl Supervisor {
 /// A physician or other contributor who supervises articles.
 #[Object]
 impl Supervisor {
-    /// Stable id (UUID).
-    async fn id(&self) -> ID {
-        ID(self.model.id.to_string())
+    /// Global id; pass it to `node(id:)` to refetch this object.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Supervisor, self.model.id)
     }
 
     /// URL slug.
