@@ -237,7 +237,31 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
     let Value::String(text) = &metrics.body else {
         panic!("metrics are text")
     };
-    assert!(text.contains("# TYPE kiji_db_statements_total counter"));
+    assert!(text.contains("# TYPE kiji_db_statements counter"), "{text}");
+    assert!(text.contains("kiji_http_requests_in_flight"), "{text}");
+
+    // Latency histograms by operation and outcome, and per SQL statement.
+    let named = app
+        .post(
+            &json!({ "query": "query ColumnTitle { article(slug: \"exosome-effects-and-side-effects\") { title } }", "operationName": "ColumnTitle" }),
+            &[],
+        )
+        .await;
+    assert!(named.data()["article"]["title"].is_string());
+    let bad = app.post(&json!({ "query": "query Broken { nope }" }), &[]).await;
+    assert_eq!(bad.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+    let metrics = app.send(app.client.get(format!("{}/metrics", app.base))).await;
+    let Value::String(text) = &metrics.body else {
+        panic!("metrics are text")
+    };
+    for expected in [
+        r#"kiji_graphql_request_duration_seconds_count{operation="ColumnTitle",outcome="ok"} 1"#,
+        r#"kiji_graphql_request_duration_seconds_count{operation="anonymous",outcome="rejected"} 1"#,
+        r#"kiji_graphql_request_duration_seconds_bucket{le="#,
+        "kiji_db_statement_duration_seconds_count ",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
 
     let graphiql = app.send(app.client.get(format!("{}/", app.base))).await;
     assert_eq!(graphiql.status, 200);
@@ -282,6 +306,75 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
         .await;
     assert_eq!(stale.status, 404);
     assert_eq!(stale.codes(), ["NOT_FOUND"]);
+}
+
+async fn a_burst_past_the_in_flight_limit_is_turned_away_at_once(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| config.max_in_flight = 1).await else {
+        return;
+    };
+    // The first request holds the only slot: its body has not arrived yet.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let body = r#"{"query":"{ categories { slug } }"}"#;
+    let held = tokio::spawn(
+        app.client
+            .post(format!("{}/graphql", app.base))
+            .header("content-type", "application/json")
+            .header("content-length", body.len())
+            .body(reqwest::Body::wrap_stream(tokio_stream_of(rx)))
+            .send(),
+    );
+    // Wait until the server counts it in flight (metrics are exempt).
+    let mut attempts = 0;
+    while !app
+        .send(app.client.get(format!("{}/metrics", app.base)))
+        .await
+        .text
+        .contains("kiji_http_requests_in_flight 1")
+    {
+        attempts += 1;
+        assert!(attempts < 10_000, "the held request never arrived");
+        tokio::task::yield_now().await;
+    }
+
+    let turned_away = app.post(&json!({ "query": "{ categories { slug } }" }), &[]).await;
+    assert_eq!(turned_away.status, 503, "{}", turned_away.text);
+    assert_eq!(turned_away.codes(), ["OVERLOADED"]);
+    let retry = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(retry.headers()["retry-after"], "1");
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200, "health checks are never turned away");
+
+    tx.send(Ok(body.as_bytes().to_vec())).await.expect("send the body");
+    drop(tx);
+    let answered = held.await.expect("task").expect("the held request is answered");
+    assert_eq!(answered.status(), 200);
+    let after = app.post(&json!({ "query": "{ categories { slug } }" }), &[]).await;
+    assert_eq!(after.status, 200, "the slot is free again");
+    let metrics = app.send(app.client.get(format!("{}/metrics", app.base))).await;
+    assert!(
+        metrics.text.contains("kiji_http_requests_overloaded_total 2"),
+        "{}",
+        metrics.text
+    );
+}
+
+/// A body stream fed from a channel.
+fn tokio_stream_of(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 async fn browsers_on_any_origin_may_read_without_credentials(backend: Backend) {
@@ -426,6 +519,7 @@ db_tests!(
     unknown_slugs_are_null_without_errors,
     database_failures_are_internal_without_sql,
     health_metrics_and_graphiql_are_served,
+    a_burst_past_the_in_flight_limit_is_turned_away_at_once,
     browsers_on_any_origin_may_read_without_credentials,
     cors_can_be_limited_to_configured_origins,
     answers_are_compressed_when_the_client_accepts_it,

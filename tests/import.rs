@@ -6,7 +6,7 @@ mod common;
 use api::content::Bundle;
 use api::content::import::{ImportError, import};
 use common::{Backend, TestApp, TestDatabase};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::json;
 
 fn bundle(yaml: &str) -> Bundle {
@@ -167,6 +167,21 @@ articles:
         .expect("kiji runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("imported 1 article(s)"));
+    // The import left the planner statistics of what it wrote, so the
+    // first pages after a bulk import are planned on real numbers.
+    let db = sea_orm::Database::connect(&database.url).await.expect("connect");
+    let sql = match backend {
+        Backend::Postgres => "SELECT CAST(reltuples AS BIGINT) AS n FROM pg_class WHERE relname = 'article'",
+        Backend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_stat1 WHERE tbl = 'article'",
+    };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("statistics query")
+        .expect("a row");
+    let n: i64 = row.try_get_by_index(0).expect("a count");
+    assert!(n >= 1, "no statistics for `article` after import ({backend:?}): {n}");
+    db.close().await.ok();
 
     let bad = dir.join("bad.yaml");
     std::fs::write(&bad, "articles:\n  - slug: x\n    colour: blue\n").expect("write file");

@@ -28,6 +28,17 @@ fn help_documents_every_option_with_its_environment_variable() {
         ("--request-timeout-secs", "KIJI_REQUEST_TIMEOUT_SECS"),
         ("--shutdown-grace-secs", "KIJI_SHUTDOWN_GRACE_SECS"),
         ("--log", "KIJI_LOG"),
+        ("--log-format", "KIJI_LOG_FORMAT"),
+        ("--max-in-flight", "KIJI_MAX_IN_FLIGHT"),
+        ("--cors-origins", "KIJI_CORS_ORIGINS"),
+        ("--max-tokens", "KIJI_MAX_TOKENS"),
+        ("--max-nesting", "KIJI_MAX_NESTING"),
+        ("--max-depth", "KIJI_MAX_DEPTH"),
+        ("--max-fields", "KIJI_MAX_FIELDS"),
+        ("--max-aliases", "KIJI_MAX_ALIASES"),
+        ("--max-directives", "KIJI_MAX_DIRECTIVES"),
+        ("--max-operations", "KIJI_MAX_OPERATIONS"),
+        ("--max-variables", "KIJI_MAX_VARIABLES"),
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
         assert!(help.contains(&format!("env: {env}")), "--help lacks env {env}");
@@ -146,4 +157,49 @@ async fn fresh_database_is_migrated_loaded_and_served_until_sigterm(backend: Bac
     assert!(terminate(&mut child).success());
 }
 
-db_tests!(fresh_database_is_migrated_loaded_and_served_until_sigterm);
+/// Runs `kiji import` on an empty database with the given log options and
+/// returns what it wrote to stderr (migrations log at `info`).
+async fn import_logs(backend: Backend, options: &[&str]) -> Option<String> {
+    let database = TestDatabase::create(backend).await?;
+    let file = std::env::temp_dir().join(format!("kiji-logs-{}.yaml", uuid::Uuid::now_v7().simple()));
+    std::fs::write(
+        &file,
+        "categories:\n  - { slug: logs, source_locale: en, name: { en: Logs } }\n",
+    )
+    .expect("write");
+    let output = Command::new(KIJI)
+        .args(["--database-url", &database.url, "--log", "info"])
+        .args(options)
+        .arg("import")
+        .arg(&file)
+        .output()
+        .expect("kiji runs");
+    let _ = std::fs::remove_file(&file);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    Some(String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+async fn logs_are_json_lines_on_request_and_never_colour_escapes_in_files(backend: Backend) {
+    let Some(json_logs) = import_logs(backend, &["--log-format", "json"]).await else {
+        return;
+    };
+    let lines: Vec<&str> = json_logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "migrations log at info");
+    for line in lines {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(event["level"].is_string() && event["timestamp"].is_string(), "{line}");
+    }
+    let Some(text_logs) = import_logs(backend, &[]).await else {
+        return;
+    };
+    assert!(!text_logs.trim().is_empty());
+    assert!(
+        !text_logs.contains('\u{1b}'),
+        "no ANSI escapes when stderr is not a terminal: {text_logs:?}"
+    );
+}
+
+db_tests!(
+    fresh_database_is_migrated_loaded_and_served_until_sigterm,
+    logs_are_json_lines_on_request_and_never_colour_escapes_in_files,
+);

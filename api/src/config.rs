@@ -60,6 +60,16 @@ pub struct Config {
     #[arg(long, env = "KIJI_CORS_ORIGINS", value_delimiter = ',', default_value = "*", value_parser = parse_origin)]
     pub cors_origins: Vec<HeaderValue>,
 
+    /// Most requests answered at once; beyond it Kiji answers `503` with
+    /// `Retry-After` at once. Health checks and metrics are not counted.
+    #[arg(long, env = "KIJI_MAX_IN_FLIGHT", default_value_t = 128)]
+    pub max_in_flight: usize,
+
+    /// Log format: `text` for people, `json` for log collectors (one JSON
+    /// object per line).
+    #[arg(long, env = "KIJI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Limits on the work one GraphQL document may ask for.
     #[command(flatten)]
     pub limits: Limits,
@@ -80,6 +90,8 @@ impl Config {
             log: "warn".to_owned(),
             limits: Limits::default(),
             cors_origins: vec![HeaderValue::from_static("*")],
+            max_in_flight: 128,
+            log_format: LogFormat::Text,
         }
     }
 
@@ -92,6 +104,15 @@ impl Config {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (with colour only on a terminal).
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `*`, or an origin: scheme, host and optional port, nothing more.

@@ -22,6 +22,8 @@ pub mod code {
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     /// The request ran past the server's time limit.
     pub const TIMEOUT: &str = "TIMEOUT";
+    /// Too many requests are in flight; retry after `Retry-After` seconds.
+    pub const OVERLOADED: &str = "OVERLOADED";
     /// No such route.
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// Something failed on the server; details are only in the server log.

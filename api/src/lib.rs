@@ -107,6 +107,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         metrics,
         limits: config.limits,
         heavy: state::CpuPool::new(cores),
+        admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
     })
 }
 
@@ -124,7 +125,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Command::Import { files } => {
-            init_tracing(&config.log);
+            init_tracing(&config);
             let report = import_files(&config, &files).await?;
             writeln!(
                 std::io::stdout().lock(),
@@ -138,7 +139,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Command::Serve => {
-            init_tracing(&config.log);
+            init_tracing(&config);
             serve(config).await
         }
     }
@@ -160,14 +161,19 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
     Ok(content::import::import(&db, &bundle).await?)
 }
 
-fn init_tracing(filter: &str) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
     // A second initialisation (tests, embedding) keeps the first subscriber.
-    // Logs go to stderr; stdout carries only what the commands print.
-    let _ = tracing_subscriber::fmt()
+    // Logs go to stderr; stdout carries only what the commands print. Colour
+    // only on a terminal: escapes in a log file are noise.
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = match config.log_format {
+        config::LogFormat::Text => builder.try_init(),
+        config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish for

@@ -1,89 +1,217 @@
-//! Process counters exposed at `/metrics` in the Prometheus text format.
+//! Metrics exposed at `/metrics` in the Prometheus text format, through the
+//! `prometheus-client` crate (the Prometheus project's own Rust client).
 //!
-//! Kept per application instance (not in a process-global registry) so that
-//! several instances in one process — as in the integration tests — each
-//! count only their own traffic.
+//! Kept per application instance, in its own registry rather than a
+//! process-global one, so that several instances in one process — as in the
+//! integration tests — each count only their own traffic.
+//!
+//! Operation names come from clients, so they are bounded before they
+//! become labels: only names of GraphQL name characters, at most 64 long,
+//! and at most [`MAX_OPERATIONS`] distinct ones; the rest count as `other`.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicI64;
+use std::time::Duration;
 
-/// Counters of one running application.
-#[derive(Debug, Default)]
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+/// Distinct operation names kept as labels.
+pub const MAX_OPERATIONS: usize = 200;
+
+/// How a GraphQL request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum Outcome {
+    /// Answered without errors.
+    ok,
+    /// Answered with data and field errors.
+    partial,
+    /// Refused before execution (parse, validation, limits).
+    rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+    outcome: Outcome,
+}
+
+/// The metrics of one running application.
 pub struct Metrics {
-    http_requests: AtomicU64,
-    graphql_requests: AtomicU64,
-    graphql_errors: AtomicU64,
-    db_statements: AtomicU64,
-    db_statement_failures: AtomicU64,
-    db_statement_micros: AtomicU64,
+    registry: Registry,
+    http_requests: Counter,
+    in_flight: Gauge<i64, AtomicI64>,
+    overloaded: Counter,
+    graphql_requests: Counter,
+    graphql_errors: Counter,
+    graphql_duration: Family<OperationLabels, Histogram>,
+    db_statements: Counter,
+    db_failures: Counter,
+    db_duration: Histogram,
+    operations: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("kiji");
+        let http_requests = Counter::default();
+        registry.register("http_requests", "HTTP requests received", http_requests.clone());
+        let in_flight = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being answered now (health checks and metrics excluded)",
+            in_flight.clone(),
+        );
+        let overloaded = Counter::default();
+        registry.register(
+            "http_requests_overloaded",
+            "Requests answered 503 at once because too many were in flight",
+            overloaded.clone(),
+        );
+        let graphql_requests = Counter::default();
+        registry.register(
+            "graphql_requests",
+            "GraphQL requests executed",
+            graphql_requests.clone(),
+        );
+        let graphql_errors = Counter::default();
+        registry.register(
+            "graphql_errors",
+            "Errors returned in GraphQL responses",
+            graphql_errors.clone(),
+        );
+        let graphql_duration = Family::<OperationLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
+        registry.register_with_unit(
+            "graphql_request_duration",
+            "Time to answer a GraphQL request, by operation name and outcome",
+            Unit::Seconds,
+            graphql_duration.clone(),
+        );
+        let db_statements = Counter::default();
+        registry.register(
+            "db_statements",
+            "SQL statements sent to the database",
+            db_statements.clone(),
+        );
+        let db_failures = Counter::default();
+        registry.register(
+            "db_statement_failures",
+            "SQL statements that returned an error",
+            db_failures.clone(),
+        );
+        let db_duration = Histogram::new(exponential_buckets(0.000_05, 2.0, 16));
+        registry.register_with_unit(
+            "db_statement_duration",
+            "Time spent in one SQL statement",
+            Unit::Seconds,
+            db_duration.clone(),
+        );
+        Self {
+            registry,
+            http_requests,
+            in_flight,
+            overloaded,
+            graphql_requests,
+            graphql_errors,
+            graphql_duration,
+            db_statements,
+            db_failures,
+            db_duration,
+            operations: Mutex::new(HashSet::new()),
+        }
+    }
 }
 
 impl Metrics {
     /// Records one HTTP request.
     pub fn http_request(&self) {
-        self.http_requests.fetch_add(1, Ordering::Relaxed);
+        self.http_requests.inc();
     }
 
-    /// Records one executed GraphQL request and how many errors it returned.
-    pub fn graphql_request(&self, errors: usize) {
-        self.graphql_requests.fetch_add(1, Ordering::Relaxed);
-        self.graphql_errors.fetch_add(errors as u64, Ordering::Relaxed);
+    /// Counts a request in flight until the returned guard is dropped.
+    pub fn in_flight(&self) -> InFlight<'_> {
+        self.in_flight.inc();
+        InFlight(&self.in_flight)
+    }
+
+    /// Records a request refused because too many were in flight.
+    pub fn overloaded(&self) {
+        self.overloaded.inc();
+    }
+
+    /// Records one GraphQL request: its operation, outcome, error count and
+    /// how long it took.
+    pub fn graphql_request(&self, operation: Option<&str>, outcome: Outcome, errors: usize, elapsed: Duration) {
+        self.graphql_requests.inc();
+        self.graphql_errors.inc_by(errors as u64);
+        let labels = OperationLabels {
+            operation: self.operation_label(operation),
+            outcome,
+        };
+        self.graphql_duration
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The label for a client-given operation name (see the module comment).
+    fn operation_label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return "anonymous".to_owned();
+        };
+        let valid =
+            !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid {
+            return "other".to_owned();
+        }
+        let Ok(mut known) = self.operations.lock() else {
+            return "other".to_owned();
+        };
+        if known.contains(name) || known.len() < MAX_OPERATIONS {
+            known.insert(name.to_owned());
+            name.to_owned()
+        } else {
+            "other".to_owned()
+        }
     }
 
     /// Records one SQL statement sent to the database.
-    pub fn db_statement(&self, elapsed: std::time::Duration, failed: bool) {
-        self.db_statements.fetch_add(1, Ordering::Relaxed);
+    pub fn db_statement(&self, elapsed: Duration, failed: bool) {
+        self.db_statements.inc();
         if failed {
-            self.db_statement_failures.fetch_add(1, Ordering::Relaxed);
+            self.db_failures.inc();
         }
-        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        self.db_statement_micros.fetch_add(micros, Ordering::Relaxed);
+        self.db_duration.observe(elapsed.as_secs_f64());
     }
 
-    /// The counters in the Prometheus text exposition format.
+    /// Everything in the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters = [
-            (
-                "kiji_http_requests_total",
-                "HTTP requests received.",
-                &self.http_requests,
-            ),
-            (
-                "kiji_graphql_requests_total",
-                "GraphQL requests executed.",
-                &self.graphql_requests,
-            ),
-            (
-                "kiji_graphql_errors_total",
-                "Errors returned in GraphQL responses.",
-                &self.graphql_errors,
-            ),
-            (
-                "kiji_db_statements_total",
-                "SQL statements sent to the database.",
-                &self.db_statements,
-            ),
-            (
-                "kiji_db_statement_failures_total",
-                "SQL statements that returned an error.",
-                &self.db_statement_failures,
-            ),
-            (
-                "kiji_db_statement_seconds_total",
-                "Time spent in SQL statements.",
-                &self.db_statement_micros,
-            ),
-        ];
-        for (name, help, value) in counters {
-            let value = value.load(Ordering::Relaxed);
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            if name.ends_with("_seconds_total") {
-                let _ = writeln!(out, "{name} {}", value as f64 / 1e6);
-            } else {
-                let _ = writeln!(out, "{name} {value}");
-            }
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            tracing::error!("metrics could not be encoded");
         }
         out
+    }
+}
+
+/// A request in flight; counted until dropped.
+pub struct InFlight<'a>(&'a Gauge<i64, AtomicI64>);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub shapes: Arc<Shapes>,
     /// Where CPU-heavy request work runs.
     pub heavy: CpuPool,
+    /// Permits for requests in flight (`--max-in-flight`).
+    pub admission: Arc<Semaphore>,
 }
 
 /// A bounded share of the blocking thread pool for CPU-heavy request work

@@ -25,6 +25,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use std::time::Instant;
 
 use super::MAX_BODY_BYTES;
 use crate::error::code;
@@ -33,6 +34,7 @@ use crate::graphql::limits::LimitExceeded;
 use crate::graphql::locale::from_accept_language;
 use crate::graphql::ordered;
 use crate::loaders::request_loader;
+use crate::metrics::Outcome;
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -274,10 +276,14 @@ async fn execute(
     params: GraphqlParams,
     is_get: bool,
 ) -> Response {
+    let started = Instant::now();
     let doc = match parse(state, &params.query).await {
         Ok(doc) => doc,
         Err(err) => {
-            state.metrics.graphql_request(1);
+            let name = params.operation_name.as_deref();
+            state
+                .metrics
+                .graphql_request(name, Outcome::rejected, 1, started.elapsed());
             return respond_errors(media, &[err]);
         }
     };
@@ -326,7 +332,15 @@ async fn execute(
         };
         set_code(err, fallback);
     }
-    state.metrics.graphql_request(response.errors.len());
+    let outcome = match (request_error, response.errors.is_empty()) {
+        (true, _) => Outcome::rejected,
+        (false, true) => Outcome::ok,
+        (false, false) => Outcome::partial,
+    };
+    let name = params.operation_name.as_deref();
+    state
+        .metrics
+        .graphql_request(name, outcome, response.errors.len(), started.elapsed());
     if request_error {
         return respond_errors(media, &response.errors);
     }

@@ -43,7 +43,6 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(middleware::from_fn_with_state(config.request_timeout(), time_limit))
         .layer(
             CompressionLayer::new()
@@ -51,6 +50,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 .gzip(true)
                 .compress_when(SizeAbove::new(COMPRESS_ABOVE_BYTES).and(NotForContentType::IMAGES)),
         )
+        .layer(middleware::from_fn_with_state(state.clone(), admit))
         .layer(cors(&config.cors_origins))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -82,7 +82,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4"),
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
         )],
         state.metrics.render(),
     )
@@ -113,7 +113,27 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
     }
 }
 
-async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Counts every request and admits at most `--max-in-flight` at once
+/// (health checks and metrics exempt). Beyond that, the answer is `503` with
+/// `Retry-After` at once: a burst is turned away in microseconds instead of
+/// queueing ever deeper, holding memory and answering late.
+async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     state.metrics.http_request();
+    if matches!(request.uri().path(), "/healthz" | "/readyz" | "/metrics") {
+        return next.run(request).await;
+    }
+    let Ok(_permit) = state.admission.clone().try_acquire_owned() else {
+        state.metrics.overloaded();
+        let mut response = graphql::error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::OVERLOADED,
+            "too many requests in flight; retry after the time in Retry-After",
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    };
+    let _counted = state.metrics.in_flight();
     next.run(request).await
 }
