@@ -18,7 +18,7 @@ use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate as _, SizeAbove};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::Config;
 
@@ -52,7 +52,9 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .layer(middleware::from_fn_with_state(state.clone(), admit))
         .layer(cors(&config.cors_origins))
-        .layer(TraceLayer::new_for_http())
+        // Server errors are logged where they arise, with their cause; a
+        // burst of 503 OVERLOADED must not flood the log at ERROR.
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)))
         .with_state(state)
 }
 
