@@ -90,6 +90,51 @@ async fn hostile_documents_get_coded_errors_while_health_checks_answer(backend: 
     assert!(ok.data()["categories"].is_array());
 }
 
+async fn tokens_run_together_and_unknown_spreads_are_still_counted(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = patient_client();
+    // 60,000 unknown spreads with no space between them: each is a token
+    // and a field, so the document is refused before validation would list
+    // one error per spread.
+    let spreads = format!("{{ {} }}", "...X".repeat(60_000));
+    let response = post_query(&app, &client, &spreads).await;
+    assert_eq!(
+        response.codes(),
+        ["GRAPHQL_VALIDATION_FAILED"],
+        "{}",
+        &response.text[..300.min(response.text.len())]
+    );
+    assert!(response.text.len() < 1_000, "one short error, not one per spread");
+    let numbers = format!("{{ __type(name: [{}]) {{ name }} }}", "1-".repeat(30_000));
+    let response = post_query(&app, &client, &numbers).await;
+    assert_eq!(response.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+    assert!(response.first_message().contains("--max-tokens"), "{}", response.text);
+}
+
+async fn the_hidden_type_key_is_reserved_and_never_shown(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let reserved = app.gql("{ __kijiType: __typename }", json!({})).await;
+    assert_eq!(reserved.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+    // An interface field with no selection is still a validation error.
+    let bare = app.gql(r#"{ node(id: "QXJ0aWNsZTowMTlh") }"#, json!({})).await;
+    assert_eq!(bare.codes(), ["GRAPHQL_VALIDATION_FAILED"], "{}", bare.text);
+    // A default-valued @include keeps the field, in order, without the key.
+    let response = app
+        .gql(
+            r#"query($full: Boolean = true) { article(slug: "exosome-effects-and-side-effects") @include(if: $full) {
+                sections { blocks { ... on ParagraphBlock { text } __typename } heading } slug } }"#,
+            json!({}),
+        )
+        .await;
+    let text = &response.text;
+    assert!(text.contains(r#"{"article":{"sections":[{"blocks":["#), "{text}");
+    assert!(!text.contains("__kijiType"), "{text}");
+}
+
 async fn deeply_nested_variables_are_a_bad_request(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -283,6 +328,8 @@ db_tests!(
     hostile_documents_get_coded_errors_while_health_checks_answer,
     deeply_nested_variables_are_a_bad_request,
     string_arguments_have_length_limits,
+    tokens_run_together_and_unknown_spreads_are_still_counted,
+    the_hidden_type_key_is_reserved_and_never_shown,
     answers_keep_the_order_of_the_selection_set,
 );
 

@@ -250,18 +250,28 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
     assert!(named.data()["article"]["title"].is_string());
     let bad = app.post(&json!({ "query": "query Broken { nope }" }), &[]).await;
     assert_eq!(bad.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+    // A name the document does not define never becomes a label.
+    let junk = app
+        .post(
+            &json!({ "query": "{ categories { slug } }", "operationName": "Junk123" }),
+            &[],
+        )
+        .await;
+    assert!(!junk.codes().is_empty());
     let metrics = app.send(app.client.get(format!("{}/metrics", app.base))).await;
     let Value::String(text) = &metrics.body else {
         panic!("metrics are text")
     };
     for expected in [
         r#"kiji_graphql_request_duration_seconds_count{operation="ColumnTitle",outcome="ok"} 1"#,
+        r#"kiji_graphql_request_duration_seconds_count{operation="Broken",outcome="rejected"} 1"#,
         r#"kiji_graphql_request_duration_seconds_count{operation="anonymous",outcome="rejected"} 1"#,
         r#"kiji_graphql_request_duration_seconds_bucket{le="#,
         "kiji_db_statement_duration_seconds_count ",
     ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
+    assert!(!text.contains("Junk123"), "{text}");
 
     let graphiql = app.send(app.client.get(format!("{}/", app.base))).await;
     assert_eq!(graphiql.status, 200);
@@ -301,6 +311,20 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
         );
         assert!(response.bytes().await.expect("body").len() > 10_000, "{asset}");
     }
+    // The big script is sent gzip-compressed (compressed once, not per request).
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .expect("client");
+    let script = raw
+        .get(format!("{}/graphiql/4.1.2/graphiql.min.js", app.base))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(script.headers()["content-encoding"], "gzip");
+    assert!(script.bytes().await.expect("body").len() < 400_000);
     let stale = app
         .send(app.client.get(format!("{}/graphiql/0.0.1/graphiql.min.js", app.base)))
         .await;
@@ -442,6 +466,23 @@ async fn cors_can_be_limited_to_configured_origins(backend: Backend) {
         allowed.headers()["access-control-allow-origin"],
         "https://clinic.example"
     );
+    let read = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("origin", "https://clinic.example")
+        .header("content-type", "application/json")
+        .body(r#"{"query":"{ categories { slug } }"}"#)
+        .send()
+        .await
+        .expect("read");
+    let vary = read
+        .headers()
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(vary.contains("origin"), "a shared cache must key on the origin: {vary}");
     let other = preflight("https://elsewhere.example").await.expect("preflight");
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }

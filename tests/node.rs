@@ -129,16 +129,23 @@ async fn node_is_null_for_hidden_objects_and_refuses_foreign_ids(backend: Backen
         return;
     };
     let hidden = r#"
+categories:
+  - { slug: future-series, source_locale: ja, name: { ja: 未発表の連載 } }
+supervisors:
+  - slug: engaged-doc
+    source_locale: ja
+    profile: { ja: { name: 依頼中の医師 } }
 tags:
   - { slug: unannounced, source_locale: ja, name: { ja: 未発表 } }
 references:
   - { key: hidden-study, kind: JOURNAL_ARTICLE, title: Cited only by a draft }
 articles:
   - slug: hidden-draft
-    category: regenerative-medicine
+    category: future-series
     source_locale: ja
     status: DRAFT
     tags: [unannounced]
+    contributors: [{ supervisor: engaged-doc, role: SUPERVISOR }]
     translations: { ja: { title: 下書き, lead: リード, status: PUBLISHED } }
     sections:
       - anchor: s
@@ -149,6 +156,60 @@ articles:
     import(&app.db, &Bundle::from_yaml(hidden).expect("parses"))
         .await
         .expect("imports");
+    // A visible article (English published, Japanese a draft) whose section
+    // `hidden` has Japanese text only: it and its child are not public.
+    let partly = r#"
+articles:
+  - slug: partly-hidden
+    category: regenerative-medicine
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2025-01-01T00:00:00Z
+    translations:
+      ja: { title: 下書き, lead: リード, status: DRAFT }
+      en: { title: Public, lead: Lead, status: PUBLISHED }
+    sections:
+      - anchor: hidden
+        heading: { ja: 日本語だけ }
+        sections:
+          - anchor: child
+            heading: { ja: 子, en: Child }
+            claims: [{ kind: MECHANISM, evidence: UNSUPPORTED, text: { ja: 主張, en: A claim } }]
+"#;
+    import(&app.db, &Bundle::from_yaml(partly).expect("parses"))
+        .await
+        .expect("imports");
+    let find_section = |anchor: &'static str| {
+        let db = app.db.clone();
+        async move {
+            entity::section::Entity::find()
+                .filter(entity::section::Column::Anchor.eq(anchor))
+                .one(&db)
+                .await
+                .expect("query")
+                .expect("the section")
+        }
+    };
+    let hidden_parent = find_section("hidden").await;
+    let child = find_section("child").await;
+    let child_claim = entity::claim::Entity::find()
+        .filter(entity::claim::Column::SectionId.eq(child.id))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the claim");
+    let category = entity::category::Entity::find()
+        .filter(entity::category::Column::Slug.eq("future-series"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the category");
+    let engaged = entity::supervisor::Entity::find()
+        .filter(entity::supervisor::Column::Slug.eq("engaged-doc"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the supervisor");
     let article = entity::article::Entity::find()
         .filter(entity::article::Column::Slug.eq("hidden-draft"))
         .one(&app.db)
@@ -186,10 +247,35 @@ articles:
         global_id(Kind::Reference, reference.id),
         global_id(Kind::Tag, tag.id),
         global_id(Kind::Supervisor, uuid::Uuid::now_v7()),
+        global_id(Kind::Category, category.id),
+        global_id(Kind::Supervisor, engaged.id),
+        global_id(Kind::Section, hidden_parent.id),
+        global_id(Kind::Section, child.id),
+        global_id(Kind::Claim, child_claim.id),
     ];
     let ids: Vec<&str> = ids.iter().map(|id| id.0.as_str()).collect();
-    let response = app.gql(NODES, json!({ "ids": ids })).await;
-    assert_eq!(response.data()["nodes"], json!([null, null, null, null, null, null]));
+    let response = app.gql(NODES, json!({ "ids": ids, "locale": "en" })).await;
+    assert_eq!(response.data()["nodes"], json!(vec![Value::Null; ids.len()]));
+    assert!(!response.text.contains("依頼中") && !response.text.contains("未発表"));
+    // The same objects become public with their article: the English reader
+    // of `partly-hidden` sees none of the hidden section, but the Japanese
+    // text published would show both.
+    let article = entity::article::Entity::find()
+        .filter(entity::article::Column::Slug.eq("partly-hidden"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the article");
+    let visible = app
+        .gql(
+            NODES,
+            json!({ "ids": [global_id(Kind::Article, article.id).0], "locale": "en" }),
+        )
+        .await;
+    assert_eq!(
+        visible.data()["nodes"][0]["id"],
+        global_id(Kind::Article, article.id).0.as_str()
+    );
 
     for bad in [json!("not-an-id"), json!(article.id.to_string())] {
         let response = app
@@ -200,6 +286,53 @@ articles:
     let too_many: Vec<&str> = std::iter::repeat_n(ids[0], 101).collect();
     let response = app.gql(NODES, json!({ "ids": too_many })).await;
     assert_eq!(response.codes(), ["BAD_USER_INPUT"]);
+    // The budget holds across aliases: 60 + 60 ids in one request.
+    let sixty: Vec<&str> = std::iter::repeat_n(ids[0], 60).collect();
+    let response = app
+        .gql(
+            "query($ids: [ID!]!) { a: nodes(ids: $ids) { id } b: nodes(ids: $ids) { id } }",
+            json!({ "ids": sixty }),
+        )
+        .await;
+    assert!(
+        response.codes().contains(&"BAD_USER_INPUT".to_owned()),
+        "{}",
+        response.text
+    );
+}
+
+async fn refetching_more_objects_costs_no_more_statements(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let page = app.gql(PAGE_IDS, json!({ "slug": COLUMN })).await;
+    let mut found = Vec::new();
+    objects(page.data(), &mut found);
+    found.sort();
+    found.dedup();
+    let ids: Vec<&String> = found.iter().map(|(id, _)| id).collect();
+    // One object of each kind, then all of them.
+    let mut one_of_each: Vec<&String> = Vec::new();
+    let mut kinds = std::collections::HashSet::new();
+    for (id, (kind, _)) in &found {
+        if kinds.insert(kind.clone()) {
+            one_of_each.push(id);
+        }
+    }
+    assert_eq!(one_of_each.len(), 7);
+    let mut counts = Vec::new();
+    for some in [one_of_each, ids.clone()] {
+        let before = app.statements().await;
+        let response = app.gql(NODES, json!({ "ids": some })).await;
+        assert!(
+            response.data()["nodes"]
+                .as_array()
+                .is_some_and(|n| n.iter().all(|x| !x.is_null()))
+        );
+        counts.push(app.statements().await - before);
+    }
+    eprintln!("nodes: {counts:?} statements for 7 and {} ids ({backend:?})", ids.len());
+    assert_eq!(counts[0], counts[1], "statements must not grow with the number of ids");
 }
 
 async fn dates_are_iso_8601(backend: Backend) {
@@ -240,5 +373,6 @@ articles:
 db_tests!(
     node_refetches_every_object_of_the_column_page,
     node_is_null_for_hidden_objects_and_refuses_foreign_ids,
+    refetching_more_objects_costs_no_more_statements,
     dates_are_iso_8601,
 );

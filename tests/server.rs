@@ -60,6 +60,13 @@ fn invalid_configuration_is_refused_naming_the_option() {
     assert!(stderr.contains("no such locale"), "{stderr}");
 
     let output = Command::new(KIJI)
+        .args(["--max-in-flight", "0", "print-schema"])
+        .output()
+        .expect("kiji runs");
+    assert!(!output.status.success(), "a cap of 0 would refuse every request");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--max-in-flight"));
+
+    let output = Command::new(KIJI)
         .args(["--listen", "nowhere:port"])
         .output()
         .expect("kiji runs");

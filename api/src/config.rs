@@ -62,8 +62,8 @@ pub struct Config {
 
     /// Most requests answered at once; beyond it Kiji answers `503` with
     /// `Retry-After` at once. Health checks and metrics are not counted.
-    #[arg(long, env = "KIJI_MAX_IN_FLIGHT", default_value_t = 128)]
-    pub max_in_flight: usize,
+    #[arg(long, env = "KIJI_MAX_IN_FLIGHT", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: u32,
 
     /// Log format: `text` for people, `json` for log collectors (one JSON
     /// object per line).

@@ -107,7 +107,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         metrics,
         limits: config.limits,
         heavy: state::CpuPool::new(cores),
-        admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
+        admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
     })
 }
 

@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicI64;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
@@ -34,6 +34,8 @@ pub enum Outcome {
     partial,
     /// Refused before execution (parse, validation, limits).
     rejected,
+    /// Never finished: timed out, or the client went away.
+    cancelled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -153,25 +155,29 @@ impl Metrics {
         self.overloaded.inc();
     }
 
-    /// Records one GraphQL request: its operation, outcome, error count and
-    /// how long it took.
-    pub fn graphql_request(&self, operation: Option<&str>, outcome: Outcome, errors: usize, elapsed: Duration) {
+    /// Starts timing a GraphQL request; it is recorded when finished, or
+    /// as `cancelled` if it is dropped first (timeout, client gone).
+    pub fn graphql_timer(&self) -> GraphqlTimer<'_> {
+        GraphqlTimer {
+            metrics: self,
+            operation: "anonymous".to_owned(),
+            started: Instant::now(),
+            finished: false,
+        }
+    }
+
+    fn graphql_request(&self, operation: String, outcome: Outcome, errors: usize, elapsed: Duration) {
         self.graphql_requests.inc();
         self.graphql_errors.inc_by(errors as u64);
-        let labels = OperationLabels {
-            operation: self.operation_label(operation),
-            outcome,
-        };
+        let labels = OperationLabels { operation, outcome };
         self.graphql_duration
             .get_or_create(&labels)
             .observe(elapsed.as_secs_f64());
     }
 
-    /// The label for a client-given operation name (see the module comment).
-    fn operation_label(&self, name: Option<&str>) -> String {
-        let Some(name) = name else {
-            return "anonymous".to_owned();
-        };
+    /// The label for the name of an operation the document defines (see
+    /// the module comment).
+    fn operation_label(&self, name: &str) -> String {
         let valid =
             !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !valid {
@@ -204,6 +210,41 @@ impl Metrics {
             tracing::error!("metrics could not be encoded");
         }
         out
+    }
+}
+
+/// Times one GraphQL request.
+pub struct GraphqlTimer<'a> {
+    metrics: &'a Metrics,
+    operation: String,
+    started: Instant,
+    finished: bool,
+}
+
+impl GraphqlTimer<'_> {
+    /// Labels the request with the operation it runs: `name` must be one
+    /// the parsed document defines, so clients cannot fill the label slots
+    /// with names of nothing.
+    pub fn operation(&mut self, name: &str) {
+        self.operation = self.metrics.operation_label(name);
+    }
+
+    /// Records the request with its outcome and error count.
+    pub fn finish(mut self, outcome: Outcome, errors: usize) {
+        self.finished = true;
+        let operation = std::mem::take(&mut self.operation);
+        self.metrics
+            .graphql_request(operation, outcome, errors, self.started.elapsed());
+    }
+}
+
+impl Drop for GraphqlTimer<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let operation = std::mem::take(&mut self.operation);
+            self.metrics
+                .graphql_request(operation, Outcome::cancelled, 0, self.started.elapsed());
+        }
     }
 }
 

@@ -118,6 +118,7 @@ impl Scope {
 }
 
 /// An article in the locale chosen for this request.
+#[derive(Clone)]
 pub struct Article {
     model: article::Model,
     l10n: Localization<article_translation::Model>,

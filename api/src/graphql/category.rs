@@ -11,6 +11,7 @@ use super::{db, localize, preference, visibility};
 use crate::error::{Error, Result};
 
 /// A category in the locale chosen for this request.
+#[derive(Clone)]
 pub struct Category {
     model: category::Model,
     l10n: Localization<category_translation::Model>,
@@ -24,6 +25,11 @@ impl Category {
             .await?
             .pop()
             .ok_or_else(|| Error::Internal(format!("category {slug} has no translation")))
+    }
+
+    /// The category's id.
+    pub fn uuid(&self) -> uuid::Uuid {
+        self.model.id
     }
 
     /// Wraps category rows, loading their names in one batch.
@@ -82,12 +88,18 @@ impl Category {
 }
 
 /// A tag in the locale chosen for this request.
+#[derive(Clone)]
 pub struct Tag {
     model: tag::Model,
     l10n: Localization<tag_translation::Model>,
 }
 
 impl Tag {
+    /// The tag's id.
+    pub fn uuid(&self) -> uuid::Uuid {
+        self.model.id
+    }
+
     /// Wraps tag rows, loading their names in one batch.
     pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<tag::Model>, pref: &Preference) -> Result<Vec<Self>> {
         let wrapped = localize::<tag_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());

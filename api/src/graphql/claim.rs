@@ -12,6 +12,7 @@ use super::reference::Reference;
 use crate::error::Result;
 
 /// A claim in the locale chosen for this request.
+#[derive(Clone)]
 pub struct Claim {
     model: claim::Model,
     l10n: Localization<claim_translation::Model>,

@@ -74,16 +74,25 @@ impl Default for Limits {
 
 /// A document over one of the [`Limits`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the document {what} (limit {limit}; see `{option}` in docs/errors.md)")]
+#[error("{message}")]
 pub struct LimitExceeded {
-    what: &'static str,
-    limit: usize,
+    message: String,
     option: &'static str,
 }
 
 impl LimitExceeded {
     fn new(what: &'static str, limit: usize, option: &'static str) -> Self {
-        Self { what, limit, option }
+        Self {
+            message: format!("the document {what} (limit {limit}; see `{option}` in docs/errors.md)"),
+            option,
+        }
+    }
+
+    fn reserved_alias() -> Self {
+        Self {
+            message: format!("the alias `{}` is reserved", super::ordered::TYPE_KEY),
+            option: "",
+        }
     }
 }
 
@@ -148,13 +157,33 @@ impl Limits {
                     i += 1;
                 }
                 b'.' if bytes[i..].starts_with(b"...") => i += 3,
-                b'_' | b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'+' | b'.' => {
-                    // Names and numbers: one token up to the next separator.
+                b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
+                    // A name, as the grammar has it: no `.`, `-` or `+`
+                    // inside, so `...A...B` and `[1-2]` count every token.
                     i += 1;
-                    while i < bytes.len()
-                        && matches!(bytes[i], b'_' | b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'+' | b'-')
-                    {
+                    while i < bytes.len() && matches!(bytes[i], b'_' | b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9') {
                         i += 1;
+                    }
+                }
+                b'-' | b'0'..=b'9' => {
+                    // A number: -?digits(.digits)?([eE][+-]?digits)?
+                    i += 1;
+                    let digits = |i: &mut usize| {
+                        while *i < bytes.len() && bytes[*i].is_ascii_digit() {
+                            *i += 1;
+                        }
+                    };
+                    digits(&mut i);
+                    if i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit() {
+                        i += 1;
+                        digits(&mut i);
+                    }
+                    if i < bytes.len() && matches!(bytes[i], b'e' | b'E') {
+                        i += 1;
+                        if i < bytes.len() && matches!(bytes[i], b'+' | b'-') {
+                            i += 1;
+                        }
+                        digits(&mut i);
                     }
                 }
                 _ => {
@@ -274,8 +303,11 @@ impl<'a> Walk<'a> {
             self.directives += item.node.directives().len();
             let inner = match &item.node {
                 Selection::Field(field) => {
-                    if field.node.alias.is_some() {
+                    if let Some(alias) = &field.node.alias {
                         self.aliases += 1;
+                        if alias.node == super::ordered::TYPE_KEY {
+                            return Err(LimitExceeded::reserved_alias());
+                        }
                     }
                     let inner = if field.node.selection_set.node.items.is_empty() {
                         Cost { fields: 0, height: 0 }
@@ -325,8 +357,9 @@ impl<'a> Walk<'a> {
             Some(None) => return Ok(none),
             None => {
                 let Some((key, fragment)) = self.doc.fragments.get_key_value(name) else {
-                    // Unknown fragment: validation reports it.
-                    return Ok(none);
+                    // Unknown fragment: validation reports it, one error per
+                    // spread, so each still counts as a field here.
+                    return Ok(Cost { fields: 1, height: 0 });
                 };
                 self.fragments.insert(key, None);
                 self.directives += fragment.node.directives.len();
@@ -386,6 +419,10 @@ mod tests {
         );
         let long = format!("{{ {} }}", "a ".repeat(10_000));
         assert_eq!(limits.scan(&long).unwrap_err().option, "--max-tokens");
+        // Tokens run together still count one by one.
+        assert_eq!(limits.scan("{ ...A...B }").unwrap().tokens, 6);
+        assert_eq!(limits.scan("[1-2-3 -4.5e+6 7.8]").unwrap().tokens, 7);
+        assert_eq!(limits.scan("{a{b}}").unwrap().tokens, 6);
     }
 
     #[test]
@@ -403,6 +440,18 @@ mod tests {
         let limits = Limits::default();
         assert!(limits.check(&parse("{ ...A } fragment A on Query { ...A }")).is_ok());
         assert!(limits.check(&parse("{ ...Missing }")).is_ok());
+        // …but each unknown spread costs a field, so they cannot multiply
+        // validation errors without bound.
+        let spreads = format!("{{ {} }}", "...Missing ".repeat(1_001));
+        assert_eq!(limits.check(&parse(&spreads)).unwrap_err().option, "--max-fields");
+    }
+
+    #[test]
+    fn the_hidden_type_key_cannot_be_used_as_an_alias() {
+        let err = Limits::default()
+            .check(&parse("{ __kijiType: __typename }"))
+            .unwrap_err();
+        assert!(err.to_string().contains("reserved"), "{err}");
     }
 
     #[test]

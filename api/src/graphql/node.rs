@@ -12,8 +12,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use entity::{article, category, claim, claim_reference, reference, section, supervisor, tag};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::article::Article;
@@ -30,7 +32,7 @@ use crate::error::{Error, Result};
 pub const MAX_NODES: usize = 100;
 
 /// The kinds of object a global id can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// An article.
     Article,
@@ -92,7 +94,7 @@ pub fn decode(id: &str) -> Result<(Kind, Uuid)> {
 }
 
 /// An object with a global id, which `node(id:)` refetches.
-#[derive(Interface)]
+#[derive(Interface, Clone)]
 #[graphql(field(
     name = "id",
     ty = "ID",
@@ -115,6 +117,27 @@ pub enum Node {
     Tag(Tag),
 }
 
+/// How many objects one request may still refetch: `node` and `nodes`
+/// together, over all their aliases.
+#[derive(Debug)]
+pub struct NodeBudget(std::sync::atomic::AtomicUsize);
+
+impl Default for NodeBudget {
+    fn default() -> Self {
+        Self(std::sync::atomic::AtomicUsize::new(MAX_NODES))
+    }
+}
+
+impl NodeBudget {
+    fn take(&self, n: usize) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(n))
+            .map(|_| ())
+            .map_err(|_| Error::bad_input(format!("one request may refetch at most {MAX_NODES} objects")))
+    }
+}
+
 /// The `node` and `nodes` queries.
 #[derive(Default)]
 pub struct NodeQuery;
@@ -132,12 +155,13 @@ impl NodeQuery {
         >,
     ) -> Result<Option<Node>> {
         let pref = preference(ctx, locale)?;
-        let (kind, id) = decode(&id)?;
-        fetch(ctx, kind, id, &pref).await
+        let id = decode(&id)?;
+        budget(ctx, 1)?;
+        Ok(fetch(ctx, &[id], &pref).await?.pop().flatten())
     }
 
     /// The objects with these global ids, in the same order; null for each
-    /// that does not exist or is not public. At most 100 ids.
+    /// that does not exist or is not public. At most 100 ids per request.
     async fn nodes(
         &self,
         ctx: &Context<'_>,
@@ -146,131 +170,201 @@ impl NodeQuery {
             Locale,
         >,
     ) -> Result<Vec<Option<Node>>> {
+        let pref = preference(ctx, locale)?;
         if ids.len() > MAX_NODES {
             return Err(Error::bad_input(format!("`ids` may name at most {MAX_NODES} objects")));
         }
-        let pref = preference(ctx, locale)?;
         let decoded = ids.iter().map(|id| decode(id)).collect::<Result<Vec<_>>>()?;
-        let lookups = decoded.into_iter().map(|(kind, id)| fetch(ctx, kind, id, &pref));
-        futures_util::future::try_join_all(lookups).await
+        budget(ctx, decoded.len())?;
+        fetch(ctx, &decoded, &pref).await
     }
 }
 
-/// Looks up one object, applying the visibility rules of its kind.
-async fn fetch(ctx: &Context<'_>, kind: Kind, id: Uuid, pref: &Preference) -> Result<Option<Node>> {
+fn budget(ctx: &Context<'_>, n: usize) -> Result<()> {
+    match ctx.data_opt::<NodeBudget>() {
+        Some(budget) => budget.take(n),
+        None => Ok(()),
+    }
+}
+
+/// Looks up objects of every kind, a few statements per kind whatever their
+/// number, applying the visibility rules of each kind; `None` for each that
+/// does not exist or is not public.
+async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Result<Vec<Option<Node>>> {
     let now = Utc::now();
     let db = db(ctx)?;
-    Ok(match kind {
-        Kind::Article => article_by_id(ctx, id, pref).await?.map(Node::Article),
-        Kind::Section => {
-            let Some(row) = section::Entity::find_by_id(id).one(db).await? else {
-                return Ok(None);
-            };
-            let Some(article) = article_by_id(ctx, row.article_id, pref).await? else {
-                return Ok(None);
-            };
-            // Visible only where the tree shows it: under visible parents.
-            sections::all(ctx, article.scope())
-                .await?
-                .into_iter()
-                .find(|s| s.uuid() == id)
-                .map(Node::Section)
-        }
-        Kind::Claim => {
-            let Some(row) = claim::Entity::find_by_id(id).one(db).await? else {
-                return Ok(None);
-            };
-            let Some(section) = section::Entity::find_by_id(row.section_id).one(db).await? else {
-                return Ok(None);
-            };
-            let Some(article) = article_by_id(ctx, section.article_id, pref).await? else {
-                return Ok(None);
-            };
-            let visible = sections::all(ctx, article.scope())
-                .await?
-                .iter()
-                .any(|s| s.uuid() == section.id);
-            if !visible {
-                return Ok(None);
-            }
-            Claim::of_section(ctx, article.scope(), section.id)
-                .await?
-                .into_iter()
-                .find(|c| c.uuid() == id)
-                .map(Node::Claim)
-        }
-        Kind::Reference => reference_by_id(ctx, id, pref).await?.map(Node::Reference),
-        Kind::Supervisor => {
-            let rows = supervisor::Entity::find_by_id(id)
-                .filter(visibility::supervisor(now))
-                .all(db)
-                .await?;
-            Supervisor::wrap_all(ctx, rows, pref).await?.pop().map(Node::Supervisor)
-        }
-        Kind::Category => {
-            let rows = category::Entity::find_by_id(id)
-                .filter(visibility::category(now))
-                .all(db)
-                .await?;
-            Category::wrap_all(ctx, rows, pref).await?.pop().map(Node::Category)
-        }
-        Kind::Tag => {
-            let rows = tag::Entity::find_by_id(id).filter(visibility::tag(now)).all(db).await?;
-            Tag::wrap_all(ctx, rows, pref).await?.pop().map(Node::Tag)
-        }
-    })
-}
+    let of = |kind: Kind| -> Vec<Uuid> { ids.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect() };
+    let mut found: HashMap<(Kind, Uuid), Node> = HashMap::new();
 
-/// A visible article by row id.
-async fn article_by_id(ctx: &Context<'_>, id: Uuid, pref: &Preference) -> Result<Option<Article>> {
-    let rows = article::Entity::find_by_id(id)
-        .filter(visibility::article(Utc::now()))
-        .all(db(ctx)?)
-        .await?;
-    Ok(Article::wrap_all(ctx, rows, pref).await?.pop())
-}
-
-/// Articles consulted to decide whether a reference is public; one that
-/// cites it visibly is almost always among the first.
-const REFERENCE_ARTICLES: u64 = 20;
-
-/// A reference, when a visible claim of a visible article cites it: a
-/// reference cited only by hidden content would reveal its topic.
-async fn reference_by_id(ctx: &Context<'_>, id: Uuid, pref: &Preference) -> Result<Option<Reference>> {
-    let db = db(ctx)?;
-    let Some(model) = reference::Entity::find_by_id(id).one(db).await? else {
-        return Ok(None);
-    };
-    let citing = Query::select()
-        .column((section::Entity, section::Column::ArticleId))
-        .from(claim_reference::Entity)
-        .inner_join(
-            claim::Entity,
-            Expr::col((claim::Entity, claim::Column::Id))
-                .equals((claim_reference::Entity, claim_reference::Column::ClaimId)),
-        )
-        .inner_join(
-            section::Entity,
-            Expr::col((section::Entity, section::Column::Id)).equals((claim::Entity, claim::Column::SectionId)),
-        )
-        .and_where(Expr::col((claim_reference::Entity, claim_reference::Column::ReferenceId)).eq(id))
-        .to_owned();
-    let articles = article::Entity::find()
-        .filter(visibility::article(Utc::now()))
-        .filter(article::Column::Id.in_subquery(citing))
-        .limit(REFERENCE_ARTICLES)
+    // Sections and claims are visible only where their article's tree
+    // shows them, so their articles are loaded with the articles asked for.
+    let sections = section::Entity::find()
+        .filter(section::Column::Id.is_in(of(Kind::Section)))
         .all(db)
         .await?;
-    for article in Article::wrap_all(ctx, articles, pref).await? {
-        for section in sections::all(ctx, article.scope()).await? {
-            for claim in Claim::of_section(ctx, article.scope(), section.uuid()).await? {
-                if claim.cited(ctx).await?.iter().any(|r| r.id == id) {
-                    return Ok(Some(Reference::new(model)));
-                }
-            }
+    let claims = claim::Entity::find()
+        .filter(claim::Column::Id.is_in(of(Kind::Claim)))
+        .all(db)
+        .await?;
+    let claim_sections = section::Entity::find()
+        .filter(section::Column::Id.is_in(claims.iter().map(|c| c.section_id)))
+        .all(db)
+        .await?;
+    let citing = citing_articles(ctx, &of(Kind::Reference)).await?;
+    let mut article_ids: Vec<Uuid> = of(Kind::Article);
+    article_ids.extend(sections.iter().chain(&claim_sections).map(|s| s.article_id));
+    article_ids.extend(citing.iter().map(|c| c.article));
+    let rows = article::Entity::find()
+        .filter(article::Column::Id.is_in(article_ids))
+        .filter(visibility::article(now))
+        .all(db)
+        .await?;
+    let articles: HashMap<Uuid, Article> = Article::wrap_all(ctx, rows, pref)
+        .await?
+        .into_iter()
+        .map(|a| (a.model().id, a))
+        .collect();
+    // Each article's visible sections, computed once.
+    let mut trees: HashMap<Uuid, Vec<Section>> = HashMap::new();
+    for (id, article) in &articles {
+        trees.insert(*id, sections::all(ctx, article.scope()).await?);
+    }
+    let visible_section = |article: Uuid, section: Uuid| -> Option<&Section> {
+        trees.get(&article)?.iter().find(|s| s.uuid() == section)
+    };
+
+    for id in of(Kind::Article) {
+        if let Some(article) = articles.get(&id) {
+            found.insert((Kind::Article, id), Node::Article(article.clone()));
         }
     }
-    Ok(None)
+    for row in &sections {
+        if let Some(section) = visible_section(row.article_id, row.id) {
+            found.insert((Kind::Section, row.id), Node::Section(section.clone()));
+        }
+    }
+    for row in &claims {
+        let Some(section) = claim_sections.iter().find(|s| s.id == row.section_id) else {
+            continue;
+        };
+        let (Some(article), Some(_)) = (
+            articles.get(&section.article_id),
+            visible_section(section.article_id, section.id),
+        ) else {
+            continue;
+        };
+        let visible = Claim::of_section(ctx, article.scope(), section.id).await?;
+        if let Some(claim) = visible.into_iter().find(|c| c.uuid() == row.id) {
+            found.insert((Kind::Claim, row.id), Node::Claim(claim));
+        }
+    }
+    // A reference is public when a visible claim of a visible article cites
+    // it: one cited only by hidden content would reveal its topic.
+    let mut public_references: Vec<Uuid> = Vec::new();
+    for citation in &citing {
+        if public_references.contains(&citation.reference) {
+            continue;
+        }
+        let (Some(article), Some(_)) = (
+            articles.get(&citation.article),
+            visible_section(citation.article, citation.section),
+        ) else {
+            continue;
+        };
+        let visible = Claim::of_section(ctx, article.scope(), citation.section).await?;
+        if visible.iter().any(|c| c.uuid() == citation.claim) {
+            public_references.push(citation.reference);
+        }
+    }
+    for row in reference::Entity::find()
+        .filter(reference::Column::Id.is_in(public_references))
+        .all(db)
+        .await?
+    {
+        found.insert((Kind::Reference, row.id), Node::Reference(Reference::new(row)));
+    }
+    let people = supervisor::Entity::find()
+        .filter(supervisor::Column::Id.is_in(of(Kind::Supervisor)))
+        .filter(visibility::supervisor(now))
+        .all(db)
+        .await?;
+    for person in Supervisor::wrap_all(ctx, people, pref).await? {
+        found.insert((Kind::Supervisor, person.uuid()), Node::Supervisor(person));
+    }
+    let categories = category::Entity::find()
+        .filter(category::Column::Id.is_in(of(Kind::Category)))
+        .filter(visibility::category(now))
+        .all(db)
+        .await?;
+    for category in Category::wrap_all(ctx, categories, pref).await? {
+        found.insert((Kind::Category, category.uuid()), Node::Category(category));
+    }
+    let tags = tag::Entity::find()
+        .filter(tag::Column::Id.is_in(of(Kind::Tag)))
+        .filter(visibility::tag(now))
+        .all(db)
+        .await?;
+    for tag in Tag::wrap_all(ctx, tags, pref).await? {
+        found.insert((Kind::Tag, tag.uuid()), Node::Tag(tag));
+    }
+    Ok(ids.iter().map(|key| found.get(key).cloned()).collect())
+}
+
+/// A claim of a visible article citing a reference.
+struct Citing {
+    reference: Uuid,
+    claim: Uuid,
+    section: Uuid,
+    article: Uuid,
+}
+
+/// The claims of visible articles citing any of `references`, in one
+/// statement.
+async fn citing_articles(ctx: &Context<'_>, references: &[Uuid]) -> Result<Vec<Citing>> {
+    if references.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = claim_reference::Entity::find()
+        .select_only()
+        .column(claim_reference::Column::ReferenceId)
+        .column(claim_reference::Column::ClaimId)
+        .column_as(Expr::col((section::Entity, section::Column::Id)), "section_id")
+        .column_as(Expr::col((section::Entity, section::Column::ArticleId)), "article_id")
+        .join(
+            JoinType::InnerJoin,
+            claim_reference::Entity::belongs_to(claim::Entity)
+                .from(claim_reference::Column::ClaimId)
+                .to(claim::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            claim::Entity::belongs_to(section::Entity)
+                .from(claim::Column::SectionId)
+                .to(section::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            section::Entity::belongs_to(article::Entity)
+                .from(section::Column::ArticleId)
+                .to(article::Column::Id)
+                .into(),
+        )
+        .filter(claim_reference::Column::ReferenceId.is_in(references.iter().copied()))
+        .filter(visibility::article(Utc::now()))
+        .into_tuple::<(Uuid, Uuid, Uuid, Uuid)>()
+        .all(db(ctx)?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(reference, claim, section, article)| Citing {
+            reference,
+            claim,
+            section,
+            article,
+        })
+        .collect())
 }
 
 #[cfg(test)]

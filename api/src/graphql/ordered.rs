@@ -27,7 +27,7 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Pos, Positioned, Value};
 
 /// Response key of the hidden `__typename` added under abstract types.
-const TYPE_KEY: &str = "__kijiType";
+pub(crate) const TYPE_KEY: &str = "__kijiType";
 
 /// Position of fields Kiji adds to a document: no real position is line 0.
 const ADDED: Pos = Pos { line: 0, column: 0 };
@@ -140,7 +140,9 @@ impl Shapes {
         if depth > 64 {
             return;
         }
-        if self.is_abstract(ty) && !set.items.iter().any(|item| is_type_key(&item.node)) {
+        // Not into an empty set: a field of abstract type without a
+        // selection must still fail validation.
+        if self.is_abstract(ty) && !set.items.is_empty() && !set.items.iter().any(|item| is_type_key(&item.node)) {
             set.items.push(Positioned::new(
                 Selection::Field(Positioned::new(typename_field(), ADDED)),
                 ADDED,
@@ -213,17 +215,34 @@ type Collected<'a> = Vec<(&'a Name, Vec<&'a Field>)>;
 pub struct Writer<'a> {
     shapes: &'a Shapes,
     doc: &'a ExecutableDocument,
-    variables: &'a serde_json::Value,
+    /// The request's variables, with the operation's defaults filled in.
+    variables: HashMap<Name, Value>,
     memo: HashMap<(Vec<usize>, Option<Name>), std::rc::Rc<Collected<'a>>>,
 }
 
 impl<'a> Writer<'a> {
-    /// A writer for answers to `doc` run with `variables`.
-    pub fn new(shapes: &'a Shapes, doc: &'a ExecutableDocument, variables: &'a serde_json::Value) -> Self {
+    /// A writer for answers to `operation` of `doc` run with `variables`.
+    pub fn new(
+        shapes: &'a Shapes,
+        doc: &'a ExecutableDocument,
+        operation: &OperationDefinition,
+        variables: &serde_json::Value,
+    ) -> Self {
+        let mut effective = HashMap::new();
+        for definition in &operation.variable_definitions {
+            let name = &definition.node.name.node;
+            let given = variables
+                .get(name.as_str())
+                .and_then(|v| Value::from_json(v.clone()).ok());
+            let value = given.or_else(|| definition.node.default_value.as_ref().map(|d| d.node.clone()));
+            if let Some(value) = value {
+                effective.insert(name.clone(), value);
+            }
+        }
         Self {
             shapes,
             doc,
-            variables,
+            variables: effective,
             memo: HashMap::new(),
         }
     }
@@ -280,7 +299,23 @@ impl<'a> Writer<'a> {
                         comma(out, &mut first);
                         serde_json::to_writer(&mut *out, key.as_str())?;
                         out.push(b':');
-                        serde_json::to_writer(&mut *out, inner)?;
+                        self.value(out, inner, &[], None)?;
+                    }
+                }
+                out.push(b'}');
+                Ok(())
+            }
+            Value::Object(map) => {
+                // No selection to follow: keep async-graphql's order, but
+                // never the hidden type key.
+                out.push(b'{');
+                let mut first = true;
+                for (key, inner) in map {
+                    if key.as_str() != TYPE_KEY {
+                        comma(out, &mut first);
+                        serde_json::to_writer(&mut *out, key.as_str())?;
+                        out.push(b':');
+                        self.value(out, inner, &[], None)?;
                     }
                 }
                 out.push(b'}');
@@ -372,10 +407,10 @@ impl<'a> Writer<'a> {
                 _ => return false,
             };
             let condition = d.node.get_argument("if").is_some_and(|v| {
-                let value = v.node.clone().into_const_with(|name| {
-                    let found = self.variables.get(name.as_str()).cloned().unwrap_or_default();
-                    Value::from_json(found).map_err(|_| ())
-                });
+                let value = v
+                    .node
+                    .clone()
+                    .into_const_with(|name| Ok::<_, ()>(self.variables.get(&name).cloned().unwrap_or_default()));
                 matches!(value, Ok(Value::Boolean(true)))
             });
             condition == wanted
@@ -401,7 +436,7 @@ pub fn write_response(
     let mut out = Vec::with_capacity(4096);
     out.extend_from_slice(b"{\"data\":");
     match operation(doc, operation_name) {
-        Some(op) => Writer::new(shapes, doc, variables).data(&mut out, &response.data, op)?,
+        Some(op) => Writer::new(shapes, doc, op, variables).data(&mut out, &response.data, op)?,
         None => serde_json::to_writer(&mut out, &response.data)?,
     }
     if !response.errors.is_empty() {
@@ -468,6 +503,19 @@ mod tests {
         assert_eq!(
             answer(query, data),
             r#"{"data":{"node":{"id":"3"},"z":{"id":"2"},"a":{"id":"1","x":1}}}"#
+        );
+    }
+
+    #[test]
+    fn directives_see_variable_defaults_and_unforeseen_keys_hide_the_type_key() {
+        let query = "query($full: Boolean = true) { a @include(if: $full) { x y } }";
+        let data = serde_json::json!({ "a": { "y": 1, "x": 2 } });
+        assert_eq!(answer(query, data), r#"{"data":{"a":{"x":2,"y":1}}}"#);
+        // A key the document does not explain is kept, without the hidden key inside.
+        let data = serde_json::json!({ "a": { "y": 1, "x": 2 }, "extra": { "__kijiType": "A", "id": "1" } });
+        assert_eq!(
+            answer("{ a { x y } }", data),
+            r#"{"data":{"a":{"x":2,"y":1},"extra":{"id":"1"}}}"#
         );
     }
 

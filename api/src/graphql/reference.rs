@@ -8,6 +8,7 @@ use entity::enums::ReferenceKind;
 use entity::reference;
 
 /// A bibliographic reference.
+#[derive(Clone)]
 pub struct Reference(reference::Model);
 
 impl Reference {

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::loaders::Grouped;
 
 /// A section in the locale chosen for this request.
+#[derive(Clone)]
 pub struct Section {
     model: section::Model,
     l10n: Localization<section_translation::Model>,

@@ -3,11 +3,19 @@
 //! so nothing is fetched from another host.
 //!
 //! Asset URLs carry the GraphiQL version, so they can be cached for a year
-//! as immutable; the page itself is small and revalidated.
+//! as immutable; the page itself is small and revalidated. The assets are
+//! compressed once, on first request, and served compressed to every client
+//! that accepts gzip: compressing a megabyte of JavaScript per request
+//! would cost CPU on every cache miss, outside the request limits.
+
+use std::io::Write as _;
+use std::sync::OnceLock;
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use flate2::Compression;
+use flate2::write::GzEncoder;
 
 use crate::error::code;
 
@@ -87,21 +95,59 @@ pub async fn page() -> Response {
     response
 }
 
-/// `GET /graphiql/{version}/{file}`: a vendored asset, cached for a year.
-pub async fn asset(Path((version, file)): Path<(String, String)>) -> Response {
-    let found = ASSETS.iter().find(|(name, _, _)| *name == file);
-    match found {
-        Some((_, content_type, bytes)) if version == GRAPHIQL_VERSION => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=31536000, immutable"),
-                ),
-            ],
-            *bytes,
-        )
-            .into_response(),
-        _ => super::graphql::error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "no such GraphiQL asset"),
-    }
+/// The assets gzip-compressed, made once.
+fn gzipped(index: usize) -> Option<&'static [u8]> {
+    static GZIPPED: OnceLock<Vec<Option<Vec<u8>>>> = OnceLock::new();
+    GZIPPED
+        .get_or_init(|| {
+            ASSETS
+                .iter()
+                .map(|(_, _, bytes)| {
+                    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+                    encoder.write_all(bytes).ok()?;
+                    encoder.finish().ok()
+                })
+                .collect()
+        })
+        .get(index)?
+        .as_deref()
+}
+
+/// `GET /graphiql/{version}/{file}`: a vendored asset, cached for a year,
+/// gzip-compressed for clients that accept it.
+pub async fn asset(Path((version, file)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    let found = ASSETS.iter().position(|(name, _, _)| *name == file);
+    let Some(index) = found.filter(|_| version == GRAPHIQL_VERSION) else {
+        return super::graphql::error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "no such GraphiQL asset");
+    };
+    let (_, content_type, bytes) = ASSETS[index];
+    let accepts_gzip = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        });
+    let mut response = match gzipped(index).filter(|_| accepts_gzip) {
+        Some(compressed) => {
+            let mut response = compressed.into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            response
+        }
+        None => bytes.into_response(),
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
 }

@@ -25,13 +25,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use std::time::Instant;
 
 use super::MAX_BODY_BYTES;
 use crate::error::code;
 use crate::graphql::AcceptLanguage;
 use crate::graphql::limits::LimitExceeded;
 use crate::graphql::locale::from_accept_language;
+use crate::graphql::node::NodeBudget;
 use crate::graphql::ordered;
 use crate::loaders::request_loader;
 use crate::metrics::Outcome;
@@ -276,18 +276,26 @@ async fn execute(
     params: GraphqlParams,
     is_get: bool,
 ) -> Response {
-    let started = Instant::now();
+    let mut timer = state.metrics.graphql_timer();
     let doc = match parse(state, &params.query).await {
         Ok(doc) => doc,
         Err(err) => {
-            let name = params.operation_name.as_deref();
-            state
-                .metrics
-                .graphql_request(name, Outcome::rejected, 1, started.elapsed());
+            timer.finish(Outcome::rejected, 1);
             return respond_errors(media, &[err]);
         }
     };
+    // Only a name the document defines becomes a metrics label.
+    let defined = match (&doc.operations, params.operation_name.as_deref()) {
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.contains_key(name).then_some(name),
+        (DocumentOperations::Multiple(_), None) => single_operation_name(&doc),
+        // An anonymous operation has no name to label it with.
+        (DocumentOperations::Single(_), _) => None,
+    };
+    if let Some(name) = defined {
+        timer.operation(name);
+    }
     if is_get && selected_operation_type(&doc, params.operation_name.as_deref()) == Some(OperationType::Mutation) {
+        timer.finish(Outcome::rejected, 1);
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             code::BAD_REQUEST,
@@ -303,7 +311,8 @@ async fn execute(
     state.shapes.mark_abstract(&mut doc);
     // async-graphql consumes its copy; the writer orders the answer by ours.
     let kept = doc.clone();
-    let variables = params.variables.unwrap_or_else(|| Value::Object(Map::new()));
+    let mut variables = params.variables.unwrap_or_else(|| Value::Object(Map::new()));
+    with_defaults(&kept, params.operation_name.as_deref(), &mut variables);
     let mut request = async_graphql::Request::new(params.query);
     request.set_parsed_query(doc);
     if let Some(name) = &params.operation_name {
@@ -316,7 +325,10 @@ async fn execute(
         .map(from_accept_language)
         .unwrap_or_default();
     let (loader, batches) = request_loader(state.db.clone());
-    let request = request.data(loader).data(AcceptLanguage(accept_language));
+    let request = request
+        .data(loader)
+        .data(AcceptLanguage(accept_language))
+        .data(NodeBudget::default());
 
     let mut response = batches.drive(state.schema.execute(request)).await;
     let request_error = !response.errors.is_empty()
@@ -337,10 +349,8 @@ async fn execute(
         (false, true) => Outcome::ok,
         (false, false) => Outcome::partial,
     };
-    let name = params.operation_name.as_deref();
-    state
-        .metrics
-        .graphql_request(name, outcome, response.errors.len(), started.elapsed());
+    timer.finish(outcome, response.errors.len());
+    truncate_errors(&mut response.errors);
     if request_error {
         return respond_errors(media, &response.errors);
     }
@@ -390,6 +400,48 @@ fn limit_error(err: LimitExceeded) -> ServerError {
     let mut err = ServerError::new(err.to_string(), None);
     set_code(&mut err, code::GRAPHQL_VALIDATION_FAILED);
     err
+}
+
+/// Fills in the defaults of the operation's variables that the request left
+/// out. async-graphql applies defaults to arguments but not when it decides
+/// `@skip` and `@include`, so without this `query($all: Boolean = true)
+/// { x @include(if: $all) }` would leave `x` out.
+fn with_defaults(doc: &ExecutableDocument, operation_name: Option<&str>, variables: &mut Value) {
+    let (Some(operation), Value::Object(map)) = (ordered::operation(doc, operation_name), variables) else {
+        return;
+    };
+    for definition in &operation.variable_definitions {
+        let name = definition.node.name.node.as_str();
+        if let Some(default) = &definition.node.default_value
+            && !map.contains_key(name)
+            && let Ok(value) = serde_json::to_value(&default.node)
+        {
+            map.insert(name.to_owned(), value);
+        }
+    }
+}
+
+/// The name of the only operation of a document, when it has one.
+fn single_operation_name(doc: &ExecutableDocument) -> Option<&str> {
+    match &doc.operations {
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.keys().next().map(|name| name.as_str()),
+        _ => None,
+    }
+}
+
+/// Most errors one answer lists: a document with thousands of mistakes
+/// gets the first ones and a count, not megabytes.
+const MAX_ERRORS: usize = 50;
+
+fn truncate_errors(errors: &mut Vec<ServerError>) {
+    if errors.len() <= MAX_ERRORS {
+        return;
+    }
+    let more = errors.len() - MAX_ERRORS;
+    errors.truncate(MAX_ERRORS);
+    let mut last = ServerError::new(format!("…and {more} more errors"), None);
+    set_code(&mut last, code::GRAPHQL_VALIDATION_FAILED);
+    errors.push(last);
 }
 
 /// The type of the operation a request would run, if it can be told.

@@ -48,7 +48,14 @@ pub fn router(state: AppState, config: &Config) -> Router {
             CompressionLayer::new()
                 .br(true)
                 .gzip(true)
-                .compress_when(SizeAbove::new(COMPRESS_ABOVE_BYTES).and(NotForContentType::IMAGES)),
+                // GraphiQL's scripts and styles are compressed once by
+                // their handler, not on every request here.
+                .compress_when(
+                    SizeAbove::new(COMPRESS_ABOVE_BYTES)
+                        .and(NotForContentType::IMAGES)
+                        .and(NotForContentType::const_new("text/javascript"))
+                        .and(NotForContentType::const_new("text/css")),
+                ),
         )
         .layer(middleware::from_fn_with_state(state.clone(), admit))
         .layer(cors(&config.cors_origins))
