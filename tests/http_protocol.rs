@@ -312,12 +312,7 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
         assert!(response.bytes().await.expect("body").len() > 10_000, "{asset}");
     }
     // The big script is sent gzip-compressed (compressed once, not per request).
-    let raw = reqwest::Client::builder()
-        .no_gzip()
-        .no_brotli()
-        .build()
-        .expect("client");
-    let script = raw
+    let script = undecoding_client()
         .get(format!("{}/graphiql/4.1.2/graphiql.min.js", app.base))
         .header("accept-encoding", "br, gzip")
         .send()
@@ -487,17 +482,22 @@ async fn cors_can_be_limited_to_configured_origins(backend: Backend) {
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
 
+/// A client that leaves compressed bodies as they were sent.
+fn undecoding_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .expect("client")
+}
+
 async fn answers_are_compressed_when_the_client_accepts_it(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
     let body = json!({ "query": common::ARTICLE_PAGE, "variables": { "slug": "exosome-effects-and-side-effects" } })
         .to_string();
-    let raw = reqwest::Client::builder()
-        .no_brotli()
-        .no_gzip()
-        .build()
-        .expect("client");
+    let raw = undecoding_client();
     let plain = raw
         .post(format!("{}/graphql", app.base))
         .header("content-type", "application/json")

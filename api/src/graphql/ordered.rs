@@ -294,30 +294,14 @@ impl<'a> Writer<'a> {
                 }
                 // Whatever the collection did not foresee is still written,
                 // in async-graphql's order: no answer ever loses a field.
-                for (key, inner) in map {
-                    if !written.contains(key.as_str()) && key.as_str() != TYPE_KEY {
-                        comma(out, &mut first);
-                        serde_json::to_writer(&mut *out, key.as_str())?;
-                        out.push(b':');
-                        self.value(out, inner, &[], None)?;
-                    }
-                }
+                self.rest(out, map, |key| written.contains(key), first)?;
                 out.push(b'}');
                 Ok(())
             }
             Value::Object(map) => {
-                // No selection to follow: keep async-graphql's order, but
-                // never the hidden type key.
+                // No selection to follow: async-graphql's order.
                 out.push(b'{');
-                let mut first = true;
-                for (key, inner) in map {
-                    if key.as_str() != TYPE_KEY {
-                        comma(out, &mut first);
-                        serde_json::to_writer(&mut *out, key.as_str())?;
-                        out.push(b':');
-                        self.value(out, inner, &[], None)?;
-                    }
-                }
+                self.rest(out, map, |_| false, true)?;
                 out.push(b'}');
                 Ok(())
             }
@@ -333,6 +317,26 @@ impl<'a> Writer<'a> {
             }
             other => serde_json::to_writer(&mut *out, other).map_err(std::io::Error::from),
         }
+    }
+
+    /// Writes the entries of `map` that `done` has not written, never the
+    /// hidden type key.
+    fn rest(
+        &mut self,
+        out: &mut Vec<u8>,
+        map: &async_graphql::indexmap::IndexMap<Name, Value>,
+        done: impl Fn(&str) -> bool,
+        mut first: bool,
+    ) -> std::io::Result<()> {
+        for (key, inner) in map {
+            if !done(key.as_str()) && key.as_str() != TYPE_KEY {
+                comma(out, &mut first);
+                serde_json::to_writer(&mut *out, key.as_str())?;
+                out.push(b':');
+                self.value(out, inner, &[], None)?;
+            }
+        }
+        Ok(())
     }
 
     /// CollectFields for `sets` and an object of `runtime` type, memoized:
