@@ -2,6 +2,7 @@
 //! HTTP routes, and start-up. `main` and the integration tests build the
 //! application the same way, through [`build_state`] and [`app`].
 
+pub mod changes;
 pub mod config;
 pub mod content;
 pub mod db;

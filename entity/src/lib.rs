@@ -15,6 +15,7 @@ pub mod career_entry;
 pub mod career_entry_translation;
 pub mod category;
 pub mod category_translation;
+pub mod change;
 pub mod claim;
 pub mod claim_reference;
 pub mod claim_translation;

@@ -22,6 +22,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{ArticleDoc, Bundle, Localized, SectionDoc};
+use crate::changes::{self, Touched};
 use crate::graphql::locale::Locale;
 
 /// Deepest heading level a section may have (h2 is top level).
@@ -82,6 +83,10 @@ pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportRe
     let rows = Rows::build(bundle, db).await?;
     let txn = db.begin().await?;
     rows.write(&txn).await?;
+    let touched = rows.touched();
+    if !touched.is_empty() {
+        changes::append(&txn, changes::Kind::Import, &touched).await?;
+    }
     txn.commit().await?;
     analyze(db, &rows.tables()).await;
     Ok(rows.report)
@@ -798,6 +803,49 @@ impl Rows {
             )?;
         }
         Ok(())
+    }
+
+    /// What this import touches, for the change log: every row it creates,
+    /// and the existing categories, tags, supervisors and references its
+    /// articles now use (whose public visibility may change with them).
+    fn touched(&self) -> Touched {
+        let mut touched = Touched::default();
+        for row in &self.categories {
+            touched.entity("category", row.id);
+        }
+        for row in &self.tags {
+            touched.entity("tag", row.id);
+        }
+        for row in &self.supervisors {
+            touched.entity("supervisor", row.id);
+        }
+        for row in &self.references {
+            touched.entity("reference", row.id);
+        }
+        for row in &self.articles {
+            touched.entity("article", row.id);
+            touched.entity("category", row.category_id);
+        }
+        for row in &self.article_tags {
+            touched.entity("tag", row.tag_id);
+        }
+        for row in &self.contributors {
+            touched.entity("supervisor", row.supervisor_id);
+        }
+        for row in &self.citations {
+            touched.entity("reference", row.reference_id);
+        }
+        let locales = self
+            .article_texts
+            .iter()
+            .map(|t| &t.locale)
+            .chain(self.category_texts.iter().map(|t| &t.locale))
+            .chain(self.tag_texts.iter().map(|t| &t.locale))
+            .chain(self.supervisor_texts.iter().map(|t| &t.locale));
+        for locale in locales {
+            touched.locale(locale);
+        }
+        touched
     }
 
     /// The tables this import writes rows to.

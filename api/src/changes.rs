@@ -1,0 +1,136 @@
+//! The change log: one table, appended in the same transaction as every
+//! content change, read from a position by everything that must react —
+//! response-cache invalidation in every instance, CDN purges, and later the
+//! partner change feed and webhooks (DESIGN.md, "The change log").
+//!
+//! Positions must become visible in order: a reader that has seen position
+//! 7 must never later find a 6. PostgreSQL hands out sequence values before
+//! commit, so two writers can commit 7 before 6. Each writer therefore takes
+//! a transaction-scoped advisory lock just before it appends, held until it
+//! commits or rolls back: writers append one at a time, in position order,
+//! and readers, who take no lock, never wait. Content writes are rare next
+//! to reads, so serializing them costs nothing that matters. Reading "below
+//! the oldest transaction in flight" (with `pg_snapshot_xmin`) was the
+//! alternative; it needs a transaction id per row and a subtler reader.
+//! SQLite has one writer at a time anyway.
+//!
+//! On PostgreSQL the append also sends `NOTIFY kiji_changes` inside the
+//! transaction, which PostgreSQL delivers only if, and when, it commits.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use entity::change;
+use sea_orm::{
+    ActiveValue, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
+use uuid::Uuid;
+
+/// The PostgreSQL channel every append notifies, with the position as payload.
+pub const CHANNEL: &str = "kiji_changes";
+
+/// The advisory lock key writers take before appending ("kijichng").
+const APPEND_LOCK: i64 = 0x6b69_6a69_6368_6e67;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Content was imported from files.
+    Import,
+}
+
+impl Kind {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Import => "IMPORT",
+        }
+    }
+}
+
+/// The entities and locales one change touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    entities: BTreeSet<String>,
+    locales: BTreeSet<String>,
+}
+
+impl Touched {
+    /// Records an entity of `kind` (`article`, `supervisor`, `category`,
+    /// `tag`, `reference`).
+    pub fn entity(&mut self, kind: &str, id: Uuid) {
+        self.entities.insert(entity_key(kind, id));
+    }
+
+    /// Records a locale whose text changed.
+    pub fn locale(&mut self, locale: &str) {
+        self.locales.insert(locale.to_owned());
+    }
+
+    /// Whether nothing was touched.
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// The touched entities, as `kind:uuid` keys.
+    pub fn entities(&self) -> impl Iterator<Item = &str> {
+        self.entities.iter().map(String::as_str)
+    }
+}
+
+/// The key of one entity in the log, in surrogate keys and in caches.
+pub fn entity_key(kind: &str, id: Uuid) -> String {
+    format!("{kind}:{}", id.simple())
+}
+
+/// Appends one change in the writer's transaction `txn` and returns its
+/// position. Call it last in the transaction: the lock it takes is held
+/// until commit.
+pub async fn append<C: ConnectionTrait>(txn: &C, kind: Kind, touched: &Touched) -> Result<i64, DbErr> {
+    let postgres = txn.get_database_backend() == DbBackend::Postgres;
+    if postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [APPEND_LOCK.into()],
+        ))
+        .await?;
+    }
+    let row = change::ActiveModel {
+        position: ActiveValue::NotSet,
+        at: ActiveValue::Set(Utc::now()),
+        kind: ActiveValue::Set(kind.as_str().to_owned()),
+        entities: ActiveValue::Set(serde_json::json!(touched.entities)),
+        locales: ActiveValue::Set(serde_json::json!(touched.locales)),
+    };
+    let position = change::Entity::insert(row).exec(txn).await?.last_insert_id;
+    if postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), position.to_string().into()],
+        ))
+        .await?;
+    }
+    Ok(position)
+}
+
+/// Up to `limit` changes after `position`, oldest first.
+pub async fn after<C: ConnectionTrait>(db: &C, position: i64, limit: u64) -> Result<Vec<change::Model>, DbErr> {
+    change::Entity::find()
+        .filter(change::Column::Position.gt(position))
+        .order_by_asc(change::Column::Position)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The position of the latest change, 0 when there is none.
+pub async fn latest<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    let last = change::Entity::find()
+        .order_by_desc(change::Column::Position)
+        .one(db)
+        .await?;
+    Ok(last.map_or(0, |c| c.position))
+}
