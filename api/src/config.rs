@@ -70,6 +70,11 @@ pub struct Config {
     #[arg(long, env = "KIJI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Run only documents registered with `kiji operations add` (trusted
+    /// documents): by their hash, or by their text.
+    #[arg(long, env = "KIJI_TRUSTED_DOCUMENTS_ONLY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trusted_documents_only: bool,
+
     /// Limits on the work one GraphQL document may ask for.
     #[command(flatten)]
     pub limits: Limits,
@@ -91,6 +96,7 @@ impl Config {
             limits: Limits::default(),
             cors_origins: vec![HeaderValue::from_static("*")],
             max_in_flight: 128,
+            trusted_documents_only: false,
             log_format: LogFormat::Text,
         }
     }

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod documents;
 pub mod error;
 pub mod graphql;
 pub mod http;
@@ -57,6 +58,26 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
+    /// Manage trusted documents (operations registered by their hash).
+    Operations {
+        /// What to do.
+        #[command(subcommand)]
+        action: OperationsCommand,
+    },
+}
+
+/// `kiji operations …`
+#[derive(Debug, Subcommand)]
+pub enum OperationsCommand {
+    /// Register GraphQL documents (one per file, as clients send them) and
+    /// print each one's SHA-256, the hash clients send.
+    Add {
+        /// `.graphql` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List registered documents: hash and name.
+    List,
 }
 
 /// Why the server could not start.
@@ -81,6 +102,9 @@ pub enum StartupError {
     },
 }
 
+/// Parsed documents kept by hash: a few thousand distinct operations.
+const DOCUMENT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// Connects to the database, migrates it, loads the sample content into an
 /// empty database (when configured), and builds the shared state.
 pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
@@ -99,15 +123,22 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
             fallbacks: config.fallback_locales.clone(),
         },
     );
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let shapes = Arc::new(graphql::ordered::Shapes::from_sdl(&schema.sdl()));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let documents = Arc::new(documents::Documents::new(
+        db.clone(),
+        config.limits,
+        shapes.clone(),
+        state::CpuPool::new(cores),
+        config.trusted_documents_only,
+        DOCUMENT_CACHE_BYTES,
+    ));
     Ok(AppState {
         db,
         schema,
+        documents,
         shapes,
         metrics,
-        limits: config.limits,
-        heavy: state::CpuPool::new(cores),
         admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
     })
 }
@@ -139,6 +170,10 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             )?;
             Ok(())
         }
+        Command::Operations { action } => {
+            init_tracing(&config);
+            operations(&config, action).await
+        }
         Command::Serve => {
             init_tracing(&config);
             serve(config).await
@@ -160,6 +195,39 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
     let db = db::connect(&config.database_url, 1, metrics).await?;
     db::migrate(&db).await?;
     Ok(content::import::import(&db, &bundle).await?)
+}
+
+async fn operations(config: &Config, action: OperationsCommand) -> Result<(), StartupError> {
+    let metrics = Arc::new(Metrics::default());
+    let db = db::connect(&config.database_url, 1, metrics).await?;
+    db::migrate(&db).await?;
+    let mut out = std::io::stdout().lock();
+    match action {
+        OperationsCommand::Add { files } => {
+            for file in files {
+                let text = std::fs::read_to_string(&file)?;
+                let name = file.display().to_string();
+                let hash = documents::register(&db, &name, &text)
+                    .await
+                    .map_err(|err| StartupError::Content {
+                        file: name.clone(),
+                        message: err.to_string(),
+                    })?;
+                writeln!(out, "{hash}  {name}")?;
+            }
+        }
+        OperationsCommand::List => {
+            use sea_orm::{EntityTrait, QueryOrder};
+            let rows = entity::trusted_document::Entity::find()
+                .order_by_asc(entity::trusted_document::Column::CreatedAt)
+                .all(&db)
+                .await?;
+            for row in rows {
+                writeln!(out, "{}  {}", row.hash, row.name.unwrap_or_default())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn init_tracing(config: &Config) {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
+use crate::documents::Documents;
 use crate::graphql::KijiSchema;
-use crate::graphql::limits::Limits;
 use crate::graphql::ordered::Shapes;
 use crate::metrics::Metrics;
 
@@ -19,12 +19,10 @@ pub struct AppState {
     pub schema: KijiSchema,
     /// Process counters.
     pub metrics: Arc<Metrics>,
-    /// Limits on GraphQL documents.
-    pub limits: Limits,
+    /// Documents by hash: persisted queries, trusted documents, parsed forms.
+    pub documents: Arc<Documents>,
     /// The schema's types, for writing answers in the order of the query.
     pub shapes: Arc<Shapes>,
-    /// Where CPU-heavy request work runs.
-    pub heavy: CpuPool,
     /// Permits for requests in flight (`--max-in-flight`).
     pub admission: Arc<Semaphore>,
 }

@@ -28,5 +28,6 @@ pub mod supervisor;
 pub mod supervisor_translation;
 pub mod tag;
 pub mod tag_translation;
+pub mod trusted_document;
 
 pub mod prelude;

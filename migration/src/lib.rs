@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_content_model;
 mod m20261125_000002_public_flags;
 mod m20261125_000003_change_log;
+mod m20261125_000004_trusted_documents;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_content_model::Migration),
             Box::new(m20261125_000002_public_flags::Migration),
             Box::new(m20261125_000003_change_log::Migration),
+            Box::new(m20261125_000004_trusted_documents::Migration),
         ]
     }
 }

@@ -27,9 +27,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::MAX_BODY_BYTES;
+use crate::documents::{DocumentError, Prepared, set_code};
 use crate::error::code;
 use crate::graphql::AcceptLanguage;
-use crate::graphql::limits::LimitExceeded;
 use crate::graphql::locale::from_accept_language;
 use crate::graphql::node::NodeBudget;
 use crate::graphql::ordered;
@@ -113,9 +113,31 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
 
 /// The parts of a GraphQL-over-HTTP request.
 struct GraphqlParams {
-    query: String,
+    /// The document; absent when a persisted-query hash names it.
+    query: Option<String>,
     operation_name: Option<String>,
     variables: Option<Value>,
+    /// `extensions.persistedQuery.sha256Hash`, when the client sent one.
+    persisted_hash: Option<String>,
+}
+
+/// The hash of Apollo's `persistedQuery` extension:
+/// `{"version": 1, "sha256Hash": "<64 hex digits>"}`.
+fn persisted_query(extension: Option<Value>) -> Result<Option<String>, BadRequest> {
+    let Some(extension) = extension.filter(|e| !e.is_null()) else {
+        return Ok(None);
+    };
+    if extension.get("version") != Some(&Value::from(1)) {
+        return Err(BadRequest("`persistedQuery.version` must be 1".into()));
+    }
+    match extension.get("sha256Hash") {
+        Some(Value::String(hash)) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(Some(hash.clone()))
+        }
+        _ => Err(BadRequest(
+            "`persistedQuery.sha256Hash` must be 64 hexadecimal digits".into(),
+        )),
+    }
 }
 
 /// A request that is not a GraphQL request: 400 with a reason.
@@ -137,9 +159,9 @@ impl GraphqlParams {
             }
         };
         let query = match object.remove("query") {
-            Some(Value::String(query)) => query,
+            Some(Value::String(query)) => Some(query),
+            None | Some(Value::Null) => None,
             Some(_) => return Err(BadRequest("`query` must be a string".into())),
-            None => return Err(BadRequest("the request has no `query`".into())),
         };
         let operation_name = match object.remove("operationName") {
             None | Some(Value::Null) => None,
@@ -151,14 +173,19 @@ impl GraphqlParams {
             Some(v @ Value::Object(_)) => Some(v),
             Some(_) => return Err(BadRequest("`variables` must be an object or null".into())),
         };
-        match object.remove("extensions") {
-            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        let persisted_hash = match object.remove("extensions") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(mut extensions)) => persisted_query(extensions.remove("persistedQuery"))?,
             Some(_) => return Err(BadRequest("`extensions` must be an object or null".into())),
+        };
+        if query.is_none() && persisted_hash.is_none() {
+            return Err(BadRequest("the request has no `query`".into()));
         }
         Ok(Self {
             query,
             operation_name,
             variables,
+            persisted_hash,
         })
     }
 
@@ -263,12 +290,6 @@ fn not_acceptable() -> Response {
     )
 }
 
-/// Documents with more tokens than this are parsed on the blocking pool,
-/// so that a large document cannot hold up the worker threads that answer
-/// health checks and small requests; smaller ones parse in microseconds and
-/// stay on the request's task.
-const INLINE_PARSE_TOKENS: usize = 1_000;
-
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -277,24 +298,29 @@ async fn execute(
     is_get: bool,
 ) -> Response {
     let mut timer = state.metrics.graphql_timer();
-    let doc = match parse(state, &params.query).await {
-        Ok(doc) => doc,
-        Err(err) => {
+    let prepared = match state.documents.resolve(params.query, params.persisted_hash).await {
+        Ok(prepared) => prepared,
+        Err(DocumentError::NoQuery) => {
+            timer.finish(Outcome::rejected, 1);
+            return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, "the request has no `query`");
+        }
+        Err(DocumentError::Refused(err)) => {
             timer.finish(Outcome::rejected, 1);
             return respond_errors(media, &[err]);
         }
     };
+    let doc = &prepared.doc;
     // Only a name the document defines becomes a metrics label.
     let defined = match (&doc.operations, params.operation_name.as_deref()) {
         (DocumentOperations::Multiple(ops), Some(name)) => ops.contains_key(name).then_some(name),
-        (DocumentOperations::Multiple(_), None) => single_operation_name(&doc),
+        (DocumentOperations::Multiple(_), None) => single_operation_name(doc),
         // An anonymous operation has no name to label it with.
         (DocumentOperations::Single(_), _) => None,
     };
     if let Some(name) = defined {
         timer.operation(name);
     }
-    if is_get && selected_operation_type(&doc, params.operation_name.as_deref()) == Some(OperationType::Mutation) {
+    if is_get && selected_operation_type(doc, params.operation_name.as_deref()) == Some(OperationType::Mutation) {
         timer.finish(Outcome::rejected, 1);
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -307,23 +333,60 @@ async fn execute(
         return response;
     }
 
-    let mut doc = doc;
-    state.shapes.mark_abstract(&mut doc);
-    // async-graphql consumes its copy; the writer orders the answer by ours.
-    let kept = doc.clone();
     let mut variables = params.variables.unwrap_or_else(|| Value::Object(Map::new()));
-    with_defaults(&kept, params.operation_name.as_deref(), &mut variables);
-    let mut request = async_graphql::Request::new(params.query);
-    request.set_parsed_query(doc);
-    if let Some(name) = &params.operation_name {
-        request = request.operation_name(name.clone());
-    }
-    request = request.variables(Variables::from_json(variables.clone()));
+    with_defaults(doc, params.operation_name.as_deref(), &mut variables);
     let accept_language = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .map(from_accept_language)
         .unwrap_or_default();
+    let answer = run(
+        state,
+        &prepared,
+        params.operation_name.as_deref(),
+        variables,
+        accept_language,
+    )
+    .await;
+    match answer {
+        Answer::RequestError(errors) => {
+            timer.finish(Outcome::rejected, errors.len());
+            respond_errors(media, &errors)
+        }
+        Answer::Data { body, errors } => {
+            timer.finish(if errors == 0 { Outcome::ok } else { Outcome::partial }, errors);
+            respond(media, body, false)
+        }
+        Answer::Failed => error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error"),
+    }
+}
+
+/// What running a document produced.
+enum Answer {
+    /// The document could not run (no `data` entry): these errors.
+    RequestError(Vec<ServerError>),
+    /// An answer with `data`, written in query order, and how many errors
+    /// it lists.
+    Data { body: Vec<u8>, errors: usize },
+    /// The answer could not be written (logged).
+    Failed,
+}
+
+/// Runs `prepared` with a fresh loader and writes the answer.
+async fn run(
+    state: &AppState,
+    prepared: &Prepared,
+    operation_name: Option<&str>,
+    variables: Value,
+    accept_language: Vec<crate::graphql::locale::Locale>,
+) -> Answer {
+    // async-graphql consumes its copy; the writer orders the answer by ours.
+    let mut request = async_graphql::Request::new(&*prepared.text);
+    request.set_parsed_query(prepared.doc.clone());
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    request = request.variables(Variables::from_json(variables.clone()));
     let (loader, batches) = request_loader(state.db.clone());
     let request = request
         .data(loader)
@@ -344,62 +407,22 @@ async fn execute(
         };
         set_code(err, fallback);
     }
-    let outcome = match (request_error, response.errors.is_empty()) {
-        (true, _) => Outcome::rejected,
-        (false, true) => Outcome::ok,
-        (false, false) => Outcome::partial,
-    };
-    timer.finish(outcome, response.errors.len());
     truncate_errors(&mut response.errors);
     if request_error {
-        return respond_errors(media, &response.errors);
+        return Answer::RequestError(response.errors);
     }
     // Straight from async-graphql's values to bytes, in the order of the
     // selection set (see `graphql::ordered`).
-    match ordered::write_response(
-        &state.shapes,
-        &kept,
-        params.operation_name.as_deref(),
-        &variables,
-        &response,
-    ) {
-        Ok(body) => respond(media, body, false),
+    match ordered::write_response(&state.shapes, &prepared.doc, operation_name, &variables, &response) {
+        Ok(body) => Answer::Data {
+            body,
+            errors: response.errors.len(),
+        },
         Err(err) => {
             tracing::error!(error = %err, "response could not be serialized");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
+            Answer::Failed
         }
     }
-}
-
-/// Parses `query` after checking the lexical limits, then checks the
-/// document limits; large documents parse on the blocking pool.
-async fn parse(state: &AppState, query: &str) -> Result<ExecutableDocument, ServerError> {
-    let limits = state.limits;
-    let measure = limits.scan(query).map_err(limit_error)?;
-    let parse = move |query: &str| -> Result<ExecutableDocument, ServerError> {
-        let doc = async_graphql::parser::parse_query(query).map_err(|err| {
-            let mut err = ServerError::from(err);
-            set_code(&mut err, code::GRAPHQL_PARSE_FAILED);
-            err
-        })?;
-        limits.check(&doc).map_err(limit_error)?;
-        Ok(doc)
-    };
-    if measure.tokens <= INLINE_PARSE_TOKENS {
-        return parse(query);
-    }
-    let query = query.to_owned();
-    state
-        .heavy
-        .run(move || parse(&query))
-        .await
-        .unwrap_or_else(|| Err(ServerError::new("internal error", None)))
-}
-
-fn limit_error(err: LimitExceeded) -> ServerError {
-    let mut err = ServerError::new(err.to_string(), None);
-    set_code(&mut err, code::GRAPHQL_VALIDATION_FAILED);
-    err
 }
 
 /// Fills in the defaults of the operation's variables that the request left
@@ -450,13 +473,6 @@ fn selected_operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Opti
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
         (DocumentOperations::Multiple(_), None) => None,
-    }
-}
-
-fn set_code(err: &mut ServerError, fallback: &str) {
-    let extensions = err.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        extensions.set("code", fallback);
     }
 }
 
