@@ -328,7 +328,8 @@ fn enlarged(bundle: &Bundle, factor: usize) -> Bundle {
 }
 
 async fn article_page_statement_count_does_not_grow_with_content(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    // The cold path: every request executes.
+    let Some(app) = TestApp::spawn_with(backend, |config| config.response_cache_mb = 0).await else {
         return;
     };
     let sample = api::content::sample::bundle().expect("sample bundle");

@@ -302,7 +302,8 @@ articles:
 }
 
 async fn refetching_more_objects_costs_no_more_statements(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    // The cold path: every request executes.
+    let Some(app) = TestApp::spawn_with(backend, |config| config.response_cache_mb = 0).await else {
         return;
     };
     let page = app.gql(PAGE_IDS, json!({ "slug": COLUMN })).await;

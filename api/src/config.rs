@@ -75,6 +75,26 @@ pub struct Config {
     #[arg(long, env = "KIJI_TRUSTED_DOCUMENTS_ONLY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trusted_documents_only: bool,
 
+    /// Memory for the response cache, in MiB; 0 turns it off.
+    #[arg(long, env = "KIJI_RESPONSE_CACHE_MB", default_value_t = 64)]
+    pub response_cache_mb: u64,
+
+    /// `max-age` of public answers, in seconds (`Cache-Control`); 0 sends
+    /// `no-store`.
+    #[arg(long, env = "KIJI_CACHE_MAX_AGE", default_value_t = 60)]
+    pub cache_max_age: u64,
+
+    /// `stale-while-revalidate` of public answers, in seconds.
+    #[arg(long, env = "KIJI_CACHE_STALE_WHILE_REVALIDATE", default_value_t = 300)]
+    pub cache_stale_while_revalidate: u64,
+
+    /// How often the response cache reads the change log when nothing woke
+    /// it, in milliseconds. PostgreSQL wakes it with `NOTIFY` at once;
+    /// this bounds how late it hears of writes it was not told about (a
+    /// `kiji import` into the SQLite file, a lost listener).
+    #[arg(long, env = "KIJI_CHANGE_POLL_MS", default_value_t = 1000)]
+    pub change_poll_ms: u64,
+
     /// Limits on the work one GraphQL document may ask for.
     #[command(flatten)]
     pub limits: Limits,
@@ -97,6 +117,10 @@ impl Config {
             cors_origins: vec![HeaderValue::from_static("*")],
             max_in_flight: 128,
             trusted_documents_only: false,
+            response_cache_mb: 64,
+            cache_max_age: 60,
+            cache_stale_while_revalidate: 300,
+            change_poll_ms: 1000,
             log_format: LogFormat::Text,
         }
     }

@@ -2,6 +2,7 @@
 //! HTTP routes, and start-up. `main` and the integration tests build the
 //! application the same way, through [`build_state`] and [`app`].
 
+pub mod cache;
 pub mod changes;
 pub mod config;
 pub mod content;
@@ -133,7 +134,24 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         config.trusted_documents_only,
         DOCUMENT_CACHE_BYTES,
     ));
+    let cache = Arc::new(cache::ResponseCache::new(
+        config.response_cache_mb.saturating_mul(1024 * 1024),
+        metrics.clone(),
+    ));
+    // The cache reads the change log on a connection of its own, so its
+    // reads are not counted with the requests' statements.
+    let log = db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
+    cache::register(&cache, log.clone());
+    cache::start(
+        cache.clone(),
+        log.clone(),
+        config.database_url.clone(),
+        std::time::Duration::from_millis(config.change_poll_ms),
+    )
+    .await;
     Ok(AppState {
+        cache,
+        caching: http_caching(config),
         db,
         schema,
         documents,
@@ -141,6 +159,18 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         metrics,
         admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
     })
+}
+
+/// The `Cache-Control` of public answers.
+fn http_caching(config: &Config) -> Option<axum::http::HeaderValue> {
+    if config.cache_max_age == 0 {
+        return None;
+    }
+    axum::http::HeaderValue::from_str(&format!(
+        "public, max-age={}, stale-while-revalidate={}",
+        config.cache_max_age, config.cache_stale_while_revalidate
+    ))
+    .ok()
 }
 
 /// The HTTP application for `state`.

@@ -56,7 +56,21 @@ pub struct Metrics {
     db_statements: Counter,
     db_failures: Counter,
     db_duration: Histogram,
+    cache_lookups: Family<CacheLabels, Counter>,
+    change_log_position: Gauge<i64, AtomicI64>,
     operations: Mutex<HashSet<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct CacheLabels {
+    result: CacheResult,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+enum CacheResult {
+    hit,
+    miss,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -122,8 +136,22 @@ impl Default for Metrics {
             Unit::Seconds,
             db_duration.clone(),
         );
+        let cache_lookups = Family::<CacheLabels, Counter>::default();
+        registry.register(
+            "response_cache_lookups",
+            "Response cache lookups by result (hit or miss)",
+            cache_lookups.clone(),
+        );
+        let change_log_position = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "change_log_position",
+            "The change log position the response cache reflects",
+            change_log_position.clone(),
+        );
         Self {
             registry,
+            cache_lookups,
+            change_log_position,
             http_requests,
             in_flight,
             overloaded,
@@ -192,6 +220,17 @@ impl Metrics {
         } else {
             "other".to_owned()
         }
+    }
+
+    /// Records a response cache lookup.
+    pub fn response_cache(&self, hit: bool) {
+        let result = if hit { CacheResult::hit } else { CacheResult::miss };
+        self.cache_lookups.get_or_create(&CacheLabels { result }).inc();
+    }
+
+    /// Records the change log position the response cache reflects.
+    pub fn change_log_position(&self, position: i64) {
+        self.change_log_position.set(position);
     }
 
     /// Records one SQL statement sent to the database.

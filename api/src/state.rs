@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
+use crate::cache::ResponseCache;
 use crate::documents::Documents;
 use crate::graphql::KijiSchema;
 use crate::graphql::ordered::Shapes;
@@ -13,6 +14,10 @@ use crate::metrics::Metrics;
 /// Shared by all requests; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// Public answers kept in memory, invalidated by the change log.
+    pub cache: Arc<ResponseCache>,
+    /// `Cache-Control` of public answers; `None` sends `no-store`.
+    pub caching: Option<axum::http::HeaderValue>,
     /// The connection pool.
     pub db: DatabaseConnection,
     /// The GraphQL schema.

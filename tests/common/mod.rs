@@ -105,7 +105,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// HTTP client.
     pub client: reqwest::Client,
-    _database: TestDatabase,
+    _database: Option<TestDatabase>,
 }
 
 /// The GraphQL endpoint's answer.
@@ -159,7 +159,14 @@ impl TestApp {
     /// An application whose configuration `adjust` may change first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
         let database = TestDatabase::create(backend).await?;
-        let mut config = Config::with_database(database.url.clone());
+        let mut app = Self::spawn_on(&database.url, adjust).await;
+        app._database = Some(database);
+        Some(app)
+    }
+
+    /// Another instance on the database at `url`, which the caller keeps.
+    pub async fn spawn_on(url: &str, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::with_database(url.to_owned());
         adjust(&mut config);
         let state = api::build_state(&config).await.expect("application starts");
         let db = state.db.clone();
@@ -169,12 +176,31 @@ impl TestApp {
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Some(Self {
+        Self {
             base: format!("http://{addr}"),
             db,
             client: reqwest::Client::new(),
-            _database: database,
-        })
+            _database: None,
+        }
+    }
+
+    /// A number from `/metrics`: the first sample whose line starts with
+    /// `prefix` (name and labels), 0 when there is none.
+    pub async fn metric(&self, prefix: &str) -> f64 {
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics reachable")
+            .text()
+            .await
+            .expect("metrics body");
+        text.lines()
+            .find_map(|line| line.strip_prefix(prefix))
+            .and_then(|rest| rest.trim().split(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
     }
 
     /// POSTs a GraphQL request as JSON with the given extra headers.

@@ -88,6 +88,7 @@ pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportRe
         changes::append(&txn, changes::Kind::Import, &touched).await?;
     }
     txn.commit().await?;
+    crate::cache::changed().await;
     analyze(db, &rows.tables()).await;
     Ok(rows.report)
 }

@@ -139,6 +139,7 @@ impl Article {
         let mut texts = loader(ctx)?.load_many(keys).await?;
         let mut out = Vec::with_capacity(models.len());
         for model in models {
+            super::tags::entity(ctx, "article", model.id);
             let published: Vec<article_translation::Model> = texts
                 .remove(&ChildrenOf::new(model.id))
                 .map(|rows| rows.iter().filter(|t| t.status == Status::Published).cloned().collect())
@@ -400,6 +401,7 @@ impl ArticleQuery {
         >,
     ) -> Result<Option<Article>> {
         let pref = preference(ctx, locale)?;
+        super::tags::collection(ctx, "articles");
         let model = article::Entity::find()
             .filter(article::Column::Slug.eq(slug))
             .filter(visibility::article(Utc::now()))

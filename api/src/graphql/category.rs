@@ -38,6 +38,9 @@ impl Category {
         models: Vec<category::Model>,
         pref: &Preference,
     ) -> Result<Vec<Self>> {
+        for model in &models {
+            super::tags::entity(ctx, "category", model.id);
+        }
         let wrapped =
             localize::<category_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
         Ok(wrapped
@@ -102,6 +105,9 @@ impl Tag {
 
     /// Wraps tag rows, loading their names in one batch.
     pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<tag::Model>, pref: &Preference) -> Result<Vec<Self>> {
+        for model in &models {
+            super::tags::entity(ctx, "tag", model.id);
+        }
         let wrapped = localize::<tag_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
         Ok(wrapped
             .await?
@@ -161,6 +167,7 @@ impl CategoryQuery {
         >,
     ) -> Result<Vec<Category>> {
         let pref = preference(ctx, locale)?;
+        super::tags::collection(ctx, "categories");
         let models = category::Entity::find()
             .filter(visibility::category(Utc::now()))
             .order_by_asc(category::Column::Position)
@@ -179,6 +186,7 @@ impl CategoryQuery {
         >,
     ) -> Result<Vec<Tag>> {
         let pref = preference(ctx, locale)?;
+        super::tags::collection(ctx, "tags");
         let models = tag::Entity::find()
             .filter(visibility::tag(Utc::now()))
             .order_by_asc(tag::Column::Slug)

@@ -62,6 +62,7 @@ impl Claim {
             .map(|links| {
                 links
                     .iter()
+                    .inspect(|(_, reference)| super::tags::entity(ctx, "reference", reference.id))
                     .map(|(link, reference)| Citation {
                         locator: link.locator.clone(),
                         reference: Reference::new(reference.clone()),

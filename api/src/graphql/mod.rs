@@ -17,6 +17,7 @@ pub mod scalars;
 pub mod sdl;
 pub mod section;
 pub mod supervisor;
+pub mod tags;
 pub mod visibility;
 
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Interface, MergedObject, Schema};

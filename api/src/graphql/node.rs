@@ -61,6 +61,16 @@ impl Kind {
         Kind::Tag,
     ];
 
+    fn collection(self) -> &'static str {
+        match self {
+            Kind::Article | Kind::Section | Kind::Claim => "articles",
+            Kind::Reference => "references",
+            Kind::Supervisor => "supervisors",
+            Kind::Category => "categories",
+            Kind::Tag => "tags",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Kind::Article => "Article",
@@ -193,6 +203,10 @@ fn budget(ctx: &Context<'_>, n: usize) -> Result<()> {
 async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Result<Vec<Option<Node>>> {
     let now = Utc::now();
     let db = db(ctx)?;
+    // An id that is null now may name a public object after a change.
+    for (kind, _) in ids {
+        super::tags::collection(ctx, kind.collection());
+    }
     let of = |kind: Kind| -> Vec<Uuid> { ids.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect() };
     let mut found: HashMap<(Kind, Uuid), Node> = HashMap::new();
 
@@ -281,6 +295,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Re
         .all(db)
         .await?
     {
+        super::tags::entity(ctx, "reference", row.id);
         found.insert((Kind::Reference, row.id), Node::Reference(Reference::new(row)));
     }
     let people = supervisor::Entity::find()

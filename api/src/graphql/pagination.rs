@@ -259,6 +259,7 @@ pub(crate) async fn articles(
         )));
     }
     let cursor = after.as_deref().map(|a| Cursor::decode(a, order)).transpose()?;
+    super::tags::collection(ctx, "articles");
     let base = Condition::all()
         .add(visibility::article(Utc::now()))
         .add(filter.condition()?);

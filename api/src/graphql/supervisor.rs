@@ -31,6 +31,9 @@ impl Supervisor {
         models: Vec<supervisor::Model>,
         pref: &Preference,
     ) -> Result<Vec<Self>> {
+        for model in &models {
+            super::tags::entity(ctx, "supervisor", model.id);
+        }
         let wrapped =
             localize::<supervisor_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
         Ok(wrapped
@@ -257,6 +260,7 @@ impl SupervisorQuery {
         >,
     ) -> Result<Option<Supervisor>> {
         let pref = preference(ctx, locale)?;
+        super::tags::collection(ctx, "supervisors");
         let Some(model) = supervisor::Entity::find()
             .filter(supervisor::Column::Slug.eq(slug))
             .filter(visibility::supervisor(Utc::now()))
@@ -278,6 +282,7 @@ impl SupervisorQuery {
         >,
     ) -> Result<Vec<Supervisor>> {
         let pref = preference(ctx, locale)?;
+        super::tags::collection(ctx, "supervisors");
         let models = supervisor::Entity::find()
             .filter(visibility::supervisor(Utc::now()))
             .order_by_asc(supervisor::Column::Id)

@@ -25,14 +25,17 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 use super::MAX_BODY_BYTES;
+use crate::cache::{self, Cached, Coding};
 use crate::documents::{DocumentError, Prepared, set_code};
 use crate::error::code;
 use crate::graphql::AcceptLanguage;
 use crate::graphql::locale::from_accept_language;
 use crate::graphql::node::NodeBudget;
 use crate::graphql::ordered;
+use crate::graphql::tags::Tags;
 use crate::loaders::request_loader;
 use crate::metrics::Outcome;
 use crate::state::AppState;
@@ -63,7 +66,10 @@ pub(super) fn error_response(status: StatusCode, code: &str, message: &str) -> R
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON))],
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
         body.to_string(),
     )
         .into_response()
@@ -340,34 +346,131 @@ async fn execute(
         .and_then(|v| v.to_str().ok())
         .map(from_accept_language)
         .unwrap_or_default();
-    let answer = run(
-        state,
-        &prepared,
-        params.operation_name.as_deref(),
-        variables,
-        accept_language,
-    )
-    .await;
+    let operation = params.operation_name.as_deref();
+    let is_query = selected_operation_type(doc, operation) == Some(OperationType::Query);
+    if !(is_query && state.cache.usable()) {
+        let answer = run(state, &prepared, operation, variables, accept_language).await;
+        return answered(state, headers, media, timer, &answer);
+    }
+    let locales: Vec<&str> = accept_language.iter().map(|l| l.as_str()).collect();
+    let key = cache::key(&prepared.hash, operation, &variables, &locales.join(","), "public");
+    if let Some(hit) = state.cache.get(&key).await {
+        timer.finish(Outcome::ok, 0);
+        return respond_cached(state, headers, media, &hit);
+    }
+    let generation = state.cache.generation();
+    let computed = state
+        .cache
+        .get_with(key, async {
+            match run(state, &prepared, operation, variables, accept_language).await {
+                // Only whole answers computed without a change arriving
+                // meanwhile are kept.
+                Answer::Data { body, errors: 0, keys } if state.cache.still(generation) => {
+                    Ok(Arc::new(Cached::new(body, keys)))
+                }
+                other => Err(other),
+            }
+        })
+        .await;
+    match computed {
+        Ok(cached) => {
+            timer.finish(Outcome::ok, 0);
+            respond_cached(state, headers, media, &cached)
+        }
+        Err(answer) => answered(state, headers, media, timer, &answer),
+    }
+}
+
+/// Sends an answer that is not (or not yet) in the cache.
+fn answered(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: MediaType,
+    timer: crate::metrics::GraphqlTimer<'_>,
+    answer: &Answer,
+) -> Response {
     match answer {
         Answer::RequestError(errors) => {
             timer.finish(Outcome::rejected, errors.len());
-            respond_errors(media, &errors)
+            respond_errors(media, errors)
         }
-        Answer::Data { body, errors } => {
-            timer.finish(if errors == 0 { Outcome::ok } else { Outcome::partial }, errors);
-            respond(media, body, false)
+        Answer::Data { body, errors: 0, keys } => {
+            timer.finish(Outcome::ok, 0);
+            respond_cached(state, headers, media, &Cached::new(body.clone(), keys.clone()))
+        }
+        Answer::Data { body, errors, .. } => {
+            timer.finish(Outcome::partial, *errors);
+            respond(media, body.clone(), false)
         }
         Answer::Failed => error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error"),
     }
+}
+
+/// Sends a whole public answer with its validators and caching headers:
+/// a strong `ETag` per encoding (and `304` when the client has it),
+/// `Cache-Control`, `Vary`, and the surrogate keys a CDN purges by.
+fn respond_cached(state: &AppState, headers: &HeaderMap, media: MediaType, cached: &Cached) -> Response {
+    let accept_encoding = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
+    let coding = Coding::negotiate(accept_encoding, cached.body.len());
+    let etag = cached.etag(coding);
+    let not_modified = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*");
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = (StatusCode::OK, cached.encoded(coding)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+        if let Some(name) = coding.header() {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+        }
+        response
+    };
+    let out = response.headers_mut();
+    out.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        out.insert(header::ETAG, value);
+    }
+    out.insert(
+        header::CACHE_CONTROL,
+        state
+            .caching
+            .clone()
+            .unwrap_or_else(|| HeaderValue::from_static("no-store")),
+    );
+    if !cached.keys.is_empty() {
+        if let Ok(value) = HeaderValue::from_str(&cached.keys.join(" ")) {
+            out.insert("surrogate-key", value);
+        }
+        if let Ok(value) = HeaderValue::from_str(&cached.keys.join(",")) {
+            out.insert("cache-tag", value);
+        }
+    }
+    response
 }
 
 /// What running a document produced.
 enum Answer {
     /// The document could not run (no `data` entry): these errors.
     RequestError(Vec<ServerError>),
-    /// An answer with `data`, written in query order, and how many errors
-    /// it lists.
-    Data { body: Vec<u8>, errors: usize },
+    /// An answer with `data`, written in query order, how many errors it
+    /// lists, and the keys of what it shows.
+    Data {
+        body: Vec<u8>,
+        errors: usize,
+        keys: Vec<String>,
+    },
     /// The answer could not be written (logged).
     Failed,
 }
@@ -388,10 +491,12 @@ async fn run(
     }
     request = request.variables(Variables::from_json(variables.clone()));
     let (loader, batches) = request_loader(state.db.clone());
+    let tags = Arc::new(Tags::default());
     let request = request
         .data(loader)
         .data(AcceptLanguage(accept_language))
-        .data(NodeBudget::default());
+        .data(NodeBudget::default())
+        .data(tags.clone());
 
     let mut response = batches.drive(state.schema.execute(request)).await;
     let request_error = !response.errors.is_empty()
@@ -417,6 +522,7 @@ async fn run(
         Ok(body) => Answer::Data {
             body,
             errors: response.errors.len(),
+            keys: tags.keys(),
         },
         Err(err) => {
             tracing::error!(error = %err, "response could not be serialized");
@@ -469,11 +575,7 @@ fn truncate_errors(errors: &mut Vec<ServerError>) {
 
 /// The type of the operation a request would run, if it can be told.
 fn selected_operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(_), None) => None,
-    }
+    ordered::operation(doc, name).map(|op| op.ty)
 }
 
 /// A request error: no `data` entry at all, only `errors`.
@@ -488,6 +590,7 @@ fn respond_errors(media: MediaType, errors: &[ServerError]) -> Response {
     }
 }
 
+/// Sends an answer that must not be cached: errors, partial answers.
 fn respond(media: MediaType, body: Vec<u8>, request_error: bool) -> Response {
     let status = if request_error && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
@@ -497,6 +600,7 @@ fn respond(media: MediaType, body: Vec<u8>, request_error: bool) -> Response {
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // The body depends on both: caches must key on them.
     headers.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language"));
     response

@@ -1,0 +1,435 @@
+//! The response cache: public answers kept in memory, keyed by everything
+//! that decides them, invalidated by the change log — only the entries that
+//! show a touched entity.
+//!
+//! - Key: the document's hash, the operation name, the variables (with
+//!   defaults, in canonical JSON), the locales the request asked for (as
+//!   parsed from `Accept-Language`, so headers that mean the same share an
+//!   entry) and the role (today only the public one is cached).
+//! - Value: the answer in bytes, its strong `ETag`, the keys of the entities
+//!   it shows (see `graphql::tags`), and its br and gzip encodings, each
+//!   made once on first demand: a warm hit sends stored bytes.
+//! - Bounded in bytes (moka's weigher); concurrent misses of one key run
+//!   the query once (moka's `try_get_with`).
+//! - Freshness: a watcher follows the change log from its last position —
+//!   woken by `NOTIFY` on PostgreSQL and every second in any case (another
+//!   process may write a SQLite file), and brought up to date by every
+//!   write in this process before the write returns — and
+//!   invalidates the entries holding a touched entity or collection. While
+//!   the watcher cannot read the log (listener lost, database down) the
+//!   cache is bypassed, so an instance never answers from a cache it cannot
+//!   keep fresh. A scheduled publication changes answers without a write;
+//!   the watcher empties the cache when the next one falls due.
+//! - An answer computed while a change arrived is served but not kept.
+
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use entity::enums::Status;
+use entity::{article, change};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder};
+use sha2::{Digest, Sha256};
+
+use crate::changes;
+use crate::graphql::tags::collection_of;
+use crate::metrics::Metrics;
+
+/// Every response cache of this process, with its database: a write in
+/// this process brings them all up to date before it returns (see
+/// [`changed`]).
+static CACHES: std::sync::Mutex<Vec<(std::sync::Weak<ResponseCache>, DatabaseConnection)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Registers `cache` to be brought up to date by writes in this process.
+pub fn register(cache: &Arc<ResponseCache>, db: DatabaseConnection) {
+    if let Ok(mut caches) = CACHES.lock() {
+        caches.retain(|(weak, _)| weak.strong_count() > 0);
+        caches.push((Arc::downgrade(cache), db));
+    }
+}
+
+/// Called after a change commits in this process: every cache of this
+/// process reads its log before the writer returns, so no answer in this
+/// process is stale after the write returns. (Other processes hear of it
+/// by `NOTIFY` or their next poll.)
+pub async fn changed() {
+    let caches: Vec<(Arc<ResponseCache>, DatabaseConnection)> = match CACHES.lock() {
+        Ok(caches) => caches
+            .iter()
+            .filter_map(|(weak, db)| Some((weak.upgrade()?, db.clone())))
+            .collect(),
+        Err(_) => return,
+    };
+    for (cache, db) in caches {
+        if let Err(err) = cache.catch_up(&db).await {
+            tracing::warn!(error = %err, "cannot read the change log; answering without the response cache");
+            cache.fresh.store(false, Ordering::Release);
+        }
+    }
+}
+
+/// A cached answer.
+pub struct Cached {
+    /// The answer, uncompressed.
+    pub body: Bytes,
+    /// Base of the strong entity tag: a digest of `body`.
+    digest: String,
+    /// Surrogate keys: the entities and collections the answer shows.
+    pub keys: Arc<[String]>,
+    brotli: OnceLock<Bytes>,
+    gzip: OnceLock<Bytes>,
+}
+
+/// A content coding Kiji can send an answer in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// As is.
+    Identity,
+    /// `br`
+    Brotli,
+    /// `gzip`
+    Gzip,
+}
+
+impl Coding {
+    /// The `Content-Encoding` value, if any.
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Coding::Identity => None,
+            Coding::Brotli => Some("br"),
+            Coding::Gzip => Some("gzip"),
+        }
+    }
+
+    /// The best coding `Accept-Encoding` allows for a body of `len` bytes.
+    pub fn negotiate(accept_encoding: Option<&str>, len: usize) -> Self {
+        if len < 1024 {
+            return Coding::Identity;
+        }
+        let Some(accept) = accept_encoding else {
+            return Coding::Identity;
+        };
+        let allows = |name: &str| {
+            accept.split(',').any(|item| {
+                let mut parts = item.split(';');
+                let coding = parts.next().unwrap_or_default().trim();
+                let zero = parts.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                coding.eq_ignore_ascii_case(name) && !zero
+            })
+        };
+        if allows("br") {
+            Coding::Brotli
+        } else if allows("gzip") {
+            Coding::Gzip
+        } else {
+            Coding::Identity
+        }
+    }
+}
+
+impl Cached {
+    /// An answer to keep, with the keys of what it shows.
+    pub fn new(body: Vec<u8>, keys: Vec<String>) -> Self {
+        let digest = URL_SAFE_NO_PAD.encode(&Sha256::digest(&body)[..18]);
+        Self {
+            body: Bytes::from(body),
+            digest,
+            keys: keys.into(),
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
+        }
+    }
+
+    /// The strong entity tag of the answer in `coding`: each encoding is a
+    /// different representation, so each has its own tag.
+    pub fn etag(&self, coding: Coding) -> String {
+        match coding.header() {
+            None => format!("\"{}\"", self.digest),
+            Some(name) => format!("\"{}-{name}\"", self.digest),
+        }
+    }
+
+    /// The answer in `coding`, compressed once and kept.
+    pub fn encoded(&self, coding: Coding) -> Bytes {
+        match coding {
+            Coding::Identity => self.body.clone(),
+            Coding::Brotli => self
+                .brotli
+                .get_or_init(|| {
+                    let mut out = Vec::with_capacity(self.body.len() / 4);
+                    {
+                        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+                        let _ = writer.write_all(&self.body);
+                    }
+                    Bytes::from(out)
+                })
+                .clone(),
+            Coding::Gzip => self
+                .gzip
+                .get_or_init(|| {
+                    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+                    let _ = encoder.write_all(&self.body);
+                    Bytes::from(encoder.finish().unwrap_or_default())
+                })
+                .clone(),
+        }
+    }
+
+    fn weight(&self) -> u32 {
+        let encoded = self.brotli.get().map_or(0, Bytes::len) + self.gzip.get().map_or(0, Bytes::len);
+        u32::try_from(self.body.len() + encoded / 2 + 256).unwrap_or(u32::MAX)
+    }
+}
+
+/// The cache key of one request.
+pub type Key = [u8; 32];
+
+/// Builds a cache key from the parts that decide an answer.
+pub fn key(document: &str, operation: Option<&str>, variables: &serde_json::Value, locales: &str, role: &str) -> Key {
+    let mut hash = Sha256::new();
+    for part in [document, operation.unwrap_or(""), locales, role] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    // serde_json's maps are sorted: this is a canonical form.
+    hash.update(serde_json::to_vec(variables).unwrap_or_default());
+    hash.finalize().into()
+}
+
+/// The response cache of one application.
+pub struct ResponseCache {
+    entries: moka::future::Cache<Key, Arc<Cached>>,
+    /// The change log position the cache reflects.
+    applied: AtomicI64,
+    /// Whether the watcher could read the log last time it tried.
+    fresh: AtomicBool,
+    /// Bumped by every invalidation: an answer computed across a bump is
+    /// not kept.
+    generation: AtomicU64,
+    metrics: Arc<Metrics>,
+}
+
+impl ResponseCache {
+    /// A cache of at most `capacity_bytes` (0: no cache).
+    pub fn new(capacity_bytes: u64, metrics: Arc<Metrics>) -> Self {
+        let entries = moka::future::Cache::builder()
+            .max_capacity(capacity_bytes)
+            .weigher(|_: &Key, value: &Arc<Cached>| value.weight())
+            .support_invalidation_closures()
+            // A safety net; freshness comes from the change log.
+            .time_to_live(Duration::from_secs(600))
+            .build();
+        Self {
+            entries,
+            applied: AtomicI64::new(-1),
+            fresh: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            metrics,
+        }
+    }
+
+    /// Whether answers may be served from and kept in the cache now.
+    pub fn usable(&self) -> bool {
+        self.fresh.load(Ordering::Acquire) && self.entries.policy().max_capacity().unwrap_or(0) > 0
+    }
+
+    /// The current generation; pass it to [`Self::still`] after computing.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether nothing was invalidated since `generation` was read.
+    pub fn still(&self, generation: u64) -> bool {
+        self.fresh.load(Ordering::Acquire) && self.generation() == generation
+    }
+
+    /// The entry for `key`, if any.
+    pub async fn get(&self, key: &Key) -> Option<Arc<Cached>> {
+        let found = self.entries.get(key).await;
+        self.metrics.response_cache(found.is_some());
+        found
+    }
+
+    /// The entry for `key`, computing it with `compute` on a miss; misses
+    /// of one key that arrive together run `compute` once. `compute`
+    /// answers `Err` with what to send instead when the answer must not be
+    /// kept.
+    pub async fn get_with<E: Send + Sync + 'static>(
+        &self,
+        key: Key,
+        compute: impl Future<Output = Result<Arc<Cached>, E>>,
+    ) -> Result<Arc<Cached>, Arc<E>> {
+        self.entries.try_get_with(key, compute).await
+    }
+
+    /// The change log position the cache reflects.
+    pub fn applied(&self) -> i64 {
+        self.applied.load(Ordering::Acquire)
+    }
+
+    fn invalidate(&self, touched: HashSet<String>) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let touched = Arc::new(touched);
+        let result = self
+            .entries
+            .invalidate_entries_if(move |_, value| value.keys.iter().any(|k| touched.contains(k)));
+        if result.is_err() {
+            self.entries.invalidate_all();
+        }
+    }
+
+    fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries.invalidate_all();
+    }
+
+    /// Applies every change after the applied position; on the first call,
+    /// starts from the latest position with an empty cache.
+    async fn catch_up(&self, db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+        let applied = self.applied();
+        if applied < 0 {
+            let latest = changes::latest(db).await?;
+            self.invalidate_all();
+            self.applied.store(latest, Ordering::Release);
+            return Ok(());
+        }
+        loop {
+            let batch = changes::after(db, self.applied(), 500).await?;
+            let Some(last) = batch.last().map(|c| c.position) else {
+                return Ok(());
+            };
+            self.invalidate(touched_keys(&batch));
+            // `fetch_max`: the watcher and a writer may catch up at once.
+            self.applied.fetch_max(last, Ordering::AcqRel);
+            self.metrics.change_log_position(last);
+        }
+    }
+}
+
+/// The cache keys a batch of changes touches: each entity and its
+/// collection.
+fn touched_keys(batch: &[change::Model]) -> HashSet<String> {
+    let mut keys = HashSet::new();
+    for change in batch {
+        let entities: Vec<String> = serde_json::from_value(change.entities.clone()).unwrap_or_default();
+        for entity in entities {
+            if let Some(collection) = entity.split(':').next().and_then(collection_of) {
+                keys.insert(collection.to_owned());
+            }
+            keys.insert(entity);
+        }
+    }
+    keys
+}
+
+/// The next time a published article becomes visible on its own.
+async fn next_publication(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, sea_orm::DbErr> {
+    let next = article::Entity::find()
+        .filter(article::Column::Status.eq(Status::Published))
+        .filter(article::Column::PublishedAt.gt(Utc::now()))
+        .order_by_asc(article::Column::PublishedAt)
+        .one(db)
+        .await?;
+    Ok(next.and_then(|a| a.published_at))
+}
+
+/// Starts keeping `cache` in step with the change log of `db`: listens
+/// and reads the log once before returning (so the cache is usable from
+/// the first request), then goes on in a task until the process ends. On
+/// PostgreSQL, `url` is used for a `LISTEN` connection of its own.
+pub async fn start(cache: Arc<ResponseCache>, db: DatabaseConnection, url: String, poll: Duration) {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let listener = if postgres { listen(&url).await } else { None };
+    let caught_up = cache.catch_up(&db).await.is_ok();
+    cache
+        .fresh
+        .store(caught_up && (!postgres || listener.is_some()), Ordering::Release);
+    tokio::spawn(watch(cache, db, url, poll, listener));
+}
+
+async fn watch(
+    cache: Arc<ResponseCache>,
+    db: DatabaseConnection,
+    url: String,
+    poll: Duration,
+    mut listener: Option<sea_orm::sqlx::postgres::PgListener>,
+) {
+    let mut due: Option<DateTime<Utc>> = None;
+    loop {
+        if db.get_database_backend() == DbBackend::Postgres && listener.is_none() {
+            listener = listen(&url).await;
+        }
+        let caught_up = cache.catch_up(&db).await;
+        if due.is_some_and(|at| at <= Utc::now()) {
+            cache.invalidate_all();
+            due = None;
+        }
+        if caught_up.is_ok() && due.is_none() {
+            due = next_publication(&db).await.ok().flatten();
+        }
+        let healthy = caught_up.is_ok() && (db.get_database_backend() != DbBackend::Postgres || listener.is_some());
+        if let Err(err) = &caught_up {
+            tracing::warn!(error = %err, "cannot read the change log; answering without the response cache");
+        }
+        cache.fresh.store(healthy, Ordering::Release);
+        let until_due = due
+            .and_then(|at| (at - Utc::now()).to_std().ok())
+            .map_or(poll, |d| d.min(poll));
+        tokio::select! {
+            notified = async {
+                match listener.as_mut() {
+                    Some(l) => l.try_recv().await.map(|n| n.is_some()),
+                    None => std::future::pending().await,
+                }
+            } => {
+                if !matches!(notified, Ok(true)) {
+                    // The connection is gone: notifications may have been
+                    // lost. Stop using the cache until a new listener is up
+                    // and the log has been read again (in that order, so
+                    // that no change falls between the two).
+                    tracing::warn!(error = ?notified.err(), "change listener lost; reconnecting");
+                    cache.fresh.store(false, Ordering::Release);
+                    listener = None;
+                }
+            }
+            () = tokio::time::sleep(until_due) => {}
+        }
+    }
+}
+
+/// A `LISTEN kiji_changes` connection, named so operators (and tests) can
+/// find it in `pg_stat_activity`.
+async fn listen(url: &str) -> Option<sea_orm::sqlx::postgres::PgListener> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+    let options: PgConnectOptions = url.parse().ok()?;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(options.application_name("kiji-listener"));
+    let mut listener = match PgListener::connect_with(&pool).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot listen for changes");
+            return None;
+        }
+    };
+    listener.ignore_pool_close_event(true);
+    match listener.listen(changes::CHANNEL).await {
+        Ok(()) => Some(listener),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot listen for changes");
+            None
+        }
+    }
+}
