@@ -39,11 +39,16 @@ fn help_documents_every_option_with_its_environment_variable() {
         ("--max-directives", "KIJI_MAX_DIRECTIVES"),
         ("--max-operations", "KIJI_MAX_OPERATIONS"),
         ("--max-variables", "KIJI_MAX_VARIABLES"),
+        ("--response-cache-mb", "KIJI_RESPONSE_CACHE_MB"),
+        ("--cache-max-age", "KIJI_CACHE_MAX_AGE"),
+        ("--cache-stale-while-revalidate", "KIJI_CACHE_STALE_WHILE_REVALIDATE"),
+        ("--change-poll-ms", "KIJI_CHANGE_POLL_MS"),
+        ("--trusted-documents-only", "KIJI_TRUSTED_DOCUMENTS_ONLY"),
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
         assert!(help.contains(&format!("env: {env}")), "--help lacks env {env}");
     }
-    for command in ["serve", "import", "print-schema"] {
+    for command in ["serve", "import", "print-schema", "operations"] {
         assert!(help.contains(command), "--help lacks the {command} command");
     }
 }
