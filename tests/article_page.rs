@@ -361,6 +361,10 @@ async fn article_page_statement_count_does_not_grow_with_content(backend: Backen
     );
     eprintln!("article page: {small_count} SQL statements ({backend:?}), {large_count} at five times the content");
     assert!(small_count > 0);
+    assert!(
+        small_count <= 8,
+        "at most 8 statements for the article page, not {small_count}"
+    );
     assert_eq!(
         small_count, large_count,
         "statements must not grow with sections, claims or references"

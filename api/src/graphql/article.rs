@@ -1,6 +1,5 @@
 //! The `Article` object and the `article` / `articles` queries.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
@@ -9,10 +8,9 @@ use chrono::{DateTime, Utc};
 use entity::block::{Block, BlockKind};
 use entity::enums::{ContributorRole, Status};
 use entity::{
-    article, article_supervisor, article_translation, claim, claim_reference, claim_translation, reference, section,
-    section_translation, supervisor,
+    article, article_translation, claim, claim_reference, claim_translation, reference, section, section_translation,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -27,8 +25,8 @@ use super::supervisor::Supervisor;
 use super::{db, loader, preference, visibility};
 use crate::error::{Error, Result};
 use crate::loaders::{
-    CategoryById, ChildrenOf, CitationsOf, ClaimTextsOf, ClaimsOf, ContributorsOf, DbLoader, Grouped, SectionTextsOf,
-    SectionsOf, TagsOf,
+    CategoryOf, ChildrenOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, DbLoader, Grouped, SectionRows, SectionTreeOf,
+    TagRowsOf,
 };
 
 /// What the children of an article need to resolve their own text: the
@@ -60,11 +58,8 @@ pub struct Scope {
 /// articles of a list keep being loaded in one batch.
 #[derive(Default)]
 struct ArticleRows {
-    sections: OnceCell<Arc<[section::Model]>>,
-    section_texts: OnceCell<Grouped<section_translation::Model>>,
-    claims: OnceCell<Grouped<claim::Model>>,
-    claim_texts: OnceCell<Grouped<claim_translation::Model>>,
-    citations: OnceCell<Grouped<(claim_reference::Model, reference::Model)>>,
+    sections: OnceCell<SectionRows>,
+    claims: OnceCell<ClaimRows>,
 }
 
 /// Fills `cell` from the loader once, however many resolvers ask at once.
@@ -83,27 +78,33 @@ where
 impl Scope {
     /// Every section of the article.
     pub async fn sections(&self, ctx: &Context<'_>) -> Result<Arc<[section::Model]>> {
-        once(&self.rows.sections, ctx, SectionsOf(self.article_id)).await
+        Ok(once(&self.rows.sections, ctx, SectionTreeOf(self.article_id))
+            .await?
+            .sections)
     }
 
     /// Section translations by section id.
     pub async fn section_texts(&self, ctx: &Context<'_>) -> Result<Grouped<section_translation::Model>> {
-        once(&self.rows.section_texts, ctx, SectionTextsOf(self.article_id)).await
+        Ok(once(&self.rows.sections, ctx, SectionTreeOf(self.article_id))
+            .await?
+            .texts)
     }
 
     /// Claims by section id.
     pub async fn claims(&self, ctx: &Context<'_>) -> Result<Grouped<claim::Model>> {
-        once(&self.rows.claims, ctx, ClaimsOf(self.article_id)).await
+        Ok(once(&self.rows.claims, ctx, ClaimRowsOf(self.article_id)).await?.claims)
     }
 
     /// Claim translations by claim id.
     pub async fn claim_texts(&self, ctx: &Context<'_>) -> Result<Grouped<claim_translation::Model>> {
-        once(&self.rows.claim_texts, ctx, ClaimTextsOf(self.article_id)).await
+        Ok(once(&self.rows.claims, ctx, ClaimRowsOf(self.article_id)).await?.texts)
     }
 
     /// Cited references by claim id.
     pub async fn citations(&self, ctx: &Context<'_>) -> Result<Grouped<(claim_reference::Model, reference::Model)>> {
-        once(&self.rows.citations, ctx, CitationsOf(self.article_id)).await
+        Ok(once(&self.rows.claims, ctx, ClaimRowsOf(self.article_id))
+            .await?
+            .citations)
     }
 
     /// Keeps the translations in an allowed locale and chooses among them.
@@ -263,51 +264,41 @@ impl Article {
 
     /// The series the article belongs to.
     async fn category(&self, ctx: &Context<'_>) -> Result<Category> {
-        let model = loader(ctx)?
-            .load_one(CategoryById(self.model.category_id))
-            .await?
-            .ok_or_else(|| Error::Internal(format!("article {} has no category", self.model.slug)))?;
-        Category::wrap(ctx, model, &self.scope.pref).await
+        let row = loader(ctx)?.load_one(CategoryOf(self.model.category_id)).await?;
+        row.and_then(|row| Category::from_texts(ctx, row.0.clone(), row.1.clone(), &self.scope.pref))
+            .ok_or_else(|| Error::Internal(format!("article {} has no readable category", self.model.slug)))
     }
 
     /// Topic tags, in listed order.
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
-        let tags = loader(ctx)?.load_one(TagsOf(self.model.id)).await?.unwrap_or_default();
-        Tag::wrap_all(ctx, tags.to_vec(), &self.scope.pref).await
+        let rows = loader(ctx)?
+            .load_one(TagRowsOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter_map(|(tag, texts)| Tag::from_texts(ctx, tag.clone(), texts.clone(), &self.scope.pref))
+            .collect())
     }
 
     /// Supervising physicians, authors and reviewers, with the revision each
     /// signed off. `role` keeps only those in one role.
     async fn contributors(&self, ctx: &Context<'_>, role: Option<ContributorRole>) -> Result<Vec<Contributor>> {
-        let links = loader(ctx)?
-            .load_one(ContributorsOf(self.model.id))
+        let rows = loader(ctx)?
+            .load_one(ContributorRowsOf(self.model.id))
             .await?
             .unwrap_or_default();
-        let links: Vec<&(article_supervisor::Model, supervisor::Model)> = links
+        // One contributor per stored link: a physician in two roles appears
+        // twice, each time with that link's own role and sign-off; a person
+        // without a readable profile drops only their own rows.
+        Ok(rows
             .iter()
-            .filter(|(link, _)| role.is_none_or(|r| link.role == r))
-            .collect();
-        // Each person once, then one contributor per link: a physician in two
-        // roles appears twice, each time with that link's own role and
-        // sign-off, and a person without a readable profile drops only their
-        // own rows.
-        let mut people: Vec<supervisor::Model> = Vec::new();
-        for (_, person) in &links {
-            if !people.iter().any(|p| p.id == person.id) {
-                people.push(person.clone());
-            }
-        }
-        let people: HashMap<Uuid, Supervisor> = Supervisor::wrap_all(ctx, people, &self.scope.pref)
-            .await?
-            .into_iter()
-            .map(|s| (s.uuid(), s))
-            .collect();
-        Ok(links
-            .into_iter()
-            .filter_map(|(link, person)| {
+            .filter(|(link, _, _)| role.is_none_or(|r| link.role == r))
+            .filter_map(|(link, person, texts)| {
+                let supervisor = Supervisor::from_texts(ctx, person.clone(), texts.clone(), &self.scope.pref)?;
                 Some(Contributor {
                     role: link.role,
-                    supervisor: people.get(&person.id)?.clone(),
+                    supervisor,
                     signed_off_revision: link.signed_off_revision,
                     signed_off_at: link.signed_off_at,
                     article_revision: self.model.revision,
@@ -402,12 +393,21 @@ impl ArticleQuery {
     ) -> Result<Option<Article>> {
         let pref = preference(ctx, locale)?;
         super::tags::collection(ctx, "articles");
-        let model = article::Entity::find()
-            .filter(article::Column::Slug.eq(slug))
-            .filter(visibility::article(Utc::now()))
-            .one(db(ctx)?)
-            .await?;
-        let Some(model) = model else { return Ok(None) };
+        // The article and its translations in one statement; the
+        // translations go to the loader, where `wrap_all` finds them.
+        let condition = sea_orm::Condition::all()
+            .add(Expr::col((article::Entity, article::Column::Slug)).eq(slug))
+            .add(visibility::article(Utc::now()));
+        let found = crate::loaders::articles_with_texts(db(ctx)?, condition).await?;
+        let Some((model, texts)) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        loader(ctx)?
+            .feed_one(
+                ChildrenOf::<article_translation::Entity>::new(model.id),
+                Arc::from(texts),
+            )
+            .await;
         Ok(Article::wrap_all(ctx, vec![model], &pref).await?.pop())
     }
 

@@ -8,7 +8,7 @@ use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 use super::locale::{Locale, Localization, Preference};
 use super::node::{Kind, global_id};
 use super::{db, localize, preference, visibility};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A category in the locale chosen for this request.
 #[derive(Clone)]
@@ -18,13 +18,16 @@ pub struct Category {
 }
 
 impl Category {
-    /// Wraps one category row.
-    pub(crate) async fn wrap(ctx: &Context<'_>, model: category::Model, pref: &Preference) -> Result<Self> {
-        let slug = model.slug.clone();
-        Self::wrap_all(ctx, vec![model], pref)
-            .await?
-            .pop()
-            .ok_or_else(|| Error::Internal(format!("category {slug} has no translation")))
+    /// A category with its texts in hand; `None` when none is readable.
+    pub(crate) fn from_texts(
+        ctx: &Context<'_>,
+        model: category::Model,
+        texts: Vec<category_translation::Model>,
+        pref: &Preference,
+    ) -> Option<Self> {
+        super::tags::entity(ctx, "category", model.id);
+        let l10n = Localization::resolve(texts, pref, &model.source_locale)?;
+        Some(Self { model, l10n })
     }
 
     /// The category's id.
@@ -98,6 +101,18 @@ pub struct Tag {
 }
 
 impl Tag {
+    /// A tag with its texts in hand; `None` when none is readable.
+    pub(crate) fn from_texts(
+        ctx: &Context<'_>,
+        model: tag::Model,
+        texts: Vec<tag_translation::Model>,
+        pref: &Preference,
+    ) -> Option<Self> {
+        super::tags::entity(ctx, "tag", model.id);
+        let l10n = Localization::resolve(texts, pref, &model.source_locale)?;
+        Some(Self { model, l10n })
+    }
+
     /// The tag's id.
     pub fn uuid(&self) -> uuid::Uuid {
         self.model.id

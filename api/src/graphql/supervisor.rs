@@ -14,7 +14,7 @@ use super::locale::{Locale, Localization, Preference};
 use super::node::{Kind, global_id};
 use super::{db, loader, localize, preference, visibility};
 use crate::error::Result;
-use crate::loaders::ChildrenOf;
+use crate::loaders::{CareerOf, QualificationsOf};
 
 /// A supervisor in the locale chosen for this request.
 #[derive(Clone)]
@@ -45,6 +45,23 @@ impl Supervisor {
                 pref: pref.clone(),
             })
             .collect())
+    }
+
+    /// A supervisor with the profile texts in hand; `None` when none is
+    /// readable.
+    pub(crate) fn from_texts(
+        ctx: &Context<'_>,
+        model: supervisor::Model,
+        texts: Vec<supervisor_translation::Model>,
+        pref: &Preference,
+    ) -> Option<Self> {
+        super::tags::entity(ctx, "supervisor", model.id);
+        let l10n = Localization::resolve(texts, pref, &model.source_locale)?;
+        Some(Self {
+            model,
+            l10n,
+            pref: pref.clone(),
+        })
     }
 
     /// The supervisor's id.
@@ -118,32 +135,36 @@ impl Supervisor {
     /// Qualifications in the order the profile lists them.
     async fn qualifications(&self, ctx: &Context<'_>) -> Result<Vec<Qualification>> {
         let rows = loader(ctx)?
-            .load_one(ChildrenOf::<qualification::Entity>::new(self.model.id))
+            .load_one(QualificationsOf(self.model.id))
             .await?
-            .unwrap_or_default()
-            .to_vec();
-        let source = || self.model.source_locale.clone();
-        let wrapped = localize::<qualification_translation::Entity, _>(ctx, rows, &self.pref, |q| q.id, |_| source());
-        Ok(wrapped
-            .await?
-            .into_iter()
-            .map(|(model, l10n)| Qualification { model, l10n })
+            .unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter_map(|(model, texts)| {
+                let l10n = Localization::resolve(texts.clone(), &self.pref, &self.model.source_locale)?;
+                Some(Qualification {
+                    model: model.clone(),
+                    l10n,
+                })
+            })
             .collect())
     }
 
     /// Career steps in the order the profile lists them.
     async fn career(&self, ctx: &Context<'_>) -> Result<Vec<CareerEntry>> {
         let rows = loader(ctx)?
-            .load_one(ChildrenOf::<career_entry::Entity>::new(self.model.id))
+            .load_one(CareerOf(self.model.id))
             .await?
-            .unwrap_or_default()
-            .to_vec();
-        let source = || self.model.source_locale.clone();
-        let wrapped = localize::<career_entry_translation::Entity, _>(ctx, rows, &self.pref, |c| c.id, |_| source());
-        Ok(wrapped
-            .await?
-            .into_iter()
-            .map(|(model, l10n)| CareerEntry { model, l10n })
+            .unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter_map(|(model, texts)| {
+                let l10n = Localization::resolve(texts.clone(), &self.pref, &self.model.source_locale)?;
+                Some(CareerEntry {
+                    model: model.clone(),
+                    l10n,
+                })
+            })
             .collect())
     }
 }
