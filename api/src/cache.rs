@@ -32,7 +32,6 @@ use axum::body::Bytes;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use entity::enums::Status;
 use entity::{article, change};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
@@ -337,12 +336,11 @@ fn touched_keys(batch: &[change::Model]) -> HashSet<String> {
 /// The next time a published article becomes visible on its own.
 async fn next_publication(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, sea_orm::DbErr> {
     let next = article::Entity::find()
-        .filter(article::Column::Status.eq(Status::Published))
-        .filter(article::Column::PublishedAt.gt(Utc::now()))
-        .order_by_asc(article::Column::PublishedAt)
+        .filter(article::Column::VisibleFrom.gt(Utc::now()))
+        .order_by_asc(article::Column::VisibleFrom)
         .one(db)
         .await?;
-    Ok(next.and_then(|a| a.published_at))
+    Ok(next.and_then(|a| a.visible_from))
 }
 
 /// Starts keeping `cache` in step with the change log of `db`: listens

@@ -20,6 +20,10 @@ pub struct Model {
     pub revision: i32,
     pub published_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// When the article becomes public: `published_at` if it is published
+    /// with at least one published translation, else `None`. Kept by every
+    /// writer; readers compare only this.
+    pub visible_from: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
 

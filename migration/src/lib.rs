@@ -7,6 +7,7 @@ mod m20261125_000001_create_content_model;
 mod m20261125_000002_public_flags;
 mod m20261125_000003_change_log;
 mod m20261125_000004_trusted_documents;
+mod m20261125_000005_article_visible_from;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_public_flags::Migration),
             Box::new(m20261125_000003_change_log::Migration),
             Box::new(m20261125_000004_trusted_documents::Migration),
+            Box::new(m20261125_000005_article_visible_from::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ use uuid::Uuid;
 use super::{ArticleDoc, Bundle, Localized, SectionDoc};
 use crate::changes::{self, Touched};
 use crate::graphql::locale::Locale;
+use crate::graphql::visibility;
 
 /// Deepest heading level a section may have (h2 is top level).
 const MAX_LEVEL: i32 = 6;
@@ -607,6 +608,11 @@ impl Rows {
             published_at,
             created_at: now,
             updated_at: updated_at.unwrap_or(now),
+            visible_from: visibility::visible_from(
+                doc.status,
+                published_at,
+                doc.translations.values().map(|t| t.status),
+            ),
         });
         for (locale, text) in &doc.translations {
             let at = format!("{at} › translation {locale}");

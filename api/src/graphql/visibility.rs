@@ -3,34 +3,38 @@
 //! them.
 //!
 //! An article is visible when it is published, its publication time has
-//! come, and at least one translation is published. Categories, tags and
-//! supervisors are visible only while a visible article uses them, or when
+//! come, and at least one translation is published; writers record when
+//! that is in `article.visible_from`, so readers compare one column.
+//! Categories, tags and supervisors are visible only while a visible
+//! article uses them, or when
 //! an editor has marked them public: a topic made for an unannounced column,
 //! or the physician engaged for it, must not be announced by the taxonomy.
 
 use chrono::{DateTime, Utc};
 use entity::enums::Status;
-use entity::{article, article_supervisor, article_tag, article_translation, category, supervisor, tag};
+use entity::{article, article_supervisor, article_tag, category, supervisor, tag};
 use sea_orm::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 
-/// The condition for an article row to be publicly visible at `now`.
+/// When an article becomes public: its publication time, if it is
+/// published with at least one published translation; never otherwise.
+/// Every writer of an article or its translations stores this in
+/// `article.visible_from`.
+pub fn visible_from(
+    status: Status,
+    published_at: Option<DateTime<Utc>>,
+    translation_statuses: impl IntoIterator<Item = Status>,
+) -> Option<DateTime<Utc>> {
+    let translated = translation_statuses.into_iter().any(|s| s == Status::Published);
+    published_at.filter(|_| status == Status::Published && translated)
+}
+
+/// The condition for an article row to be publicly visible at `now`: one
+/// indexed comparison (see [`visible_from`]).
 pub fn article(now: DateTime<Utc>) -> Condition {
-    let published_translation = Query::select()
-        .expr(Expr::val(1))
-        .from(article_translation::Entity)
-        .and_where(
-            Expr::col((article_translation::Entity, article_translation::Column::ArticleId))
-                .equals((article::Entity, article::Column::Id)),
-        )
-        .and_where(Expr::col((article_translation::Entity, article_translation::Column::Status)).eq(Status::Published))
-        .to_owned();
-    // Qualified columns: this condition is also used inside subqueries that
-    // join other tables.
-    Condition::all()
-        .add(Expr::col((article::Entity, article::Column::Status)).eq(Status::Published))
-        .add(Expr::col((article::Entity, article::Column::PublishedAt)).lte(now))
-        .add(Expr::exists(published_translation))
+    // Qualified: this condition is also used inside subqueries that join
+    // other tables.
+    Condition::all().add(Expr::col((article::Entity, article::Column::VisibleFrom)).lte(now))
 }
 
 /// `SELECT 1 FROM article WHERE <visible> AND <link>`
