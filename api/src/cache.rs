@@ -29,6 +29,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -82,6 +83,11 @@ pub struct Cached {
     digest: String,
     /// Surrogate keys: the entities and collections the answer shows.
     pub keys: Arc<[String]>,
+    /// The keys as `Surrogate-Key` (space-separated) and `Cache-Tag`
+    /// (comma-separated) values, made once: a hit only copies them.
+    pub key_headers: Option<(HeaderValue, HeaderValue)>,
+    /// Entity tags for identity, br and gzip.
+    etags: [HeaderValue; 3],
     brotli: OnceLock<Bytes>,
     gzip: OnceLock<Bytes>,
 }
@@ -142,12 +148,35 @@ impl Cached {
     /// An answer to keep, with the keys of what it shows.
     pub fn new(body: Vec<u8>, keys: Vec<String>) -> Self {
         let digest = URL_SAFE_NO_PAD.encode(&Sha256::digest(&body)[..18]);
+        let etag = |suffix: &str| {
+            HeaderValue::from_str(&format!("\"{digest}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+        };
+        let etags = [etag(""), etag("-br"), etag("-gzip")];
+        let key_headers = (!keys.is_empty())
+            .then(|| {
+                Some((
+                    HeaderValue::from_str(&keys.join(" ")).ok()?,
+                    HeaderValue::from_str(&keys.join(",")).ok()?,
+                ))
+            })
+            .flatten();
         Self {
             body: Bytes::from(body),
             digest,
             keys: keys.into(),
+            key_headers,
+            etags,
             brotli: OnceLock::new(),
             gzip: OnceLock::new(),
+        }
+    }
+
+    /// The entity tag of the answer in `coding`, as a header value.
+    pub fn etag_header(&self, coding: Coding) -> &HeaderValue {
+        match coding {
+            Coding::Identity => &self.etags[0],
+            Coding::Brotli => &self.etags[1],
+            Coding::Gzip => &self.etags[2],
         }
     }
 

@@ -8,6 +8,7 @@ pub mod block;
 pub mod enums;
 
 pub mod article;
+pub mod article_count;
 pub mod article_supervisor;
 pub mod article_tag;
 pub mod article_translation;

@@ -8,6 +8,7 @@ mod m20261125_000002_public_flags;
 mod m20261125_000003_change_log;
 mod m20261125_000004_trusted_documents;
 mod m20261125_000005_article_visible_from;
+mod m20261125_000006_list_indexes_and_counts;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_change_log::Migration),
             Box::new(m20261125_000004_trusted_documents::Migration),
             Box::new(m20261125_000005_article_visible_from::Migration),
+            Box::new(m20261125_000006_list_indexes_and_counts::Migration),
         ]
     }
 }

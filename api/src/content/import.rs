@@ -11,10 +11,12 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SubsecRound as _, Utc}
 use entity::block::Block;
 use entity::enums::Status;
 use entity::{
-    article, article_supervisor, article_tag, article_translation, career_entry, career_entry_translation, category,
-    category_translation, claim, claim_reference, claim_translation, qualification, qualification_translation,
-    reference, section, section_translation, supervisor, supervisor_translation, tag, tag_translation,
+    article, article_count, article_supervisor, article_tag, article_translation, career_entry,
+    career_entry_translation, category, category_translation, claim, claim_reference, claim_translation, qualification,
+    qualification_translation, reference, section, section_translation, supervisor, supervisor_translation, tag,
+    tag_translation,
 };
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     TransactionTrait,
@@ -855,6 +857,35 @@ impl Rows {
         touched
     }
 
+    /// Adds the new articles that have a `visible_from` to `article_count`
+    /// (see `visibility::count_scopes`).
+    async fn count_articles<C: ConnectionTrait>(&self, db: &C) -> Result<(), DbErr> {
+        let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+        for row in self.articles.iter().filter(|a| a.visible_from.is_some()) {
+            for scope in visibility::count_scopes(row.category_id) {
+                *counts.entry(scope).or_default() += 1;
+            }
+        }
+        for (scope, n) in counts {
+            let upsert = sea_orm::sea_query::Query::insert()
+                .into_table(article_count::Entity)
+                .columns([article_count::Column::Scope, article_count::Column::Articles])
+                .values_panic([scope.into(), n.into()])
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::column(article_count::Column::Scope)
+                        .value(
+                            article_count::Column::Articles,
+                            Expr::col((article_count::Entity, article_count::Column::Articles))
+                                .add(Expr::col((Alias::new("excluded"), article_count::Column::Articles))),
+                        )
+                        .to_owned(),
+                )
+                .to_owned();
+            db.execute(&upsert).await?;
+        }
+        Ok(())
+    }
+
     /// The tables this import writes rows to.
     fn tables(&self) -> Vec<&'static str> {
         let written: [(&'static str, bool); 20] = [
@@ -896,6 +927,7 @@ impl Rows {
         insert::<career_entry_translation::Entity, _>(db, &self.career_texts).await?;
         insert::<reference::Entity, _>(db, &self.references).await?;
         insert::<article::Entity, _>(db, &self.articles).await?;
+        self.count_articles(db).await?;
         insert::<article_translation::Entity, _>(db, &self.article_texts).await?;
         insert::<article_tag::Entity, _>(db, &self.article_tags).await?;
         insert::<article_supervisor::Entity, _>(db, &self.contributors).await?;

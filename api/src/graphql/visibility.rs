@@ -29,6 +29,11 @@ pub fn visible_from(
     published_at.filter(|_| status == Status::Published && translated)
 }
 
+/// The `article_count` scopes an article with a `visible_from` counts in.
+pub fn count_scopes(category: uuid::Uuid) -> [String; 2] {
+    ["all".to_owned(), format!("category:{}", category.simple())]
+}
+
 /// The condition for an article row to be publicly visible at `now`: one
 /// indexed comparison (see [`visible_from`]).
 pub fn article(now: DateTime<Utc>) -> Condition {

@@ -412,14 +412,14 @@ fn answered(
 fn respond_cached(state: &AppState, headers: &HeaderMap, media: MediaType, cached: &Cached) -> Response {
     let accept_encoding = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
     let coding = Coding::negotiate(accept_encoding, cached.body.len());
-    let etag = cached.etag(coding);
+    let etag = cached.etag_header(coding);
     let not_modified = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == etag || tag == "*");
+        .any(|tag| tag.as_bytes() == etag.as_bytes() || tag == "*");
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -439,9 +439,7 @@ fn respond_cached(state: &AppState, headers: &HeaderMap, media: MediaType, cache
         header::VARY,
         HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
     );
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        out.insert(header::ETAG, value);
-    }
+    out.insert(header::ETAG, etag.clone());
     out.insert(
         header::CACHE_CONTROL,
         state
@@ -449,13 +447,9 @@ fn respond_cached(state: &AppState, headers: &HeaderMap, media: MediaType, cache
             .clone()
             .unwrap_or_else(|| HeaderValue::from_static("no-store")),
     );
-    if !cached.keys.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&cached.keys.join(" ")) {
-            out.insert("surrogate-key", value);
-        }
-        if let Ok(value) = HeaderValue::from_str(&cached.keys.join(",")) {
-            out.insert("cache-tag", value);
-        }
+    if let Some((surrogate_key, cache_tag)) = &cached.key_headers {
+        out.insert("surrogate-key", surrogate_key.clone());
+        out.insert("cache-tag", cache_tag.clone());
     }
     response
 }
