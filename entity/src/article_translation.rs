@@ -15,7 +15,8 @@ pub struct Model {
     /// Teaser shown in lists and used as the default meta description.
     pub lead: String,
     /// Blocks before the first section, as a JSON array of blocks.
-    pub intro: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub intro: crate::block::Blocks,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
     /// A translation is published on its own schedule.

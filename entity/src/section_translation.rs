@@ -12,7 +12,8 @@ pub struct Model {
     pub locale: String,
     pub heading: String,
     /// The section's own blocks (before its subsections), as a JSON array.
-    pub blocks: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub blocks: crate::block::Blocks,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

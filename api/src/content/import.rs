@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SubsecRound as _, Utc};
-use entity::block::Block;
+use entity::block::{Block, Blocks};
 use entity::enums::Status;
 use entity::{
     article, article_count, article_supervisor, article_tag, article_translation, career_entry,
@@ -178,10 +178,6 @@ fn check_blocks(at: &str, blocks: &[Block]) -> Result<(), ImportError> {
         }
     }
     Ok(())
-}
-
-fn blocks_json(blocks: &[Block]) -> Result<serde_json::Value, ImportError> {
-    serde_json::to_value(blocks).map_err(|err| invalid("blocks", err.to_string()))
 }
 
 /// Earliest time content may carry: 1000-01-01T00:00:00Z.
@@ -632,7 +628,7 @@ impl Rows {
                 locale: locale.clone(),
                 title: text.title.clone(),
                 lead: text.lead.clone(),
-                intro: blocks_json(&text.intro)?,
+                intro: Blocks(text.intro.clone()),
                 seo_title: text.seo_title.clone(),
                 seo_description: text.seo_description.clone(),
                 status: text.status,
@@ -743,7 +739,7 @@ impl Rows {
                 section_id: id,
                 locale: locale.clone(),
                 heading: heading.clone(),
-                blocks: blocks_json(blocks)?,
+                blocks: Blocks(blocks.clone()),
             });
         }
         for (i, c) in doc.claims.iter().enumerate() {

@@ -84,7 +84,7 @@ impl Scope {
     }
 
     /// Section translations by section id.
-    pub async fn section_texts(&self, ctx: &Context<'_>) -> Result<Grouped<section_translation::Model>> {
+    pub async fn section_texts(&self, ctx: &Context<'_>) -> Result<Grouped<Arc<section_translation::Model>>> {
         Ok(once(&self.rows.sections, ctx, SectionTreeOf(self.article_id))
             .await?
             .texts)
@@ -96,12 +96,15 @@ impl Scope {
     }
 
     /// Claim translations by claim id.
-    pub async fn claim_texts(&self, ctx: &Context<'_>) -> Result<Grouped<claim_translation::Model>> {
+    pub async fn claim_texts(&self, ctx: &Context<'_>) -> Result<Grouped<Arc<claim_translation::Model>>> {
         Ok(once(&self.rows.claims, ctx, ClaimRowsOf(self.article_id)).await?.texts)
     }
 
     /// Cited references by claim id.
-    pub async fn citations(&self, ctx: &Context<'_>) -> Result<Grouped<(claim_reference::Model, reference::Model)>> {
+    pub async fn citations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Grouped<(claim_reference::Model, Arc<reference::Model>)>> {
         Ok(once(&self.rows.claims, ctx, ClaimRowsOf(self.article_id))
             .await?
             .citations)
@@ -247,9 +250,8 @@ impl Article {
     }
 
     /// Blocks before the first section.
-    async fn intro(&self) -> Result<Vec<Block>> {
-        serde_json::from_value(self.text().intro.clone())
-            .map_err(|err| Error::Internal(format!("article {} intro: {err}", self.model.slug)))
+    async fn intro(&self) -> &[Block] {
+        &self.text().intro.0
     }
 
     /// When the article was first published.
@@ -440,9 +442,9 @@ impl ArticleQuery {
 }
 
 /// Keeps only blocks of the given kinds (all when `kinds` is `None`).
-pub(crate) fn filter_blocks(blocks: Vec<Block>, kinds: Option<&[BlockKind]>) -> Vec<Block> {
-    match kinds {
-        None => blocks,
-        Some(kinds) => blocks.into_iter().filter(|b| kinds.contains(&b.kind())).collect(),
-    }
+pub(crate) fn filter_blocks<'a>(blocks: &'a [Block], kinds: Option<&[BlockKind]>) -> Vec<&'a Block> {
+    blocks
+        .iter()
+        .filter(|b| kinds.is_none_or(|kinds| kinds.contains(&b.kind())))
+        .collect()
 }

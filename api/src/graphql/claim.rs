@@ -1,5 +1,7 @@
 //! The `Claim` object: one checkable statement with its evidence.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, SimpleObject};
 use entity::enums::{ClaimKind, EvidenceLevel};
 use entity::{claim, claim_translation, reference};
@@ -15,7 +17,7 @@ use crate::error::Result;
 #[derive(Clone)]
 pub struct Claim {
     model: claim::Model,
-    l10n: Localization<claim_translation::Model>,
+    l10n: Localization<Arc<claim_translation::Model>>,
     scope: Scope,
 }
 
@@ -46,12 +48,12 @@ impl Claim {
     }
 
     /// The references this claim cites, in citation order.
-    pub(crate) async fn cited(&self, ctx: &Context<'_>) -> Result<Vec<reference::Model>> {
+    pub(crate) async fn cited(&self, ctx: &Context<'_>) -> Result<Vec<Arc<reference::Model>>> {
         Ok(self
             .citations(ctx)
             .await?
             .into_iter()
-            .map(|c| c.reference.model().clone())
+            .map(|c| c.reference.shared())
             .collect())
     }
 

@@ -230,6 +230,12 @@ pub fn from_accept_language(header: &str) -> Vec<Locale> {
         .collect()
 }
 
+impl<T: Translation> Translation for Arc<T> {
+    fn locale(&self) -> &str {
+        (**self).locale()
+    }
+}
+
 macro_rules! impl_translation {
     ($($ty:path),* $(,)?) => {
         $(impl Translation for $ty {

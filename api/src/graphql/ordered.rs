@@ -36,7 +36,7 @@ const ADDED: Pos = Pos { line: 0, column: 0 };
 /// types are abstract and what they may be at run time.
 #[derive(Debug, Default)]
 pub struct Shapes {
-    types: HashMap<Name, Shape>,
+    types: foldhash::HashMap<Name, Shape>,
 }
 
 #[derive(Debug, Default)]
@@ -45,7 +45,7 @@ struct Shape {
     /// Concrete types an abstract type may be (for an object: itself).
     possible: HashSet<Name>,
     /// Field name → named type of the field.
-    fields: HashMap<Name, Name>,
+    fields: foldhash::HashMap<Name, Name>,
 }
 
 impl Shapes {
@@ -55,7 +55,7 @@ impl Shapes {
         let Ok(doc) = async_graphql::parser::parse_schema(sdl) else {
             return Self::default();
         };
-        let mut types: HashMap<Name, Shape> = HashMap::new();
+        let mut types: foldhash::HashMap<Name, Shape> = foldhash::HashMap::default();
         let mut implements: Vec<(Name, Name)> = Vec::new();
         for definition in doc.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {
@@ -84,7 +84,7 @@ impl Shapes {
                 TypeKind::Union(union) => Shape {
                     is_abstract: true,
                     possible: union.members.iter().map(|m| m.node.clone()).collect(),
-                    fields: HashMap::new(),
+                    fields: foldhash::HashMap::default(),
                 },
                 _ => continue,
             };
@@ -96,6 +96,12 @@ impl Shapes {
             }
         }
         Self { types }
+    }
+
+    /// The schema's own copy of a type name: one address per type, which
+    /// the writer's memo keys on.
+    fn intern(&self, ty: &str) -> Option<&Name> {
+        self.types.get_key_value(ty).map(|(name, _)| name)
     }
 
     fn is_abstract(&self, ty: &str) -> bool {
@@ -208,8 +214,21 @@ pub fn operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<
     }
 }
 
-/// Collected fields of one object: response key → the fields that share it.
-type Collected<'a> = Vec<(&'a Name, Vec<&'a Field>)>;
+/// One response key of an object, as CollectFields gathers it, with what
+/// writing its value needs: worked out once per selection and runtime type,
+/// then shared by every object written with them.
+struct Entry<'a> {
+    key: &'a Name,
+    /// Only fields Kiji added (the hidden type key): never written.
+    hidden: bool,
+    /// The named type of the field, when the runtime type is known.
+    ty: Option<&'a Name>,
+    /// The non-empty selection sets of the fields sharing the key.
+    sets: Vec<&'a SelectionSet>,
+}
+
+/// Collected fields of one object, in response order.
+type Collected<'a> = std::rc::Rc<[Entry<'a>]>;
 
 /// Writes values in the order of a document.
 pub struct Writer<'a> {
@@ -217,7 +236,9 @@ pub struct Writer<'a> {
     doc: &'a ExecutableDocument,
     /// The request's variables, with the operation's defaults filled in.
     variables: HashMap<Name, Value>,
-    memo: HashMap<(Vec<usize>, Option<Name>), std::rc::Rc<Collected<'a>>>,
+    /// Keyed by the runtime type (the address of its name in `shapes`, or
+    /// 0) followed by the addresses of the selection sets.
+    memo: foldhash::HashMap<Vec<usize>, Collected<'a>>,
 }
 
 impl<'a> Writer<'a> {
@@ -243,14 +264,14 @@ impl<'a> Writer<'a> {
             shapes,
             doc,
             variables: effective,
-            memo: HashMap::new(),
+            memo: foldhash::HashMap::default(),
         }
     }
 
     /// Writes the `data` of an answer to `operation`.
     pub fn data(&mut self, out: &mut Vec<u8>, data: &Value, operation: &'a OperationDefinition) -> std::io::Result<()> {
-        let root = Name::new(root_type(operation.ty));
-        self.value(out, data, &[&operation.selection_set.node], Some(&root))
+        let root = self.shapes.intern(root_type(operation.ty));
+        self.value(out, data, &[&operation.selection_set.node], root)
     }
 
     fn value(
@@ -258,43 +279,48 @@ impl<'a> Writer<'a> {
         out: &mut Vec<u8>,
         value: &Value,
         sets: &[&'a SelectionSet],
-        ty: Option<&Name>,
+        ty: Option<&'a Name>,
     ) -> std::io::Result<()> {
         match value {
             Value::Object(map) if !sets.is_empty() => {
-                let runtime: Option<Name> = match ty {
+                let runtime = match ty {
                     Some(ty) if self.shapes.is_abstract(ty) => match map.get(TYPE_KEY) {
-                        Some(Value::String(name)) => Some(Name::new(name)),
+                        Some(Value::String(name)) => self.shapes.intern(name),
                         _ => None,
                     },
-                    other => other.cloned(),
+                    other => other,
                 };
-                let fields = self.collect(sets, runtime.as_ref());
+                let fields = self.collect(sets, runtime);
                 out.push(b'{');
                 let mut first = true;
-                let mut written: HashSet<&str> = HashSet::with_capacity(fields.len());
-                for (key, group) in fields.iter() {
-                    if group.iter().all(|f| f.name.pos == ADDED) {
-                        written.insert(key.as_str());
+                // How many of the map's entries are accounted for, and where
+                // the next one probably is: async-graphql's order mostly
+                // matches the document's, and a hit spares a hash lookup.
+                let mut accounted = 0;
+                let mut guess = 0;
+                for entry in fields.iter() {
+                    let found = match map.get_index(guess) {
+                        Some((key, inner)) if key == entry.key => Some((guess, inner)),
+                        _ => map.get_full(entry.key.as_str()).map(|(at, _, inner)| (at, inner)),
+                    };
+                    let Some((at, inner)) = found else { continue };
+                    guess = at + 1;
+                    accounted += 1;
+                    if entry.hidden {
                         continue;
                     }
-                    let Some(inner) = map.get(*key) else { continue };
-                    written.insert(key.as_str());
                     comma(out, &mut first);
-                    serde_json::to_writer(&mut *out, key.as_str())?;
-                    out.push(b':');
-                    let name = &group[0].name.node;
-                    let inner_ty = runtime.as_ref().and_then(|r| self.shapes.field_type(r, name)).cloned();
-                    let inner_sets: Vec<&'a SelectionSet> = group
-                        .iter()
-                        .map(|f| &f.selection_set.node)
-                        .filter(|s| !s.items.is_empty())
-                        .collect();
-                    self.value(out, inner, &inner_sets, inner_ty.as_ref())?;
+                    // A response key is a GraphQL name: nothing to escape.
+                    out.push(b'"');
+                    out.extend_from_slice(entry.key.as_bytes());
+                    out.extend_from_slice(b"\":");
+                    self.value(out, inner, &entry.sets, entry.ty)?;
                 }
                 // Whatever the collection did not foresee is still written,
                 // in async-graphql's order: no answer ever loses a field.
-                self.rest(out, map, |key| written.contains(key), first)?;
+                if accounted < map.len() {
+                    self.rest(out, map, |key| fields.iter().any(|e| e.key.as_str() == key), first)?;
+                }
                 out.push(b'}');
                 Ok(())
             }
@@ -341,22 +367,33 @@ impl<'a> Writer<'a> {
 
     /// CollectFields for `sets` and an object of `runtime` type, memoized:
     /// the items of a list share their collection.
-    fn collect(&mut self, sets: &[&'a SelectionSet], runtime: Option<&Name>) -> std::rc::Rc<Collected<'a>> {
-        let key = (
-            sets.iter().map(|s| std::ptr::from_ref(*s) as usize).collect::<Vec<_>>(),
-            runtime.cloned(),
-        );
+    fn collect(&mut self, sets: &[&'a SelectionSet], runtime: Option<&'a Name>) -> Collected<'a> {
+        let mut key = Vec::with_capacity(sets.len() + 1);
+        key.push(runtime.map_or(0, |r| std::ptr::from_ref(r) as usize));
+        key.extend(sets.iter().map(|s| std::ptr::from_ref(*s) as usize));
         if let Some(found) = self.memo.get(&key) {
             return found.clone();
         }
-        let mut out: Collected<'a> = Vec::new();
+        let mut out: Vec<(&'a Name, Vec<&'a Field>)> = Vec::new();
         let mut seen: HashSet<&'a Name> = HashSet::new();
         for set in sets {
             self.collect_into(set, runtime.map(Name::as_str), &mut seen, &mut out);
         }
-        let out = std::rc::Rc::new(out);
-        self.memo.insert(key, out.clone());
-        out
+        let collected: Collected<'a> = out
+            .into_iter()
+            .map(|(key, group)| Entry {
+                key,
+                hidden: group.iter().all(|f| f.name.pos == ADDED),
+                ty: runtime.and_then(|r| self.shapes.field_type(r, &group[0].name.node)),
+                sets: group
+                    .iter()
+                    .map(|f| &f.selection_set.node)
+                    .filter(|s| !s.items.is_empty())
+                    .collect(),
+            })
+            .collect();
+        self.memo.insert(key, collected.clone());
+        collected
     }
 
     fn collect_into(
@@ -364,7 +401,7 @@ impl<'a> Writer<'a> {
         set: &'a SelectionSet,
         runtime: Option<&str>,
         seen: &mut HashSet<&'a Name>,
-        out: &mut Collected<'a>,
+        out: &mut Vec<(&'a Name, Vec<&'a Field>)>,
     ) {
         for item in &set.items {
             if self.skipped(item.node.directives()) {

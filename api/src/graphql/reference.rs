@@ -1,6 +1,8 @@
 //! The `Reference` object: bibliographic data (never translated) with links
 //! built from its DOI and PMID.
 
+use std::sync::Arc;
+
 use super::node::{Kind, global_id};
 use super::scalars::Date;
 use async_graphql::{ID, Object};
@@ -9,12 +11,12 @@ use entity::reference;
 
 /// A bibliographic reference.
 #[derive(Clone)]
-pub struct Reference(reference::Model);
+pub struct Reference(Arc<reference::Model>);
 
 impl Reference {
     /// Wraps a reference row.
-    pub fn new(model: reference::Model) -> Self {
-        Self(model)
+    pub fn new(model: impl Into<Arc<reference::Model>>) -> Self {
+        Self(model.into())
     }
 
     /// The row.
@@ -22,8 +24,13 @@ impl Reference {
         &self.0
     }
 
+    /// The row, shared rather than copied.
+    pub fn shared(&self) -> Arc<reference::Model> {
+        self.0.clone()
+    }
+
     fn author_list(&self) -> Vec<String> {
-        serde_json::from_value(self.0.authors.clone()).unwrap_or_default()
+        <Vec<String> as serde::Deserialize>::deserialize(&self.0.authors).unwrap_or_default()
     }
 
     fn doi_link(&self) -> Option<String> {

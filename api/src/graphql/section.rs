@@ -1,6 +1,8 @@
 //! The `Section` object (one node of an article's heading tree) and the
 //! table of contents.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, SimpleObject};
 use entity::block::{Block, BlockKind};
 use entity::enums::SectionKind;
@@ -11,14 +13,15 @@ use super::article::{Scope, filter_blocks};
 use super::claim::Claim;
 use super::locale::{Locale, Localization};
 use super::node::{Kind, global_id};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::loaders::Grouped;
 
 /// A section in the locale chosen for this request.
 #[derive(Clone)]
 pub struct Section {
     model: section::Model,
-    l10n: Localization<section_translation::Model>,
+    // Shared with the loader's rows: choosing a text copies no blocks.
+    l10n: Localization<Arc<section_translation::Model>>,
     scope: Scope,
 }
 
@@ -32,7 +35,7 @@ impl Section {
 /// Wraps one section row with its text; `None` when it has no translation
 /// in any locale the article is visible in (it is never shown in an
 /// unpublished language).
-fn wrap(scope: &Scope, texts: &Grouped<section_translation::Model>, model: &section::Model) -> Option<Section> {
+fn wrap(scope: &Scope, texts: &Grouped<Arc<section_translation::Model>>, model: &section::Model) -> Option<Section> {
     let l10n = scope.localize(texts.get(&model.id).map(Vec::as_slice).unwrap_or_default())?;
     Some(Section {
         model: model.clone(),
@@ -162,10 +165,8 @@ impl Section {
 
     /// The section's own blocks, before its subsections; `kinds` keeps only
     /// blocks of those kinds.
-    async fn blocks(&self, kinds: Option<Vec<BlockKind>>) -> Result<Vec<Block>> {
-        let blocks: Vec<Block> = serde_json::from_value(self.l10n.text().blocks.clone())
-            .map_err(|err| Error::Internal(format!("section {} blocks: {err}", self.model.id)))?;
-        Ok(filter_blocks(blocks, kinds.as_deref()))
+    async fn blocks(&self, kinds: Option<Vec<BlockKind>>) -> Vec<&Block> {
+        filter_blocks(&self.l10n.text().blocks.0, kinds.as_deref())
     }
 
     /// Claims made in this section, in order.

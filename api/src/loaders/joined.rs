@@ -7,7 +7,7 @@
 //! `FromQueryResult`, so both backends decode them alike. A joined row
 //! repeats its parent once per child; the loaders fold them back.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
@@ -55,13 +55,6 @@ impl DbLoader {
     }
 }
 
-/// Pushes `item` unless an equal key is already in `list`.
-fn push_once<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) {
-    if !list.iter().any(|x| same(x, &item)) {
-        list.push(item);
-    }
-}
-
 /// `SELECT id FROM section WHERE article_id IN (…)`
 fn section_ids_of(articles: Vec<Uuid>) -> SelectStatement {
     Query::select()
@@ -77,7 +70,7 @@ pub struct SectionRows {
     /// Every section of the article.
     pub sections: Arc<[section::Model]>,
     /// Texts by section id.
-    pub texts: Grouped<section_translation::Model>,
+    pub texts: Grouped<Arc<section_translation::Model>>,
 }
 
 /// The sections of an article, with their texts.
@@ -103,18 +96,21 @@ impl Loader<SectionTreeOf> for DbLoader {
             .order_by((section::Entity, section::Column::Position), Order::Asc)
             .order_by((section::Entity, section::Column::Id), Order::Asc);
         let mut sections: HashMap<Uuid, Vec<section::Model>> = HashMap::new();
-        let mut texts: HashMap<Uuid, Vec<section_translation::Model>> = HashMap::new();
+        let mut texts: HashMap<Uuid, Vec<Arc<section_translation::Model>>> = HashMap::new();
+        let mut last: Option<Uuid> = None;
         for row in self.rows(&select).await? {
-            let section = required::<section::Entity>(&row, "A_").map_err(Arc::new)?;
-            if let Some(text) = optional::<section_translation::Entity>(&row, "B_").map_err(Arc::new)? {
-                texts.entry(section.id).or_default().push(text);
+            // A section's rows are adjacent (one per text): decode it once.
+            let id: Uuid = row.try_get_by("A_id").map_err(Arc::new)?;
+            if last != Some(id) {
+                let section = required::<section::Entity>(&row, "A_").map_err(Arc::new)?;
+                sections.entry(section.article_id).or_default().push(section);
+                last = Some(id);
             }
-            let list = sections.entry(section.article_id).or_default();
-            if list.last().is_none_or(|last| last.id != section.id) {
-                list.push(section);
+            if let Some(text) = optional::<section_translation::Entity>(&row, "B_").map_err(Arc::new)? {
+                texts.entry(id).or_default().push(Arc::new(text));
             }
         }
-        let texts: Grouped<section_translation::Model> = Arc::new(texts);
+        let texts: Grouped<Arc<section_translation::Model>> = Arc::new(texts);
         Ok(keys
             .iter()
             .map(|k| {
@@ -135,9 +131,9 @@ pub struct ClaimRows {
     /// Claims by section id, in position order.
     pub claims: Grouped<claim::Model>,
     /// Texts by claim id.
-    pub texts: Grouped<claim_translation::Model>,
+    pub texts: Grouped<Arc<claim_translation::Model>>,
     /// Cited references by claim id, in citation order.
-    pub citations: Grouped<(claim_reference::Model, reference::Model)>,
+    pub citations: Grouped<(claim_reference::Model, Arc<reference::Model>)>,
 }
 
 /// The claims of an article, with their texts and citations.
@@ -179,21 +175,41 @@ impl Loader<ClaimRowsOf> for DbLoader {
             .order_by((claim::Entity, claim::Column::Id), Order::Asc)
             .order_by((claim_reference::Entity, claim_reference::Column::Position), Order::Asc);
         let mut claims: HashMap<Uuid, Vec<claim::Model>> = HashMap::new();
-        let mut texts: HashMap<Uuid, Vec<claim_translation::Model>> = HashMap::new();
-        let mut citations: HashMap<Uuid, Vec<(claim_reference::Model, reference::Model)>> = HashMap::new();
+        let mut texts: HashMap<Uuid, Vec<Arc<claim_translation::Model>>> = HashMap::new();
+        let mut citations: HashMap<Uuid, Vec<(claim_reference::Model, Arc<reference::Model>)>> = HashMap::new();
+        let mut seen: HashSet<Uuid> = HashSet::new();
+        let mut references: HashMap<Uuid, Arc<reference::Model>> = HashMap::new();
         for row in self.rows(&select).await? {
-            let claim = required::<claim::Entity>(&row, "A_").map_err(Arc::new)?;
-            if let Some(text) = optional::<claim_translation::Entity>(&row, "B_").map_err(Arc::new)? {
-                push_once(texts.entry(claim.id).or_default(), text, |a, b| a.locale == b.locale);
+            // A claim repeats once per text and citation, and a reference
+            // once per claim citing it: each is decoded the first time only.
+            let claim_id: Uuid = row.try_get_by("A_id").map_err(Arc::new)?;
+            if seen.insert(claim_id) {
+                let claim = required::<claim::Entity>(&row, "A_").map_err(Arc::new)?;
+                claims.entry(claim.section_id).or_default().push(claim);
             }
-            let link = optional::<claim_reference::Entity>(&row, "C_").map_err(Arc::new)?;
-            let cited = optional::<reference::Entity>(&row, "D_").map_err(Arc::new)?;
-            if let (Some(link), Some(cited)) = (link, cited) {
-                push_once(citations.entry(claim.id).or_default(), (link, cited), |a, b| {
-                    a.1.id == b.1.id
-                });
+            if let Some(locale) = row.try_get_by::<Option<String>, _>("B_locale").map_err(Arc::new)? {
+                let list = texts.entry(claim_id).or_default();
+                if !list.iter().any(|t| t.locale == locale) {
+                    list.push(Arc::new(
+                        required::<claim_translation::Entity>(&row, "B_").map_err(Arc::new)?,
+                    ));
+                }
             }
-            push_once(claims.entry(claim.section_id).or_default(), claim, |a, b| a.id == b.id);
+            if let Some(reference_id) = row.try_get_by::<Option<Uuid>, _>("D_id").map_err(Arc::new)? {
+                let list = citations.entry(claim_id).or_default();
+                if !list.iter().any(|(_, cited)| cited.id == reference_id) {
+                    let link = required::<claim_reference::Entity>(&row, "C_").map_err(Arc::new)?;
+                    let cited = match references.get(&reference_id) {
+                        Some(cited) => cited.clone(),
+                        None => {
+                            let cited = Arc::new(required::<reference::Entity>(&row, "D_").map_err(Arc::new)?);
+                            references.insert(reference_id, cited.clone());
+                            cited
+                        }
+                    };
+                    list.push((link, cited));
+                }
+            }
         }
         let value = ClaimRows {
             claims: Arc::new(claims),
