@@ -15,7 +15,7 @@ pub struct Model {
     /// Teaser shown in lists and used as the default meta description.
     pub lead: String,
     /// Blocks before the first section, as a JSON array of blocks.
-    #[sea_orm(column_type = "JsonBinary")]
+    #[sea_orm(column_type = "Json")]
     pub intro: crate::block::Blocks,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,

@@ -12,7 +12,7 @@ pub struct Model {
     pub locale: String,
     pub heading: String,
     /// The section's own blocks (before its subsections), as a JSON array.
-    #[sea_orm(column_type = "JsonBinary")]
+    #[sea_orm(column_type = "Json")]
     pub blocks: crate::block::Blocks,
 }
 

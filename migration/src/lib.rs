@@ -9,6 +9,7 @@ mod m20261125_000003_change_log;
 mod m20261125_000004_trusted_documents;
 mod m20261125_000005_article_visible_from;
 mod m20261125_000006_list_indexes_and_counts;
+mod m20261125_000007_blocks_as_json_text;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_trusted_documents::Migration),
             Box::new(m20261125_000005_article_visible_from::Migration),
             Box::new(m20261125_000006_list_indexes_and_counts::Migration),
+            Box::new(m20261125_000007_blocks_as_json_text::Migration),
         ]
     }
 }
