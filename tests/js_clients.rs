@@ -32,7 +32,10 @@ fn install() -> bool {
     if let Some(done) = *installed {
         return done;
     }
-    let has_node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let has_node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !has_node {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -57,7 +60,12 @@ fn requests(run: &Value) -> Vec<(String, bool)> {
         .as_array()
         .expect("requests")
         .iter()
-        .map(|r| (r["method"].as_str().unwrap_or_default().to_owned(), r["withQuery"] == true))
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap_or_default().to_owned(),
+                r["withQuery"] == true,
+            )
+        })
         .collect()
 }
 
