@@ -184,18 +184,22 @@ impl TestApp {
         }
     }
 
-    /// A number from `/metrics`: the first sample whose line starts with
-    /// `prefix` (name and labels), 0 when there is none.
-    pub async fn metric(&self, prefix: &str) -> f64 {
-        let text = self
-            .client
+    /// The text of `/metrics`.
+    async fn metrics_text(&self) -> String {
+        self.client
             .get(format!("{}/metrics", self.base))
             .send()
             .await
             .expect("metrics reachable")
             .text()
             .await
-            .expect("metrics body");
+            .expect("metrics body")
+    }
+
+    /// A number from `/metrics`: the first sample whose line starts with
+    /// `prefix` (name and labels), 0 when there is none.
+    pub async fn metric(&self, prefix: &str) -> f64 {
+        let text = self.metrics_text().await;
         text.lines()
             .find_map(|line| line.strip_prefix(prefix))
             .and_then(|rest| rest.trim().split(' ').next())
@@ -251,15 +255,7 @@ impl TestApp {
 
     /// SQL statements the application has sent so far, read from `/metrics`.
     pub async fn statements(&self) -> u64 {
-        let text = self
-            .client
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .expect("metrics reachable")
-            .text()
-            .await
-            .expect("metrics body");
+        let text = self.metrics_text().await;
         text.lines()
             .find_map(|line| line.strip_prefix("kiji_db_statements_total "))
             .and_then(|v| v.trim().parse().ok())

@@ -423,37 +423,21 @@ impl Loader<QualificationsOf> for DbLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[QualificationsOf]) -> Result<HashMap<QualificationsOf, Self::Value>, Self::Error> {
-        let mut select = Query::select();
-        select_all::<qualification::Entity>(&mut select, "A_");
-        select_all::<qualification_translation::Entity>(&mut select, "B_");
-        select
-            .from(qualification::Entity)
-            .left_join(
-                qualification_translation::Entity,
-                Expr::col((
-                    qualification_translation::Entity,
-                    qualification_translation::Column::QualificationId,
-                ))
-                .equals((qualification::Entity, qualification::Column::Id)),
+        let mut by_owner = self
+            .owned_with_texts::<qualification::Entity, qualification_translation::Entity>(
+                keys.iter().map(|k| k.0),
+                Owned {
+                    id: qualification::Column::Id,
+                    owner: qualification::Column::SupervisorId,
+                    position: qualification::Column::Position,
+                    text_of: qualification_translation::Column::QualificationId,
+                },
+                |row| (row.supervisor_id, row.id),
             )
-            .and_where(
-                Expr::col((qualification::Entity, qualification::Column::SupervisorId)).is_in(keys.iter().map(|k| k.0)),
-            )
-            .order_by((qualification::Entity, qualification::Column::SupervisorId), Order::Asc)
-            .order_by((qualification::Entity, qualification::Column::Position), Order::Asc);
-        let mut by_owner: HashMap<Uuid, Vec<(qualification::Model, Option<qualification_translation::Model>)>> =
-            HashMap::new();
-        for row in self.rows(&select).await? {
-            let parent = required::<qualification::Entity>(&row, "A_").map_err(Arc::new)?;
-            let text = optional::<qualification_translation::Entity>(&row, "B_").map_err(Arc::new)?;
-            by_owner.entry(parent.supervisor_id).or_default().push((parent, text));
-        }
+            .await?;
         Ok(keys
             .iter()
-            .map(|k| {
-                let rows = by_owner.remove(&k.0).unwrap_or_default();
-                (*k, Arc::from(fold(rows, |a, b| a.id == b.id)))
-            })
+            .map(|k| (*k, Arc::from(by_owner.remove(&k.0).unwrap_or_default())))
             .collect())
     }
 }
@@ -467,37 +451,71 @@ impl Loader<CareerOf> for DbLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[CareerOf]) -> Result<HashMap<CareerOf, Self::Value>, Self::Error> {
-        let mut select = Query::select();
-        select_all::<career_entry::Entity>(&mut select, "A_");
-        select_all::<career_entry_translation::Entity>(&mut select, "B_");
-        select
-            .from(career_entry::Entity)
-            .left_join(
-                career_entry_translation::Entity,
-                Expr::col((
-                    career_entry_translation::Entity,
-                    career_entry_translation::Column::CareerEntryId,
-                ))
-                .equals((career_entry::Entity, career_entry::Column::Id)),
+        let mut by_owner = self
+            .owned_with_texts::<career_entry::Entity, career_entry_translation::Entity>(
+                keys.iter().map(|k| k.0),
+                Owned {
+                    id: career_entry::Column::Id,
+                    owner: career_entry::Column::SupervisorId,
+                    position: career_entry::Column::Position,
+                    text_of: career_entry_translation::Column::CareerEntryId,
+                },
+                |row| (row.supervisor_id, row.id),
             )
-            .and_where(
-                Expr::col((career_entry::Entity, career_entry::Column::SupervisorId)).is_in(keys.iter().map(|k| k.0)),
-            )
-            .order_by((career_entry::Entity, career_entry::Column::SupervisorId), Order::Asc)
-            .order_by((career_entry::Entity, career_entry::Column::Position), Order::Asc);
-        let mut by_owner: HashMap<Uuid, Vec<(career_entry::Model, Option<career_entry_translation::Model>)>> =
-            HashMap::new();
-        for row in self.rows(&select).await? {
-            let parent = required::<career_entry::Entity>(&row, "A_").map_err(Arc::new)?;
-            let text = optional::<career_entry_translation::Entity>(&row, "B_").map_err(Arc::new)?;
-            by_owner.entry(parent.supervisor_id).or_default().push((parent, text));
-        }
+            .await?;
         Ok(keys
             .iter()
-            .map(|k| {
-                let rows = by_owner.remove(&k.0).unwrap_or_default();
-                (*k, Arc::from(fold(rows, |a, b| a.id == b.id)))
-            })
+            .map(|k| (*k, Arc::from(by_owner.remove(&k.0).unwrap_or_default())))
+            .collect())
+    }
+}
+
+/// The columns that tie an owned row (a qualification, a career entry) to
+/// its owner, its place among its siblings, and its texts.
+struct Owned<P: EntityTrait, T: EntityTrait> {
+    id: P::Column,
+    owner: P::Column,
+    position: P::Column,
+    /// The column of `T` naming the row it translates.
+    text_of: T::Column,
+}
+
+impl DbLoader {
+    /// Rows of `P` belonging to `owners`, in position order, each with its
+    /// texts from `T`, in one statement; `keys` gives a row's owner and id.
+    async fn owned_with_texts<P, T>(
+        &self,
+        owners: impl IntoIterator<Item = Uuid>,
+        columns: Owned<P, T>,
+        keys: impl Fn(&P::Model) -> (Uuid, Uuid),
+    ) -> Result<HashMap<Uuid, Vec<WithTexts<P::Model, T::Model>>>, LoadError>
+    where
+        P: EntityTrait,
+        T: EntityTrait,
+        P::Model: FromQueryResult,
+        T::Model: FromQueryResult,
+    {
+        let mut select = Query::select();
+        select_all::<P>(&mut select, "A_");
+        select_all::<T>(&mut select, "B_");
+        select
+            .from(P::default())
+            .left_join(
+                T::default(),
+                Expr::col((T::default(), columns.text_of)).equals((P::default(), columns.id)),
+            )
+            .and_where(Expr::col((P::default(), columns.owner)).is_in(owners))
+            .order_by((P::default(), columns.owner), Order::Asc)
+            .order_by((P::default(), columns.position), Order::Asc);
+        let mut by_owner = HashMap::<Uuid, Vec<_>>::new();
+        for row in self.rows(&select).await? {
+            let parent = required::<P>(&row, "A_").map_err(Arc::new)?;
+            let text = optional::<T>(&row, "B_").map_err(Arc::new)?;
+            by_owner.entry(keys(&parent).0).or_default().push((parent, text));
+        }
+        Ok(by_owner
+            .into_iter()
+            .map(|(owner, rows)| (owner, fold(rows, |a, b| keys(a).1 == keys(b).1)))
             .collect())
     }
 }
