@@ -206,7 +206,59 @@ async fn locales_are_canonicalized(backend: Backend) {
     assert_eq!(upper["isFallback"], false);
 }
 
+/// An article whose source translation is still a draft: a reader asking
+/// for a third language gets the one published translation, although it is
+/// neither requested nor the source (the last step of every chain).
+const SOURCE_IN_DRAFT: &str = r#"
+articles:
+  - slug: source-in-draft
+    category: regenerative-medicine
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2025-03-01T00:00:00Z
+    translations:
+      ja: { title: 下書き, lead: リード, status: DRAFT }
+      en: { title: Published in English, lead: Lead, status: PUBLISHED }
+    sections:
+      - anchor: first
+        heading: { ja: 第一節, en: First section }
+        claims:
+          - kind: DEFINITION
+            evidence: UNSUPPORTED
+            text: { ja: 主張, en: A claim }
+"#;
+
+async fn the_last_resort_is_any_published_text(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let bundle = Bundle::from_yaml(SOURCE_IN_DRAFT).expect("test bundle parses");
+    import(&app.db, &bundle).await.expect("test bundle imports");
+    let query = r#"query($locale: Locale) {
+      article(slug: "source-in-draft", locale: $locale) {
+        title
+        sections { heading locale isFallback availableLocales
+          claims { text locale isFallback availableLocales } }
+      }
+    }"#;
+    for requested in ["ko", "ja"] {
+        let response = app.gql(query, json!({ "locale": requested })).await;
+        let article = &response.data()["article"];
+        assert_eq!(article["title"], "Published in English", "{requested}");
+        let section = &article["sections"][0];
+        assert_eq!(section["heading"], "First section", "{requested}");
+        assert_eq!(section["locale"], "en");
+        assert_eq!(section["isFallback"], true);
+        // The Japanese text belongs to a draft: not offered either.
+        assert_eq!(section["availableLocales"], json!(["en"]));
+        let claim = &section["claims"][0];
+        assert_eq!(claim["text"], "A claim", "{requested}");
+        assert_eq!(claim["availableLocales"], json!(["en"]));
+    }
+}
+
 db_tests!(
+    the_last_resort_is_any_published_text,
     accept_language_chooses_the_locale_when_no_argument_is_given,
     locale_argument_overrides_accept_language,
     without_locale_or_header_the_server_default_applies,
