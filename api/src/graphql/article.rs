@@ -26,7 +26,7 @@ use super::{db, loader, preference, visibility};
 use crate::error::{Error, Result};
 use crate::loaders::{
     CategoryOf, ChildrenOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, DbLoader, Grouped, SectionRows, SectionTreeOf,
-    TagRowsOf, Texts, Wanted,
+    TagRowsOf,
 };
 
 /// What the children of an article need to resolve their own text: the
@@ -43,8 +43,6 @@ pub struct Scope {
     pub source: Arc<str>,
     /// The article.
     pub article_id: Uuid,
-    /// The locales this request could show the article's texts in.
-    wanted: Wanted,
     /// The article's rows, loaded once per request.
     rows: Arc<ArticleRows>,
 }
@@ -78,38 +76,28 @@ where
 }
 
 impl Scope {
-    fn section_key(&self) -> SectionTreeOf {
-        SectionTreeOf {
-            article: self.article_id,
-            wanted: self.wanted.clone(),
-        }
-    }
-
-    fn claim_key(&self) -> ClaimRowsOf {
-        ClaimRowsOf {
-            article: self.article_id,
-            wanted: self.wanted.clone(),
-        }
-    }
-
     /// Every section of the article.
     pub async fn sections(&self, ctx: &Context<'_>) -> Result<Arc<[section::Model]>> {
-        Ok(once(&self.rows.sections, ctx, self.section_key()).await?.sections)
+        Ok(once(&self.rows.sections, ctx, SectionTreeOf(self.article_id))
+            .await?
+            .sections)
     }
 
     /// Section translations by section id.
-    pub async fn section_texts(&self, ctx: &Context<'_>) -> Result<Texts<section_translation::Model>> {
-        Ok(once(&self.rows.sections, ctx, self.section_key()).await?.texts)
+    pub async fn section_texts(&self, ctx: &Context<'_>) -> Result<Grouped<Arc<section_translation::Model>>> {
+        Ok(once(&self.rows.sections, ctx, SectionTreeOf(self.article_id))
+            .await?
+            .texts)
     }
 
     /// Claims by section id.
     pub async fn claims(&self, ctx: &Context<'_>) -> Result<Grouped<claim::Model>> {
-        Ok(once(&self.rows.claims, ctx, self.claim_key()).await?.claims)
+        Ok(once(&self.rows.claims, ctx, ClaimRowsOf(self.article_id)).await?.claims)
     }
 
     /// Claim translations by claim id.
-    pub async fn claim_texts(&self, ctx: &Context<'_>) -> Result<Texts<claim_translation::Model>> {
-        Ok(once(&self.rows.claims, ctx, self.claim_key()).await?.texts)
+    pub async fn claim_texts(&self, ctx: &Context<'_>) -> Result<Grouped<Arc<claim_translation::Model>>> {
+        Ok(once(&self.rows.claims, ctx, ClaimRowsOf(self.article_id)).await?.texts)
     }
 
     /// Cited references by claim id.
@@ -117,7 +105,9 @@ impl Scope {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Grouped<(claim_reference::Model, Arc<reference::Model>)>> {
-        Ok(once(&self.rows.claims, ctx, self.claim_key()).await?.citations)
+        Ok(once(&self.rows.claims, ctx, ClaimRowsOf(self.article_id))
+            .await?
+            .citations)
     }
 
     /// Keeps the translations in an allowed locale and chooses among them.
@@ -128,32 +118,6 @@ impl Scope {
             .cloned()
             .collect();
         Localization::resolve(visible, &self.pref, &self.source)
-    }
-
-    /// The text of row `id` from texts read only in the wanted locales.
-    pub fn localize_read<T: super::locale::Translation>(
-        &self,
-        texts: &Texts<T>,
-        id: Uuid,
-    ) -> Option<Localization<Arc<T>>> {
-        let allowed = |tag: &str| self.allowed.iter().any(|a| a == tag);
-        let full: Vec<Arc<T>> = texts
-            .full
-            .get(&id)
-            .into_iter()
-            .flatten()
-            .filter(|t| allowed(t.locale()))
-            .cloned()
-            .collect();
-        let locales: Vec<Arc<str>> = texts
-            .locales
-            .get(&id)
-            .into_iter()
-            .flatten()
-            .filter(|l| allowed(l))
-            .cloned()
-            .collect();
-        Localization::resolve_among(full, locales, &self.pref, &self.source)
     }
 }
 
@@ -188,20 +152,11 @@ impl Article {
             let Some(l10n) = Localization::resolve(published, pref, &model.source_locale) else {
                 continue;
             };
-            let source: Arc<str> = Arc::from(model.source_locale.as_str());
-            let wanted = Wanted::new(
-                pref.chain()
-                    .iter()
-                    .map(|l| Arc::from(l.as_str()))
-                    .chain([source.clone()])
-                    .filter(|l: &Arc<str>| allowed.iter().any(|a| **a == **l)),
-            );
             let scope = Scope {
                 pref: pref.clone(),
                 allowed,
-                source,
+                source: Arc::from(model.source_locale.as_str()),
                 article_id: model.id,
-                wanted,
                 rows: Arc::default(),
             };
             out.push(Self { model, l10n, scope });

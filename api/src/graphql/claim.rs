@@ -32,7 +32,7 @@ impl Claim {
         Ok(rows
             .iter()
             .filter_map(|model| {
-                let l10n = scope.localize_read(&texts, model.id)?;
+                let l10n = scope.localize(texts.get(&model.id).map(Vec::as_slice).unwrap_or_default())?;
                 Some(Claim {
                     model: model.clone(),
                     l10n,

@@ -148,11 +148,6 @@ impl Preference {
         }
     }
 
-    /// Every acceptable locale in order, before the entity's source locale.
-    pub fn chain(&self) -> &[Locale] {
-        &self.chain
-    }
-
     /// Picks the translation to show from `texts`, walking the chain and then
     /// the entity's `source` locale; failing both, any translation at all, so
     /// that content is never hidden merely because no chain entry matches.
@@ -180,8 +175,6 @@ pub struct Localization<T> {
     texts: Vec<T>,
     chosen: usize,
     is_fallback: bool,
-    /// Tags of every translation, when `texts` holds only some of them.
-    locales: Option<Vec<Arc<str>>>,
 }
 
 impl<T: Translation> Localization<T> {
@@ -193,17 +186,7 @@ impl<T: Translation> Localization<T> {
             texts,
             chosen,
             is_fallback,
-            locales: None,
         })
-    }
-
-    /// Chooses among `texts`, which hold only the translations the request
-    /// could be shown, while `locales` tags every translation there is (both
-    /// limited to what the caller may see).
-    pub fn resolve_among(texts: Vec<T>, locales: Vec<Arc<str>>, pref: &Preference, source: &str) -> Option<Self> {
-        let mut resolved = Self::resolve(texts, pref, source)?;
-        resolved.locales = Some(locales);
-        Some(resolved)
     }
 
     /// The chosen translation.
@@ -223,10 +206,7 @@ impl<T: Translation> Localization<T> {
 
     /// Sorted locales of all translations.
     pub fn available(&self) -> Vec<Locale> {
-        let mut out: Vec<Locale> = match &self.locales {
-            Some(tags) => tags.iter().map(|t| Locale(t.clone())).collect(),
-            None => self.texts.iter().map(|t| Locale(Arc::from(t.locale()))).collect(),
-        };
+        let mut out: Vec<Locale> = self.texts.iter().map(|t| Locale(Arc::from(t.locale()))).collect();
         out.sort();
         out.dedup();
         out

@@ -14,7 +14,7 @@ use super::claim::Claim;
 use super::locale::{Locale, Localization};
 use super::node::{Kind, global_id};
 use crate::error::Result;
-use crate::loaders::Texts;
+use crate::loaders::Grouped;
 
 /// A section in the locale chosen for this request.
 #[derive(Clone)]
@@ -35,8 +35,8 @@ impl Section {
 /// Wraps one section row with its text; `None` when it has no translation
 /// in any locale the article is visible in (it is never shown in an
 /// unpublished language).
-fn wrap(scope: &Scope, texts: &Texts<section_translation::Model>, model: &section::Model) -> Option<Section> {
-    let l10n = scope.localize_read(texts, model.id)?;
+fn wrap(scope: &Scope, texts: &Grouped<Arc<section_translation::Model>>, model: &section::Model) -> Option<Section> {
+    let l10n = scope.localize(texts.get(&model.id).map(Vec::as_slice).unwrap_or_default())?;
     Some(Section {
         model: model.clone(),
         l10n,

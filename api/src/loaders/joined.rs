@@ -7,7 +7,7 @@
 //! `FromQueryResult`, so both backends decode them alike. A joined row
 //! repeats its parent once per child; the loaders fold them back.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
@@ -17,14 +17,10 @@ use entity::{
     reference, section, section_translation, supervisor, supervisor_translation, tag, tag_translation,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
-    QueryResult,
-};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult};
 use uuid::Uuid;
 
 use super::{DbLoader, Grouped, LoadError};
-use crate::graphql::locale::Translation;
 
 /// Selects every column of `E`, each named `{prefix}{column}`.
 fn select_all<E: EntityTrait>(select: &mut SelectStatement, prefix: &str) {
@@ -59,123 +55,13 @@ impl DbLoader {
     }
 }
 
-/// The locales a request can show an article's texts in, sorted: the
-/// request's chain and the article's source locale, among the locales the
-/// article is visible in. Loaders read texts in full only in these; of the
-/// other locales they read only the tag, which `availableLocales` needs.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Wanted(Arc<[Arc<str>]>);
-
-impl Wanted {
-    /// The set of `locales`, in any order, duplicates allowed.
-    pub fn new(locales: impl IntoIterator<Item = Arc<str>>) -> Self {
-        let mut list: Vec<Arc<str>> = locales.into_iter().collect();
-        list.sort();
-        list.dedup();
-        Self(list.into())
-    }
-
-    fn contains(&self, locale: &str) -> bool {
-        self.0.iter().any(|l| &**l == locale)
-    }
-}
-
-/// Every locale wanted by any of `keys`: one statement serves them all.
-fn union<'a>(keys: impl Iterator<Item = &'a Wanted>) -> Vec<String> {
-    let mut all: Vec<String> = keys.flat_map(|w| w.0.iter().map(|l| l.to_string())).collect();
-    all.sort();
-    all.dedup();
-    all
-}
-
-/// `(SELECT string_agg(locale, ',') FROM {table} WHERE {owner} = {parent}.id)`:
-/// the tags of every text of a row, without reading the texts.
-fn locales_of(backend: DbBackend, table: &str, owner: &str, parent: &str) -> Expr {
-    let aggregate = match backend {
-        DbBackend::Postgres => "string_agg",
-        _ => "group_concat",
-    };
-    Expr::cust(format!(
-        r#"(SELECT {aggregate}("kiji_l"."locale", ',') FROM "{table}" AS "kiji_l" WHERE "kiji_l"."{owner}" = "{parent}"."id")"#
-    ))
-}
-
-/// Splits the `locales_of` column of a row.
-fn split_locales(row: &QueryResult, column: &str) -> Result<Vec<Arc<str>>, DbErr> {
-    let joined: Option<String> = row.try_get_by(column)?;
-    Ok(joined
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter(|l| !l.is_empty())
-        .map(Arc::from)
-        .collect())
-}
-
-/// Texts of rows of one kind: in full in the wanted locales, and the tags of
-/// all of them.
-#[derive(Debug, Clone)]
-pub struct Texts<T> {
-    /// Texts read in full, by owner id.
-    pub full: Grouped<Arc<T>>,
-    /// Locales of every text, by owner id.
-    pub locales: Grouped<Arc<str>>,
-}
-
-impl<T> Default for Texts<T> {
-    fn default() -> Self {
-        Self {
-            full: Arc::default(),
-            locales: Arc::default(),
-        }
-    }
-}
-
-impl DbLoader {
-    /// Reads every text of `owners` in full. Needed only when a row has no
-    /// text in any wanted locale: its last resort is then any text at all.
-    async fn rescue<E>(
-        &self,
-        owner: E::Column,
-        owners: Vec<Uuid>,
-        owner_of: impl Fn(&E::Model) -> Uuid,
-        full: &mut HashMap<Uuid, Vec<Arc<E::Model>>>,
-    ) -> Result<(), LoadError>
-    where
-        E: EntityTrait,
-        E::Model: Translation,
-    {
-        if owners.is_empty() {
-            return Ok(());
-        }
-        let rows = E::find()
-            .filter(owner.is_in(owners))
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
-        for row in rows {
-            let list = full.entry(owner_of(&row)).or_default();
-            if !list.iter().any(|t| t.locale() == row.locale()) {
-                list.push(Arc::new(row));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Owners in `rows` that have texts but none read in full in `wanted`.
-fn unresolved<'a>(
-    owners: impl Iterator<Item = Uuid> + 'a,
-    wanted: &'a Wanted,
-    full: &'a HashMap<Uuid, Vec<Arc<impl Translation>>>,
-    locales: &'a HashMap<Uuid, Vec<Arc<str>>>,
-) -> impl Iterator<Item = Uuid> + 'a {
-    owners.filter(move |id| {
-        locales.get(id).is_some_and(|l| !l.is_empty())
-            && !full
-                .get(id)
-                .is_some_and(|texts| texts.iter().any(|t| wanted.contains(t.locale())))
-    })
+/// `SELECT id FROM section WHERE article_id IN (…)`
+fn section_ids_of(articles: Vec<Uuid>) -> SelectStatement {
+    Query::select()
+        .column(section::Column::Id)
+        .from(section::Entity)
+        .and_where(Expr::col(section::Column::ArticleId).is_in(articles))
+        .to_owned()
 }
 
 /// An article's sections (in position order) and their texts.
@@ -184,17 +70,12 @@ pub struct SectionRows {
     /// Every section of the article.
     pub sections: Arc<[section::Model]>,
     /// Texts by section id.
-    pub texts: Texts<section_translation::Model>,
+    pub texts: Grouped<Arc<section_translation::Model>>,
 }
 
-/// The sections of an article, with their texts in the wanted locales.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SectionTreeOf {
-    /// The article.
-    pub article: Uuid,
-    /// The locales to read texts in.
-    pub wanted: Wanted,
-}
+/// The sections of an article, with their texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SectionTreeOf(pub Uuid);
 
 impl Loader<SectionTreeOf> for DbLoader {
     type Value = SectionRows;
@@ -204,32 +85,18 @@ impl Loader<SectionTreeOf> for DbLoader {
         let mut select = Query::select();
         select_all::<section::Entity>(&mut select, "A_");
         select_all::<section_translation::Entity>(&mut select, "B_");
-        select.expr_as(
-            locales_of(
-                self.db.get_database_backend(),
-                "section_translation",
-                "section_id",
-                "section",
-            ),
-            Alias::new("L_locales"),
-        );
         select
             .from(section::Entity)
             .left_join(
                 section_translation::Entity,
                 Expr::col((section_translation::Entity, section_translation::Column::SectionId))
-                    .equals((section::Entity, section::Column::Id))
-                    .and(
-                        Expr::col((section_translation::Entity, section_translation::Column::Locale))
-                            .is_in(union(keys.iter().map(|k| &k.wanted))),
-                    ),
+                    .equals((section::Entity, section::Column::Id)),
             )
-            .and_where(Expr::col((section::Entity, section::Column::ArticleId)).is_in(keys.iter().map(|k| k.article)))
+            .and_where(Expr::col((section::Entity, section::Column::ArticleId)).is_in(keys.iter().map(|k| k.0)))
             .order_by((section::Entity, section::Column::Position), Order::Asc)
             .order_by((section::Entity, section::Column::Id), Order::Asc);
         let mut sections: HashMap<Uuid, Vec<section::Model>> = HashMap::new();
-        let mut full: HashMap<Uuid, Vec<Arc<section_translation::Model>>> = HashMap::new();
-        let mut locales: HashMap<Uuid, Vec<Arc<str>>> = HashMap::new();
+        let mut texts: HashMap<Uuid, Vec<Arc<section_translation::Model>>> = HashMap::new();
         let mut last: Option<Uuid> = None;
         for row in self.rows(&select).await? {
             // A section's rows are adjacent (one per text): decode it once.
@@ -237,37 +104,21 @@ impl Loader<SectionTreeOf> for DbLoader {
             if last != Some(id) {
                 let section = required::<section::Entity>(&row, "A_").map_err(Arc::new)?;
                 sections.entry(section.article_id).or_default().push(section);
-                locales.insert(id, split_locales(&row, "L_locales").map_err(Arc::new)?);
                 last = Some(id);
             }
             if let Some(text) = optional::<section_translation::Entity>(&row, "B_").map_err(Arc::new)? {
-                full.entry(id).or_default().push(Arc::new(text));
+                texts.entry(id).or_default().push(Arc::new(text));
             }
         }
-        let mut missing = Vec::new();
-        for key in keys {
-            let owners = sections.get(&key.article).into_iter().flatten().map(|s| s.id);
-            missing.extend(unresolved(owners, &key.wanted, &full, &locales));
-        }
-        self.rescue::<section_translation::Entity>(
-            section_translation::Column::SectionId,
-            missing,
-            |t| t.section_id,
-            &mut full,
-        )
-        .await?;
-        let texts = Texts {
-            full: Arc::new(full),
-            locales: Arc::new(locales),
-        };
+        let texts: Grouped<Arc<section_translation::Model>> = Arc::new(texts);
         Ok(keys
             .iter()
             .map(|k| {
                 let rows = SectionRows {
-                    sections: Arc::from(sections.remove(&k.article).unwrap_or_default()),
+                    sections: Arc::from(sections.remove(&k.0).unwrap_or_default()),
                     texts: texts.clone(),
                 };
-                (k.clone(), rows)
+                (*k, rows)
             })
             .collect())
     }
@@ -280,20 +131,14 @@ pub struct ClaimRows {
     /// Claims by section id, in position order.
     pub claims: Grouped<claim::Model>,
     /// Texts by claim id.
-    pub texts: Texts<claim_translation::Model>,
+    pub texts: Grouped<Arc<claim_translation::Model>>,
     /// Cited references by claim id, in citation order.
     pub citations: Grouped<(claim_reference::Model, Arc<reference::Model>)>,
 }
 
-/// The claims of an article, with their texts in the wanted locales and
-/// their citations.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ClaimRowsOf {
-    /// The article.
-    pub article: Uuid,
-    /// The locales to read texts in.
-    pub wanted: Wanted,
-}
+/// The claims of an article, with their texts and citations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClaimRowsOf(pub Uuid);
 
 impl Loader<ClaimRowsOf> for DbLoader {
     type Value = ClaimRows;
@@ -305,28 +150,12 @@ impl Loader<ClaimRowsOf> for DbLoader {
         select_all::<claim_translation::Entity>(&mut select, "B_");
         select_all::<claim_reference::Entity>(&mut select, "C_");
         select_all::<reference::Entity>(&mut select, "D_");
-        select.expr_as(
-            Expr::col((section::Entity, section::Column::ArticleId)),
-            Alias::new("S_article_id"),
-        );
-        select.expr_as(
-            locales_of(self.db.get_database_backend(), "claim_translation", "claim_id", "claim"),
-            Alias::new("L_locales"),
-        );
         select
             .from(claim::Entity)
-            .inner_join(
-                section::Entity,
-                Expr::col((section::Entity, section::Column::Id)).equals((claim::Entity, claim::Column::SectionId)),
-            )
             .left_join(
                 claim_translation::Entity,
                 Expr::col((claim_translation::Entity, claim_translation::Column::ClaimId))
-                    .equals((claim::Entity, claim::Column::Id))
-                    .and(
-                        Expr::col((claim_translation::Entity, claim_translation::Column::Locale))
-                            .is_in(union(keys.iter().map(|k| &k.wanted))),
-                    ),
+                    .equals((claim::Entity, claim::Column::Id)),
             )
             .left_join(
                 claim_reference::Entity,
@@ -338,29 +167,28 @@ impl Loader<ClaimRowsOf> for DbLoader {
                 Expr::col((reference::Entity, reference::Column::Id))
                     .equals((claim_reference::Entity, claim_reference::Column::ReferenceId)),
             )
-            .and_where(Expr::col((section::Entity, section::Column::ArticleId)).is_in(keys.iter().map(|k| k.article)))
+            .and_where(
+                Expr::col((claim::Entity, claim::Column::SectionId))
+                    .in_subquery(section_ids_of(keys.iter().map(|k| k.0).collect())),
+            )
             .order_by((claim::Entity, claim::Column::Position), Order::Asc)
             .order_by((claim::Entity, claim::Column::Id), Order::Asc)
             .order_by((claim_reference::Entity, claim_reference::Column::Position), Order::Asc);
         let mut claims: HashMap<Uuid, Vec<claim::Model>> = HashMap::new();
-        let mut full: HashMap<Uuid, Vec<Arc<claim_translation::Model>>> = HashMap::new();
-        let mut locales: HashMap<Uuid, Vec<Arc<str>>> = HashMap::new();
-        let mut by_article: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        let mut texts: HashMap<Uuid, Vec<Arc<claim_translation::Model>>> = HashMap::new();
         let mut citations: HashMap<Uuid, Vec<(claim_reference::Model, Arc<reference::Model>)>> = HashMap::new();
+        let mut seen: HashSet<Uuid> = HashSet::new();
         let mut references: HashMap<Uuid, Arc<reference::Model>> = HashMap::new();
         for row in self.rows(&select).await? {
             // A claim repeats once per text and citation, and a reference
             // once per claim citing it: each is decoded the first time only.
             let claim_id: Uuid = row.try_get_by("A_id").map_err(Arc::new)?;
-            if !locales.contains_key(&claim_id) {
+            if seen.insert(claim_id) {
                 let claim = required::<claim::Entity>(&row, "A_").map_err(Arc::new)?;
                 claims.entry(claim.section_id).or_default().push(claim);
-                locales.insert(claim_id, split_locales(&row, "L_locales").map_err(Arc::new)?);
-                let article: Uuid = row.try_get_by("S_article_id").map_err(Arc::new)?;
-                by_article.entry(article).or_default().push(claim_id);
             }
             if let Some(locale) = row.try_get_by::<Option<String>, _>("B_locale").map_err(Arc::new)? {
-                let list = full.entry(claim_id).or_default();
+                let list = texts.entry(claim_id).or_default();
                 if !list.iter().any(|t| t.locale == locale) {
                     list.push(Arc::new(
                         required::<claim_translation::Entity>(&row, "B_").map_err(Arc::new)?,
@@ -383,27 +211,12 @@ impl Loader<ClaimRowsOf> for DbLoader {
                 }
             }
         }
-        let mut missing = Vec::new();
-        for key in keys {
-            let owners = by_article.get(&key.article).into_iter().flatten().copied();
-            missing.extend(unresolved(owners, &key.wanted, &full, &locales));
-        }
-        self.rescue::<claim_translation::Entity>(
-            claim_translation::Column::ClaimId,
-            missing,
-            |t| t.claim_id,
-            &mut full,
-        )
-        .await?;
         let value = ClaimRows {
             claims: Arc::new(claims),
-            texts: Texts {
-                full: Arc::new(full),
-                locales: Arc::new(locales),
-            },
+            texts: Arc::new(texts),
             citations: Arc::new(citations),
         };
-        Ok(keys.iter().map(|k| (k.clone(), value.clone())).collect())
+        Ok(keys.iter().map(|k| (*k, value.clone())).collect())
     }
 }
 

@@ -17,7 +17,7 @@ mod joined;
 
 pub use joined::{
     CareerOf, CategoryOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, QualificationsOf, SectionRows, SectionTreeOf,
-    TagRowsOf, Texts, Wanted, articles_with_texts,
+    TagRowsOf, articles_with_texts,
 };
 
 use std::collections::HashMap;
