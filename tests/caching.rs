@@ -61,7 +61,7 @@ async fn public_answers_carry_validators_and_a_304_on_a_match(backend: Backend) 
         "public, max-age=60, stale-while-revalidate=300"
     );
     let vary = header(&first, "vary").to_ascii_lowercase();
-    for part in ["accept", "accept-language", "accept-encoding"] {
+    for part in ["accept", "accept-language", "accept-encoding", "authorization"] {
         assert!(vary.split(", ").any(|v| v == part), "{part} in {vary}");
     }
     let full = first.bytes().await.expect("body");

@@ -44,11 +44,12 @@ fn help_documents_every_option_with_its_environment_variable() {
         ("--cache-stale-while-revalidate", "KIJI_CACHE_STALE_WHILE_REVALIDATE"),
         ("--change-poll-ms", "KIJI_CHANGE_POLL_MS"),
         ("--trusted-documents-only", "KIJI_TRUSTED_DOCUMENTS_ONLY"),
+        ("--key-rate-limit", "KIJI_KEY_RATE_LIMIT"),
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
         assert!(help.contains(&format!("env: {env}")), "--help lacks env {env}");
     }
-    for command in ["serve", "import", "print-schema", "operations"] {
+    for command in ["serve", "import", "print-schema", "operations", "keys"] {
         assert!(help.contains(command), "--help lacks the {command} command");
     }
 }

@@ -95,6 +95,13 @@ pub struct Config {
     #[arg(long, env = "KIJI_CHANGE_POLL_MS", default_value_t = 1000)]
     pub change_poll_ms: u64,
 
+    /// Requests one API key may send per minute (in bursts of as many);
+    /// beyond it the answer is `429 RATE_LIMITED` with `Retry-After`. 0
+    /// turns the limit off. Requests without a key are bounded by
+    /// `--max-in-flight`.
+    #[arg(long, env = "KIJI_KEY_RATE_LIMIT", default_value_t = 600)]
+    pub key_rate_limit: u32,
+
     /// Limits on the work one GraphQL document may ask for.
     #[command(flatten)]
     pub limits: Limits,
@@ -121,6 +128,7 @@ impl Config {
             cache_max_age: 60,
             cache_stale_while_revalidate: 300,
             change_poll_ms: 1000,
+            key_rate_limit: 600,
             log_format: LogFormat::Text,
         }
     }

@@ -24,6 +24,12 @@ pub mod code {
     pub const TIMEOUT: &str = "TIMEOUT";
     /// Too many requests are in flight; retry after `Retry-After` seconds.
     pub const OVERLOADED: &str = "OVERLOADED";
+    /// The request's API key is missing its token, unknown or revoked.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// The API key may not do this.
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// The API key sent too many requests; retry after `Retry-After` seconds.
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// No such route.
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// Something failed on the server; details are only in the server log.

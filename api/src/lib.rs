@@ -2,6 +2,7 @@
 //! HTTP routes, and start-up. `main` and the integration tests build the
 //! application the same way, through [`build_state`] and [`app`].
 
+pub mod auth;
 pub mod cache;
 pub mod changes;
 pub mod config;
@@ -65,6 +66,40 @@ pub enum Command {
         #[command(subcommand)]
         action: OperationsCommand,
     },
+    /// Manage API keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+/// `kiji keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print its token, once: only its hash is kept.
+    Create {
+        /// PREVIEW, EDITOR, TRANSLATOR, SUPERVISOR or ADMIN.
+        #[arg(long, value_parser = parse_role)]
+        role: entity::enums::Role,
+        /// Who holds it, e.g. `ios-app` or `column desk`.
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys: id, token prefix, role, name, created, revoked. No secrets.
+    List,
+    /// Revoke a key, named by its id or its token prefix.
+    Revoke {
+        /// The id, or the prefix `keys list` shows.
+        key: String,
+    },
+}
+
+fn parse_role(value: &str) -> Result<entity::enums::Role, String> {
+    use sea_orm::Iterable as _;
+    entity::enums::Role::iter()
+        .find(|role| role.as_str().eq_ignore_ascii_case(value))
+        .ok_or_else(|| format!("`{value}` is not a role: PREVIEW, EDITOR, TRANSLATOR, SUPERVISOR or ADMIN"))
 }
 
 /// `kiji operations …`
@@ -93,6 +128,9 @@ pub enum StartupError {
     /// A file could not be read or the address could not be bound.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A key could not be created or revoked.
+    #[error("keys: {0}")]
+    Keys(#[from] auth::KeyError),
     /// A content file is not valid YAML.
     #[error("{file}: {message}")]
     Content {
@@ -158,6 +196,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         shapes,
         metrics,
         admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
+        key_limits: Arc::new(auth::KeyLimits::new(config.key_rate_limit)),
     })
 }
 
@@ -204,6 +243,10 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             init_tracing(&config);
             operations(&config, action).await
         }
+        Command::Keys { action } => {
+            init_tracing(&config);
+            keys(&config, action).await
+        }
         Command::Serve => {
             init_tracing(&config);
             serve(config).await
@@ -225,6 +268,46 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
     let db = db::connect(&config.database_url, 1, metrics).await?;
     db::migrate(&db).await?;
     Ok(content::import::import(&db, &bundle).await?)
+}
+
+async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> {
+    let metrics = Arc::new(Metrics::default());
+    let db = db::connect(&config.database_url, 1, metrics).await?;
+    db::migrate(&db).await?;
+    let mut out = std::io::stdout().lock();
+    let show = |key: &entity::api_key::Model| {
+        let revoked = key.revoked_at.map(|at| format!("revoked {}", at.to_rfc3339()));
+        format!(
+            "{}  {}…  {:<10}  {}  created {}{}",
+            key.id,
+            key.prefix,
+            key.role.as_str(),
+            key.name,
+            key.created_at.to_rfc3339(),
+            revoked.map(|r| format!("  {r}")).unwrap_or_default()
+        )
+    };
+    match action {
+        KeysCommand::Create { role, name } => {
+            let (key, token) = auth::create_key(&db, role, &name).await?;
+            writeln!(out, "{}", show(&key))?;
+            writeln!(
+                out,
+                "token (shown only now; send it as `Authorization: Bearer <token>`):"
+            )?;
+            writeln!(out, "{token}")?;
+        }
+        KeysCommand::List => {
+            for key in auth::list_keys(&db).await? {
+                writeln!(out, "{}", show(&key))?;
+            }
+        }
+        KeysCommand::Revoke { key } => {
+            let key = auth::revoke_key(&db, &key).await?;
+            writeln!(out, "{}", show(&key))?;
+        }
+    }
+    Ok(())
 }
 
 async fn operations(config: &Config, action: OperationsCommand) -> Result<(), StartupError> {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
+use crate::auth::KeyLimits;
 use crate::cache::ResponseCache;
 use crate::documents::Documents;
 use crate::graphql::KijiSchema;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub shapes: Arc<Shapes>,
     /// Permits for requests in flight (`--max-in-flight`).
     pub admission: Arc<Semaphore>,
+    /// Requests per API key (`--key-rate-limit`).
+    pub key_limits: Arc<KeyLimits>,
 }
 
 /// A bounded share of the blocking thread pool for CPU-heavy request work

@@ -148,3 +148,39 @@ pub enum ReferenceKind {
     #[sea_orm(string_value = "WEBPAGE")]
     Webpage,
 }
+
+/// What an API key may do (DESIGN.md, "Access"). Requests without a key
+/// are the public role, which no key has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    /// Reads drafts and unpublished revisions through the delivery queries.
+    #[sea_orm(string_value = "PREVIEW")]
+    Preview,
+    /// Writes drafts.
+    #[sea_orm(string_value = "EDITOR")]
+    Editor,
+    /// Writes translations.
+    #[sea_orm(string_value = "TRANSLATOR")]
+    Translator,
+    /// Signs off revisions.
+    #[sea_orm(string_value = "SUPERVISOR")]
+    Supervisor,
+    /// Publishes, and manages keys.
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}
+
+impl Role {
+    /// The spelling used in the database, files and the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Preview => "PREVIEW",
+            Self::Editor => "EDITOR",
+            Self::Translator => "TRANSLATOR",
+            Self::Supervisor => "SUPERVISOR",
+            Self::Admin => "ADMIN",
+        }
+    }
+}

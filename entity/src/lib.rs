@@ -7,6 +7,7 @@
 pub mod block;
 pub mod enums;
 
+pub mod api_key;
 pub mod article;
 pub mod article_count;
 pub mod article_supervisor;

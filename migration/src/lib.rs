@@ -10,6 +10,7 @@ mod m20261125_000004_trusted_documents;
 mod m20261125_000005_article_visible_from;
 mod m20261125_000006_list_indexes_and_counts;
 mod m20261125_000007_blocks_as_json_text;
+mod m20261126_000008_api_keys;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_article_visible_from::Migration),
             Box::new(m20261125_000006_list_indexes_and_counts::Migration),
             Box::new(m20261125_000007_blocks_as_json_text::Migration),
+            Box::new(m20261126_000008_api_keys::Migration),
         ]
     }
 }

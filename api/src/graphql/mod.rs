@@ -18,6 +18,7 @@ pub mod sdl;
 pub mod section;
 pub mod supervisor;
 pub mod tags;
+pub mod viewer;
 pub mod visibility;
 
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Interface, MergedObject, Schema};
@@ -37,6 +38,7 @@ pub struct Query(
     supervisor::SupervisorQuery,
     category::CategoryQuery,
     node::NodeQuery,
+    viewer::ViewerQuery,
 );
 
 /// Localization settings of the server.

@@ -28,6 +28,7 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use super::MAX_BODY_BYTES;
+use crate::auth::{AuthError, Principal, authenticate};
 use crate::cache::{self, Cached, Coding};
 use crate::documents::{DocumentError, Prepared, set_code};
 use crate::error::code;
@@ -303,6 +304,14 @@ async fn execute(
     params: GraphqlParams,
     is_get: bool,
 ) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    let principal = match authenticate(&state.db, authorization).await {
+        Ok(principal) => principal,
+        Err(err) => return refused(&err),
+    };
+    if let Err(err) = state.key_limits.check(&principal) {
+        return refused(&err);
+    }
     let mut timer = state.metrics.graphql_timer();
     let prepared = match state.documents.resolve(params.query, params.persisted_hash).await {
         Ok(prepared) => prepared,
@@ -348,8 +357,13 @@ async fn execute(
         .unwrap_or_default();
     let operation = params.operation_name.as_deref();
     let is_query = selected_operation_type(doc, operation) == Some(OperationType::Query);
+    if !principal.is_public() {
+        // Keyed answers may hold drafts: never cached, never shared.
+        let answer = run(state, &prepared, operation, variables, accept_language, principal).await;
+        return answered_privately(media, timer, answer);
+    }
     if !(is_query && state.cache.usable()) {
-        let answer = run(state, &prepared, operation, variables, accept_language).await;
+        let answer = run(state, &prepared, operation, variables, accept_language, principal).await;
         return answered(state, headers, media, timer, &answer);
     }
     let locales: Vec<&str> = accept_language.iter().map(|l| l.as_str()).collect();
@@ -362,7 +376,16 @@ async fn execute(
     let computed = state
         .cache
         .get_with(key, async {
-            match run(state, &prepared, operation, variables, accept_language).await {
+            match run(
+                state,
+                &prepared,
+                operation,
+                variables,
+                accept_language,
+                Principal::Public,
+            )
+            .await
+            {
                 // Only whole answers computed without a change arriving
                 // meanwhile are kept.
                 Answer::Data { body, errors: 0, keys } if state.cache.still(generation) => {
@@ -378,6 +401,45 @@ async fn execute(
             respond_cached(state, headers, media, &cached)
         }
         Err(answer) => answered(state, headers, media, timer, &answer),
+    }
+}
+
+/// The answer to credentials that were refused.
+fn refused(err: &AuthError) -> Response {
+    match err {
+        AuthError::Invalid => {
+            let mut response = error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, &err.to_string());
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+        }
+        AuthError::RateLimited { retry_after } => {
+            let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, &err.to_string());
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            response
+        }
+        AuthError::Database(_) => {
+            tracing::error!(error = %err, "could not check an API key");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
+        }
+    }
+}
+
+/// Sends an answer for a key: `no-store`, whatever it holds.
+fn answered_privately(media: MediaType, timer: crate::metrics::GraphqlTimer<'_>, answer: Answer) -> Response {
+    match answer {
+        Answer::RequestError(errors) => {
+            timer.finish(Outcome::rejected, errors.len());
+            respond_errors(media, &errors)
+        }
+        Answer::Data { body, errors, .. } => {
+            timer.finish(if errors == 0 { Outcome::ok } else { Outcome::partial }, errors);
+            respond(media, body, false)
+        }
+        Answer::Failed => error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error"),
     }
 }
 
@@ -437,7 +499,7 @@ fn respond_cached(state: &AppState, headers: &HeaderMap, media: MediaType, cache
     let out = response.headers_mut();
     out.insert(
         header::VARY,
-        HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
+        HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding, Authorization"),
     );
     out.insert(header::ETAG, etag.clone());
     out.insert(
@@ -476,6 +538,7 @@ async fn run(
     operation_name: Option<&str>,
     variables: Value,
     accept_language: Vec<crate::graphql::locale::Locale>,
+    principal: Principal,
 ) -> Answer {
     // async-graphql consumes its copy; the writer orders the answer by ours.
     let mut request = async_graphql::Request::new(&*prepared.text);
@@ -490,6 +553,7 @@ async fn run(
         .data(loader)
         .data(AcceptLanguage(accept_language))
         .data(NodeBudget::default())
+        .data(principal)
         .data(tags.clone());
 
     let mut response = batches.drive(state.schema.execute(request)).await;
@@ -596,7 +660,10 @@ fn respond(media: MediaType, body: Vec<u8>, request_error: bool) -> Response {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // The body depends on both: caches must key on them.
-    headers.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language, Authorization"),
+    );
     response
 }
 

@@ -1,0 +1,265 @@
+//! API keys and the roles they carry (DESIGN.md, "Access").
+//!
+//! A token is `kiji_` followed by 32 random bytes in URL-safe base64: 256
+//! bits a guess cannot reach. Only its SHA-256 is stored. A request names
+//! its key in `Authorization: Bearer …`; without one it is the public role.
+//! Tokens are looked up by hash (an index) and the stored hash is compared
+//! again in constant time, so neither the lookup nor the comparison tells
+//! an attacker how close a guess came. A plain hash is enough here: unlike
+//! a password, a token has all the entropy it needs.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::Utc;
+use entity::api_key;
+use entity::enums::Role;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sea_orm::{ActiveValue, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+/// The prefix of every token, so a leaked one is recognisable by scanners.
+const TOKEN_PREFIX: &str = "kiji_";
+/// The longest `Authorization` value looked at; anything longer is no token.
+const MAX_TOKEN_LEN: usize = 128;
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// No key: published content only.
+    Public,
+    /// A valid, unrevoked key.
+    Key {
+        /// The key's id.
+        id: Uuid,
+        /// The key's name.
+        name: String,
+        /// What it may do.
+        role: Role,
+    },
+}
+
+impl Principal {
+    /// The role, `None` for the public.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::Public => None,
+            Self::Key { role, .. } => Some(*role),
+        }
+    }
+
+    /// Whether answers to this principal may be shared with anyone else
+    /// (the response cache, a CDN).
+    pub fn is_public(&self) -> bool {
+        matches!(self, Self::Public)
+    }
+}
+
+/// Why a request's credentials were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// A missing, malformed, unknown or revoked key; one message for all, so
+    /// a response never tells which. → `UNAUTHENTICATED`
+    #[error("the API key is not valid; send `Authorization: Bearer <token>` with a current key, or no header at all")]
+    Invalid,
+    /// The key sent too many requests. → `RATE_LIMITED`
+    #[error("this API key sent too many requests; retry after {retry_after} s")]
+    RateLimited {
+        /// Seconds until the next request is allowed.
+        retry_after: u64,
+    },
+    /// The database could not be asked. → `INTERNAL`
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// A new token and its stored hash.
+fn new_token() -> Result<(String, String), getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
+    let hash = hash(&token);
+    Ok((token, hash))
+}
+
+/// Lower-case hex SHA-256 of a token.
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The token of an `Authorization: Bearer …` value, if it looks like one.
+fn bearer(value: &[u8]) -> Option<&str> {
+    let value = std::str::from_utf8(value).ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer")
+        && token.len() <= MAX_TOKEN_LEN
+        && token.starts_with(TOKEN_PREFIX)
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    .then_some(token)
+}
+
+/// Who sent a request with this `Authorization` value (`None`: no header).
+pub async fn authenticate(db: &DatabaseConnection, authorization: Option<&[u8]>) -> Result<Principal, AuthError> {
+    let Some(value) = authorization else {
+        return Ok(Principal::Public);
+    };
+    let token = bearer(value).ok_or(AuthError::Invalid)?;
+    let wanted = hash(token);
+    let row = api_key::Entity::find()
+        .filter(api_key::Column::TokenHash.eq(wanted.as_str()))
+        .one(db)
+        .await?
+        .ok_or(AuthError::Invalid)?;
+    let same: bool = row.token_hash.as_bytes().ct_eq(wanted.as_bytes()).into();
+    if !same || row.revoked_at.is_some() {
+        return Err(AuthError::Invalid);
+    }
+    Ok(Principal::Key {
+        id: row.id,
+        name: row.name,
+        role: row.role,
+    })
+}
+
+/// Requests per key and minute, with bursts up to the same number.
+pub struct KeyLimits {
+    limiter: Option<DefaultKeyedRateLimiter<Uuid>>,
+}
+
+impl KeyLimits {
+    /// A limit of `per_minute` requests per key; 0 turns limiting off.
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            limiter: NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+        }
+    }
+
+    /// Counts one request of `principal`; the public role is bounded by
+    /// `--max-in-flight` instead.
+    pub fn check(&self, principal: &Principal) -> Result<(), AuthError> {
+        let (Some(limiter), Principal::Key { id, .. }) = (&self.limiter, principal) else {
+            return Ok(());
+        };
+        limiter.check_key(id).map_err(|not_until| {
+            let wait: Duration = not_until.wait_time_from(DefaultClock::default().now());
+            AuthError::RateLimited {
+                retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
+        })
+    }
+}
+
+/// Why a key could not be created or revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The name is empty or too long.
+    #[error("a key name must be 1 to 100 characters")]
+    BadName,
+    /// No key has this id or prefix.
+    #[error("no key matches `{0}`")]
+    NotFound(String),
+    /// Several keys share this prefix; give more of it, or the id.
+    #[error("`{0}` matches several keys; give the full id")]
+    Ambiguous(String),
+    /// The operating system's random source failed.
+    #[error("no random bytes for a token: {0}")]
+    Random(getrandom::Error),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// Creates a key and returns it with its token, which is shown only now.
+pub async fn create_key(db: &DatabaseConnection, role: Role, name: &str) -> Result<(api_key::Model, String), KeyError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(KeyError::BadName);
+    }
+    let (token, token_hash) = new_token().map_err(KeyError::Random)?;
+    let row = api_key::ActiveModel {
+        id: ActiveValue::Set(Uuid::now_v7()),
+        name: ActiveValue::Set(name.to_owned()),
+        role: ActiveValue::Set(role),
+        token_hash: ActiveValue::Set(token_hash),
+        prefix: ActiveValue::Set(token.chars().take(12).collect()),
+        created_at: ActiveValue::Set(Utc::now()),
+        revoked_at: ActiveValue::Set(None),
+    };
+    let model = api_key::Entity::insert(row).exec_with_returning(db).await?;
+    Ok((model, token))
+}
+
+/// Every key, oldest first (without secrets: none are stored).
+pub async fn list_keys(db: &DatabaseConnection) -> Result<Vec<api_key::Model>, DbErr> {
+    api_key::Entity::find()
+        .order_by_asc(api_key::Column::CreatedAt)
+        .order_by_asc(api_key::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Revokes the key with this id, or the one whose token starts with this
+/// prefix as `keys list` shows it. Revoking twice is harmless.
+pub async fn revoke_key(db: &DatabaseConnection, which: &str) -> Result<api_key::Model, KeyError> {
+    let candidates: Vec<api_key::Model> = match Uuid::parse_str(which) {
+        Ok(id) => api_key::Entity::find_by_id(id).all(db).await?,
+        Err(_) => list_keys(db)
+            .await?
+            .into_iter()
+            .filter(|k| !which.is_empty() && k.prefix.starts_with(which))
+            .collect(),
+    };
+    let key = match <[api_key::Model; 1]>::try_from(candidates) {
+        Ok([key]) => key,
+        Err(found) if found.is_empty() => return Err(KeyError::NotFound(which.to_owned())),
+        Err(_) => return Err(KeyError::Ambiguous(which.to_owned())),
+    };
+    if key.revoked_at.is_some() {
+        return Ok(key);
+    }
+    let mut active: api_key::ActiveModel = key.into();
+    active.revoked_at = ActiveValue::Set(Some(Utc::now()));
+    Ok(api_key::Entity::update(active).exec(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_256_bits_and_are_never_equal() {
+        let (a, hash_a) = new_token().unwrap();
+        let (b, _) = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), TOKEN_PREFIX.len() + 43, "32 bytes in unpadded base64");
+        assert_eq!(hash_a, hash(&a));
+        assert_eq!(bearer(format!("Bearer {a}").as_bytes()), Some(a.as_str()));
+    }
+
+    #[test]
+    fn only_bearer_tokens_of_our_shape_are_read() {
+        assert_eq!(bearer(b"bearer kiji_abc"), Some("kiji_abc"));
+        for bad in [
+            &b"Basic kiji_abc"[..],
+            b"Bearer",
+            b"Bearer abc",
+            b"Bearer kiji_a b",
+            b"Bearer kiji_\xff",
+            b"Bearer kiji_'; DROP TABLE api_key",
+        ] {
+            assert_eq!(bearer(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        let long = format!("Bearer kiji_{}", "a".repeat(MAX_TOKEN_LEN));
+        assert_eq!(bearer(long.as_bytes()), None);
+    }
+}
