@@ -68,6 +68,13 @@ pub async fn changed() {
         Err(_) => return,
     };
     for (cache, db) in caches {
+        // Not started yet: `start` reads the log itself once it listens, and
+        // nothing has been served. Catching up here would race `start` and
+        // could empty the cache (bumping its generation) after it began
+        // serving. `applied` only ever moves from -1 to a position.
+        if cache.applied() < 0 {
+            continue;
+        }
         if let Err(err) = cache.catch_up(&db).await {
             tracing::warn!(error = %err, "cannot read the change log; answering without the response cache");
             cache.fresh.store(false, Ordering::Release);
