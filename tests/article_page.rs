@@ -453,3 +453,131 @@ db_tests!(
     untranslated_locale_gets_the_japanese_text_flagged_as_fallback,
     article_page_statement_count_does_not_grow_with_content,
 );
+
+const REVIEW: &str = r#"query($slug: String!, $locale: Locale) {
+  article(slug: $slug, locale: $locale) {
+    locale reviewedBySupervisor
+    contributors { role signedOffRevision signedOffCurrentRevision signedOffLocales signedOffClaims supervisor { slug } }
+    allSections { locale reviewedBySupervisor }
+    claims { locale reviewedBySupervisor evidenceLevel text references { locator reference { doi pmid } } }
+  }
+}"#;
+
+/// Every claim of an answer, as (text, evidence level).
+fn claim_texts(article: &Value) -> Vec<(String, String)> {
+    article["claims"]
+        .as_array()
+        .expect("claims")
+        .iter()
+        .map(|c| {
+            (
+                c["text"].as_str().unwrap_or_default().to_owned(),
+                c["evidenceLevel"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn a_physicians_name_covers_only_what_he_reviewed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let ja = app.gql(REVIEW, json!({ "slug": COLUMN, "locale": "ja" })).await;
+    let article = &ja.data()["article"];
+    assert_eq!(
+        article["contributors"],
+        json!([{
+            "role": "SUPERVISOR", "signedOffRevision": 1, "signedOffCurrentRevision": true,
+            "signedOffLocales": ["ja"], "signedOffClaims": false,
+            "supervisor": { "slug": "shinichi-suita" }
+        }])
+    );
+    assert_eq!(
+        article["reviewedBySupervisor"], true,
+        "he signed off the Japanese column"
+    );
+    for section in article["allSections"].as_array().expect("sections") {
+        assert_eq!(section["reviewedBySupervisor"], true, "{section}");
+    }
+    let claims = article["claims"].as_array().expect("claims");
+    assert_eq!(claims.len(), 25);
+    for claim in claims {
+        assert_eq!(claim["reviewedBySupervisor"], false, "claims are Kiji's: {claim}");
+    }
+
+    // The English translation is Kiji's: nothing in it carries his review,
+    // while a section shown in Japanese for want of English still does.
+    let en = app.gql(REVIEW, json!({ "slug": COLUMN, "locale": "en" })).await;
+    let article = &en.data()["article"];
+    assert_eq!(article["reviewedBySupervisor"], false);
+    for section in article["allSections"].as_array().expect("sections") {
+        let reviewed = section["locale"] == "ja";
+        assert_eq!(section["reviewedBySupervisor"], reviewed, "{section}");
+    }
+
+    // The other sample articles were written for Kiji and name nobody.
+    let law = app
+        .gql(
+            REVIEW,
+            json!({ "slug": "regenerative-medicine-law-risk-classes", "locale": "ja" }),
+        )
+        .await;
+    let article = &law.data()["article"];
+    assert_eq!(article["contributors"], json!([]));
+    assert_eq!(article["reviewedBySupervisor"], false);
+    assert!(
+        claim_texts(article).iter().all(|(_, level)| level == "REGULATORY"),
+        "statements of the law rest on the statute: {:?}",
+        claim_texts(article)
+    );
+}
+
+async fn sample_claims_say_no_more_than_the_column_and_their_sources(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let ja = app.gql(REVIEW, json!({ "slug": COLUMN, "locale": "ja" })).await;
+    let article = &ja.data()["article"];
+    let claims = claim_texts(article);
+    let find = |needle: &str| {
+        claims
+            .iter()
+            .find(|(text, _)| text.contains(needle))
+            .unwrap_or_else(|| panic!("no claim mentions {needle}: {claims:?}"))
+            .clone()
+    };
+    // The column's own hedges survive.
+    assert!(find("幹細胞療法と比べて").0.contains("とされる"));
+    assert!(find("幹細胞療法と比べて").0.contains("長期的な安全性"));
+    let side_effects = find("副作用のリスクは一般的に低い").0;
+    assert!(side_effects.contains("考えられている") && side_effects.contains("完全に副作用がないわけではない"));
+    assert!(find("疲れにくい").0.contains("可能性がある"));
+    // What the sources studied, not more.
+    assert_eq!(
+        find("直径"),
+        (
+            "エクソソームの直径はおよそ40〜160nm（平均約100nm）である。".to_owned(),
+            "NARRATIVE_REVIEW".to_owned()
+        )
+    );
+    assert!(find("梗塞").0.contains("マウス"));
+    assert!(find("アトピー").0.contains("マウスモデル") && find("アトピー").0.contains("脂肪組織由来"));
+    assert!(find("ミトコンドリア").0.contains("試験管内") && find("ミトコンドリア").0.contains("マクロファージ"));
+    assert_eq!(find("免疫応答").1, "NARRATIVE_REVIEW");
+
+    // Every citation has a locator; the completed identifiers are there.
+    let mut identifiers = Vec::new();
+    for claim in article["claims"].as_array().expect("claims") {
+        for citation in claim["references"].as_array().expect("references") {
+            assert!(citation["locator"].is_string(), "a citation without a locator: {claim}");
+            identifiers.push(citation["reference"].clone());
+        }
+    }
+    assert!(identifiers.contains(&json!({ "doi": "10.1038/ncb1596", "pmid": "17486113" })));
+    assert!(identifiers.contains(&json!({ "doi": "10.1038/nri3622", "pmid": "24566916" })));
+}
+
+db_tests!(
+    a_physicians_name_covers_only_what_he_reviewed,
+    sample_claims_say_no_more_than_the_column_and_their_sources,
+);

@@ -84,6 +84,34 @@ articles:
             "article unpublished-date",
             "needs published_at",
         ),
+        (
+            r#"
+articles:
+  - slug: signed-in-a-missing-locale
+    category: anti-aging
+    source_locale: ja
+    status: DRAFT
+    contributors:
+      - { supervisor: shinichi-suita, role: SUPERVISOR, signed_off_revision: 1, signed_off_locales: [ja, en] }
+    translations: { ja: { title: t, lead: l, status: DRAFT } }
+"#,
+            "article signed-in-a-missing-locale › contributor 1",
+            "names `en`, which the article has no translation in",
+        ),
+        (
+            r#"
+articles:
+  - slug: scope-without-sign-off
+    category: anti-aging
+    source_locale: ja
+    status: DRAFT
+    contributors:
+      - { supervisor: shinichi-suita, role: SUPERVISOR, signed_off_claims: true }
+    translations: { ja: { title: t, lead: l, status: DRAFT } }
+"#,
+            "article scope-without-sign-off › contributor 1",
+            "need a signed_off_revision",
+        ),
     ];
     for (yaml, at, message) in cases {
         match import(&app.db, &bundle(yaml)).await {

@@ -17,6 +17,18 @@ pub struct Model {
     /// The article revision this person signed off, if any.
     pub signed_off_revision: Option<i32>,
     pub signed_off_at: Option<DateTimeUtc>,
+    /// The locales reviewed in that revision, comma-separated canonical
+    /// tags; empty without a sign-off.
+    pub signed_off_locales: String,
+    /// Whether the review covered the claims in those locales.
+    pub signed_off_claims: bool,
+}
+
+impl Model {
+    /// The locales the sign-off covers.
+    pub fn signed_off_locales(&self) -> impl Iterator<Item = &str> {
+        self.signed_off_locales.split(',').filter(|l| !l.is_empty())
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -42,12 +42,20 @@ pub enum EvidenceLevel {
     /// Animal or in-vitro studies.
     #[sea_orm(string_value = "PRECLINICAL")]
     Preclinical,
+    /// A review that summarises the literature without searching and
+    /// weighing it systematically.
+    #[sea_orm(string_value = "NARRATIVE_REVIEW")]
+    NarrativeReview,
     /// The supervising physician's judgement, set explicitly by an editor.
     #[sea_orm(string_value = "EXPERT_OPINION")]
     ExpertOpinion,
     /// Stated without any source.
     #[sea_orm(string_value = "UNSUPPORTED")]
     Unsupported,
+    /// A statute or official notice: a legal fact, not clinical evidence,
+    /// so it stands outside the ranking above.
+    #[sea_orm(string_value = "REGULATORY")]
+    Regulatory,
 }
 
 impl EvidenceLevel {

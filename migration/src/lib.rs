@@ -11,6 +11,8 @@ mod m20261125_000005_article_visible_from;
 mod m20261125_000006_list_indexes_and_counts;
 mod m20261125_000007_blocks_as_json_text;
 mod m20261126_000008_api_keys;
+mod m20261126_000009_evidence_levels;
+mod m20261126_000010_sign_off_scope;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_list_indexes_and_counts::Migration),
             Box::new(m20261125_000007_blocks_as_json_text::Migration),
             Box::new(m20261126_000008_api_keys::Migration),
+            Box::new(m20261126_000009_evidence_levels::Migration),
+            Box::new(m20261126_000010_sign_off_scope::Migration),
         ]
     }
 }

@@ -669,11 +669,36 @@ impl Rows {
                     format!("signed_off_revision must be between 1 and {}", doc.revision),
                 ));
             }
+            let who = format!("{at} › contributor {}", position + 1);
+            let mut locales = Vec::new();
+            for tag in &c.signed_off_locales {
+                let locale = canonical_locale(&who, tag)?;
+                if !doc.translations.contains_key(&locale) {
+                    return Err(invalid(
+                        &who,
+                        format!("signed_off_locales names `{locale}`, which the article has no translation in"),
+                    ));
+                }
+                locales.push(locale);
+            }
+            if c.signed_off_revision.is_none() && (!locales.is_empty() || c.signed_off_claims) {
+                return Err(invalid(
+                    &who,
+                    "signed_off_locales and signed_off_claims need a signed_off_revision",
+                ));
+            }
+            if c.signed_off_revision.is_some() && locales.is_empty() {
+                locales.push(source.clone());
+            }
+            locales.sort();
+            locales.dedup();
             self.contributors.push(article_supervisor::Model {
                 article_id: id,
                 supervisor_id,
                 role: c.role,
                 position: position as i32,
+                signed_off_locales: locales.join(","),
+                signed_off_claims: c.signed_off_claims,
                 signed_off_revision: c.signed_off_revision,
                 signed_off_at: utc(
                     &format!("{at} › contributor {}", position + 1),

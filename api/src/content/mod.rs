@@ -292,6 +292,14 @@ pub struct ContributorDoc {
     /// When they signed it off.
     #[serde(default)]
     pub signed_off_at: Option<DateTime<FixedOffset>>,
+    /// The locales they reviewed in that revision; the source locale when
+    /// left out.
+    #[serde(default)]
+    pub signed_off_locales: Vec<String>,
+    /// Whether they reviewed the claims too (editors may write claims apart
+    /// from the reviewed text); `false` when left out.
+    #[serde(default)]
+    pub signed_off_claims: bool,
 }
 
 /// The article-level text in one locale.

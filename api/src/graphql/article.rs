@@ -43,6 +43,8 @@ pub struct Scope {
     pub source: Arc<str>,
     /// The article.
     pub article_id: Uuid,
+    /// The article's current revision.
+    pub revision: i32,
     /// The article's rows, loaded once per request.
     rows: Arc<ArticleRows>,
 }
@@ -110,6 +112,22 @@ impl Scope {
             .citations)
     }
 
+    /// Whether a supervisor signed off the article's current revision with
+    /// `locale` among the locales reviewed (and, for `claims`, the claims
+    /// too): the one test behind every `reviewedBySupervisor`.
+    pub async fn supervised(&self, ctx: &Context<'_>, locale: &str, claims: bool) -> Result<bool> {
+        let rows = loader(ctx)?
+            .load_one(ContributorRowsOf(self.article_id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.iter().any(|(link, _, _)| {
+            link.role == ContributorRole::Supervisor
+                && link.signed_off_revision == Some(self.revision)
+                && (link.signed_off_claims || !claims)
+                && link.signed_off_locales().any(|l| l == locale)
+        }))
+    }
+
     /// Keeps the translations in an allowed locale and chooses among them.
     pub fn localize<T: super::locale::Translation + Clone>(&self, texts: &[T]) -> Option<Localization<T>> {
         let visible: Vec<T> = texts
@@ -157,6 +175,7 @@ impl Article {
                 allowed,
                 source: Arc::from(model.source_locale.as_str()),
                 article_id: model.id,
+                revision: model.revision,
                 rows: Arc::default(),
             };
             out.push(Self { model, l10n, scope });
@@ -303,10 +322,22 @@ impl Article {
                     supervisor,
                     signed_off_revision: link.signed_off_revision,
                     signed_off_at: link.signed_off_at,
+                    signed_off_locales: link.signed_off_locales().map(Locale::trusted).collect(),
+                    signed_off_claims: link.signed_off_claims,
                     article_revision: self.model.revision,
                 })
             })
             .collect())
+    }
+
+    /// True when a supervising physician signed off this very revision of
+    /// the article with the text in this answer's locale among what they
+    /// reviewed. False for a translation nobody supervised, and after any
+    /// change since the sign-off.
+    async fn reviewed_by_supervisor(&self, ctx: &Context<'_>) -> Result<bool> {
+        self.scope
+            .supervised(ctx, self.l10n.text().locale.as_str(), false)
+            .await
     }
 
     /// Top-level sections in order; each has its `children`.
@@ -366,6 +397,12 @@ pub struct Contributor {
     signed_off_revision: Option<i32>,
     /// When they signed it off.
     signed_off_at: Option<DateTime<Utc>>,
+    /// The locales they reviewed in that revision: their name covers the
+    /// text in these locales only. Empty without a sign-off.
+    signed_off_locales: Vec<Locale>,
+    /// Whether they reviewed the claims too; claims are often written by
+    /// editors apart from the reviewed text.
+    signed_off_claims: bool,
     #[graphql(skip)]
     article_revision: i32,
 }

@@ -114,6 +114,14 @@ impl Claim {
         self.l10n.available()
     }
 
+    /// True when a supervising physician signed off the article's current
+    /// revision including its claims in this claim's locale. Claims written
+    /// by editors and never reviewed say false, whatever the article's
+    /// text says.
+    async fn reviewed_by_supervisor(&self, ctx: &Context<'_>) -> Result<bool> {
+        self.scope.supervised(ctx, &self.l10n.text().locale, true).await
+    }
+
     /// The references supporting the claim, with where in each the support is.
     async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         self.citations(ctx).await

@@ -158,6 +158,12 @@ impl Section {
         self.l10n.available()
     }
 
+    /// True when a supervising physician signed off the article's current
+    /// revision with this section's locale among what they reviewed.
+    async fn reviewed_by_supervisor(&self, ctx: &Context<'_>) -> Result<bool> {
+        self.scope.supervised(ctx, &self.l10n.text().locale, false).await
+    }
+
     /// The heading.
     async fn heading(&self) -> &str {
         &self.l10n.text().heading
