@@ -47,7 +47,8 @@ async fn a_key_names_its_role_and_the_public_needs_none(backend: Backend) {
         json!({ "role": "EDITOR", "keyName": "column desk" })
     );
     // What a key reads may hold drafts: no shared cache may keep it.
-    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["cache-control"], "private, no-store");
+    assert_eq!(headers["cdn-cache-control"], "no-store");
     assert!(headers.get("etag").is_none() && headers.get("surrogate-key").is_none());
 
     let public = app.gql(VIEWER, json!({})).await;
@@ -81,6 +82,20 @@ async fn wrong_malformed_and_revoked_keys_are_refused_alike(backend: Backend) {
         messages.windows(2).all(|w| w[0] == w[1]),
         "an answer must not tell a revoked key from a wrong one: {messages:?}"
     );
+
+    // A valid key beside another header value is ambiguous: refused.
+    let (_, valid) = auth::create_key(&app.db, Role::Editor, "valid").await.expect("key");
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {valid}"))
+        .header("authorization", "Bearer kiji_other")
+        .body(json!({ "query": VIEWER }).to_string())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 401);
 }
 
 async fn keys_are_stored_only_as_hashes(backend: Backend) {

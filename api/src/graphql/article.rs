@@ -159,12 +159,13 @@ impl Article {
             .iter()
             .map(|m| ChildrenOf::<article_translation::Entity>::new(m.id));
         let mut texts = loader(ctx)?.load_many(keys).await?;
+        let audience = super::audience(ctx);
         let mut out = Vec::with_capacity(models.len());
         for model in models {
             super::tags::entity(ctx, "article", model.id);
             let published: Vec<article_translation::Model> = texts
                 .remove(&ChildrenOf::new(model.id))
-                .map(|rows| rows.iter().filter(|t| t.status == Status::Published).cloned().collect())
+                .map(|rows| rows.iter().filter(|t| audience.sees(t.status)).cloned().collect())
                 .unwrap_or_default();
             let allowed: Arc<[String]> = published.iter().map(|t| t.locale.clone()).collect();
             let Some(l10n) = Localization::resolve(published, pref, &model.source_locale) else {
@@ -235,6 +236,17 @@ impl Article {
     /// Current revision of the source text (1 for the first).
     async fn revision(&self) -> i32 {
         self.model.revision
+    }
+
+    /// Publication state of the article. Public answers only ever hold
+    /// PUBLISHED articles; a preview key also reads the others.
+    async fn status(&self) -> Status {
+        self.model.status
+    }
+
+    /// Publication state of the translation shown.
+    async fn translation_status(&self) -> Status {
+        self.l10n.text().status
     }
 
     /// Revision of the source text this translation was made from. When it is
@@ -436,7 +448,7 @@ impl ArticleQuery {
         // translations go to the loader, where `wrap_all` finds them.
         let condition = sea_orm::Condition::all()
             .add(Expr::col((article::Entity, article::Column::Slug)).eq(slug))
-            .add(visibility::article(Utc::now()));
+            .add(visibility::article_for(super::audience(ctx), Utc::now()));
         let found = crate::loaders::articles_with_texts(db(ctx)?, condition).await?;
         let Some((model, texts)) = found.into_iter().next() else {
             return Ok(None);

@@ -184,7 +184,7 @@ impl CategoryQuery {
         let pref = preference(ctx, locale)?;
         super::tags::collection(ctx, "categories");
         let models = category::Entity::find()
-            .filter(visibility::category(Utc::now()))
+            .filter(visibility::category_for(super::audience(ctx), Utc::now()))
             .order_by_asc(category::Column::Position)
             .order_by_asc(category::Column::Slug)
             .all(db(ctx)?)
@@ -203,7 +203,7 @@ impl CategoryQuery {
         let pref = preference(ctx, locale)?;
         super::tags::collection(ctx, "tags");
         let models = tag::Entity::find()
-            .filter(visibility::tag(Utc::now()))
+            .filter(visibility::tag_for(super::audience(ctx), Utc::now()))
             .order_by_asc(tag::Column::Slug)
             .all(db(ctx)?)
             .await?;

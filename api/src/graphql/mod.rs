@@ -119,6 +119,11 @@ pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader> {
         .ok_or_else(|| Error::Internal("request has no loader".into()))
 }
 
+/// Who the request is for: the public, or a key that sees drafts.
+pub(crate) fn audience(ctx: &Context<'_>) -> visibility::Audience {
+    visibility::Audience::of(ctx.data_opt::<crate::auth::Principal>())
+}
+
 /// The database connection.
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
     ctx.data_opt::<DatabaseConnection>()

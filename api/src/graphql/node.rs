@@ -230,7 +230,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Re
     article_ids.extend(citing.iter().map(|c| c.article));
     let rows = article::Entity::find()
         .filter(article::Column::Id.is_in(article_ids))
-        .filter(visibility::article(now))
+        .filter(visibility::article_for(super::audience(ctx), now))
         .all(db)
         .await?;
     let articles: HashMap<Uuid, Article> = Article::wrap_all(ctx, rows, pref)
@@ -300,7 +300,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Re
     }
     let people = supervisor::Entity::find()
         .filter(supervisor::Column::Id.is_in(of(Kind::Supervisor)))
-        .filter(visibility::supervisor(now))
+        .filter(visibility::supervisor_for(super::audience(ctx), now))
         .all(db)
         .await?;
     for person in Supervisor::wrap_all(ctx, people, pref).await? {
@@ -308,7 +308,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Re
     }
     let categories = category::Entity::find()
         .filter(category::Column::Id.is_in(of(Kind::Category)))
-        .filter(visibility::category(now))
+        .filter(visibility::category_for(super::audience(ctx), now))
         .all(db)
         .await?;
     for category in Category::wrap_all(ctx, categories, pref).await? {
@@ -316,7 +316,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Re
     }
     let tags = tag::Entity::find()
         .filter(tag::Column::Id.is_in(of(Kind::Tag)))
-        .filter(visibility::tag(now))
+        .filter(visibility::tag_for(super::audience(ctx), now))
         .all(db)
         .await?;
     for tag in Tag::wrap_all(ctx, tags, pref).await? {
@@ -367,7 +367,7 @@ async fn citing_articles(ctx: &Context<'_>, references: &[Uuid]) -> Result<Vec<C
                 .into(),
         )
         .filter(claim_reference::Column::ReferenceId.is_in(references.iter().copied()))
-        .filter(visibility::article(Utc::now()))
+        .filter(visibility::article_for(super::audience(ctx), Utc::now()))
         .into_tuple::<(Uuid, Uuid, Uuid, Uuid)>()
         .all(db(ctx)?)
         .await?;

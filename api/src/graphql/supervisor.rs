@@ -284,7 +284,7 @@ impl SupervisorQuery {
         super::tags::collection(ctx, "supervisors");
         let Some(model) = supervisor::Entity::find()
             .filter(supervisor::Column::Slug.eq(slug))
-            .filter(visibility::supervisor(Utc::now()))
+            .filter(visibility::supervisor_for(super::audience(ctx), Utc::now()))
             .one(db(ctx)?)
             .await?
         else {
@@ -305,7 +305,7 @@ impl SupervisorQuery {
         let pref = preference(ctx, locale)?;
         super::tags::collection(ctx, "supervisors");
         let models = supervisor::Entity::find()
-            .filter(visibility::supervisor(Utc::now()))
+            .filter(visibility::supervisor_for(super::audience(ctx), Utc::now()))
             .order_by_asc(supervisor::Column::Id)
             .all(db(ctx)?)
             .await?;

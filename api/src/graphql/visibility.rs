@@ -34,6 +34,63 @@ pub fn count_scopes(category: uuid::Uuid) -> [String; 2] {
     ["all".to_owned(), format!("category:{}", category.simple())]
 }
 
+/// Who a read is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// No key, or one that sees only what the public sees.
+    Public,
+    /// A preview or editorial key: drafts, scheduled and archived articles
+    /// and unpublished translations too. Never cached or shared.
+    Editorial,
+}
+
+impl Audience {
+    /// The audience of a request made by `principal`.
+    pub fn of(principal: Option<&crate::auth::Principal>) -> Self {
+        match principal.and_then(crate::auth::Principal::role) {
+            Some(_) => Self::Editorial,
+            None => Self::Public,
+        }
+    }
+
+    /// Whether a translation in `status` may be shown.
+    pub fn sees(self, status: Status) -> bool {
+        self == Self::Editorial || status == Status::Published
+    }
+}
+
+/// The condition for an article row to be visible to `audience` at `now`.
+pub fn article_for(audience: Audience, now: DateTime<Utc>) -> Condition {
+    match audience {
+        Audience::Public => article(now),
+        Audience::Editorial => Condition::all(),
+    }
+}
+
+/// The condition for a category row to be visible to `audience` at `now`.
+pub fn category_for(audience: Audience, now: DateTime<Utc>) -> Condition {
+    match audience {
+        Audience::Public => category(now),
+        Audience::Editorial => Condition::all(),
+    }
+}
+
+/// The condition for a tag row to be visible to `audience` at `now`.
+pub fn tag_for(audience: Audience, now: DateTime<Utc>) -> Condition {
+    match audience {
+        Audience::Public => tag(now),
+        Audience::Editorial => Condition::all(),
+    }
+}
+
+/// The condition for a supervisor row to be visible to `audience` at `now`.
+pub fn supervisor_for(audience: Audience, now: DateTime<Utc>) -> Condition {
+    match audience {
+        Audience::Public => supervisor(now),
+        Audience::Editorial => Condition::all(),
+    }
+}
+
 /// The condition for an article row to be publicly visible at `now`: one
 /// indexed comparison (see [`visible_from`]).
 pub fn article(now: DateTime<Utc>) -> Condition {

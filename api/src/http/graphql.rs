@@ -304,7 +304,13 @@ async fn execute(
     params: GraphqlParams,
     is_get: bool,
 ) -> Response {
-    let authorization = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    // Two `Authorization` headers are ambiguous: neither is taken.
+    let mut sent = headers.get_all(header::AUTHORIZATION).iter();
+    let authorization = match (sent.next(), sent.next()) {
+        (Some(_), Some(_)) => return refused(&AuthError::Invalid),
+        (first, None) => first.map(HeaderValue::as_bytes),
+        (None, Some(_)) => None,
+    };
     let principal = match authenticate(&state.db, authorization).await {
         Ok(principal) => principal,
         Err(err) => return refused(&err),
@@ -437,7 +443,13 @@ fn answered_privately(media: MediaType, timer: crate::metrics::GraphqlTimer<'_>,
         }
         Answer::Data { body, errors, .. } => {
             timer.finish(if errors == 0 { Outcome::ok } else { Outcome::partial }, errors);
-            respond(media, body, false)
+            let mut response = respond(media, body, false);
+            // Drafts: no shared cache may keep this, whatever it is told
+            // for public answers (a CDN honours its own header first).
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            headers.insert("cdn-cache-control", HeaderValue::from_static("no-store"));
+            response
         }
         Answer::Failed => error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error"),
     }
