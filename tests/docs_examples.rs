@@ -129,3 +129,52 @@ async fn documented_queries_run_without_errors(backend: Backend) {
 }
 
 db_tests!(documented_queries_run_without_errors);
+
+/// Every ```yaml block of the documentation (a ```yaml fragment block is
+/// part of a bundle, shown alone, and skipped), with its file.
+fn yaml_examples() -> Vec<(&'static str, String)> {
+    let files: [(&str, &str); 3] = [
+        ("README.md", include_str!("../README.md")),
+        ("docs/content.md", include_str!("../docs/content.md")),
+        ("docs/queries.md", include_str!("../docs/queries.md")),
+    ];
+    let mut found = Vec::new();
+    for (file, text) in files {
+        let mut block: Option<String> = None;
+        for line in text.lines() {
+            match &mut block {
+                None if line.trim() == "```yaml" => block = Some(String::new()),
+                Some(_) if line.trim() == "```" => found.push((file, block.take().unwrap_or_default())),
+                Some(body) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                None => {}
+            }
+        }
+    }
+    found
+}
+
+/// A reader copies a documented bundle into a file and imports it: into the
+/// database the quick start made (with the sample) and into an empty one.
+async fn documented_bundles_import_with_and_without_the_sample(backend: Backend) {
+    let examples = yaml_examples();
+    assert!(examples.len() >= 2, "found only {} YAML examples", examples.len());
+    for with_sample in [true, false] {
+        let Some(app) = TestApp::spawn_with(backend, |config| config.load_sample = with_sample).await else {
+            return;
+        };
+        for (file, yaml) in &examples {
+            let bundle = api::content::Bundle::from_yaml(yaml)
+                .unwrap_or_else(|err| panic!("{file} example does not parse: {err}\n{yaml}"));
+            api::content::import::import(&app.db, &bundle)
+                .await
+                .unwrap_or_else(|err| {
+                    panic!("{file} example (sample loaded: {with_sample}) does not import: {err}\n{yaml}")
+                });
+        }
+    }
+}
+
+db_tests!(documented_bundles_import_with_and_without_the_sample);

@@ -34,7 +34,7 @@ articles:
           - { kind: EFFICACY, evidence: CLINICAL, text: { ja: 効く } }
 "#,
             "article needs-evidence › section s › claim 1",
-            "needs at least one reference",
+            "evidence level CLINICAL needs at least one reference",
         ),
         (
             r#"
@@ -112,6 +112,31 @@ articles:
             "article scope-without-sign-off › contributor 1",
             "need a signed_off_revision",
         ),
+        (
+            r#"
+references:
+  - { key: one, kind: JOURNAL_ARTICLE, title: One, doi: 10.1000/same, pmid: "1" }
+  - { key: two, kind: JOURNAL_ARTICLE, title: Two, doi: 10.1000/SAME }
+"#,
+            "reference two",
+            "DOI `10.1000/SAME` is already reference `one`'s (in this bundle)",
+        ),
+        (
+            r#"
+references:
+  - { key: again, kind: JOURNAL_ARTICLE, title: Again, doi: 10.1126/SCIENCE.aau6977 }
+"#,
+            "reference again",
+            "is already reference `kalluri2020`'s (in the database)",
+        ),
+        (
+            r#"
+references:
+  - { key: same-pmid, kind: JOURNAL_ARTICLE, title: Same, pmid: "32029601" }
+"#,
+            "reference same-pmid",
+            "PMID `32029601` is already reference `kalluri2020`'s (in the database)",
+        ),
     ];
     for (yaml, at, message) in cases {
         match import(&app.db, &bundle(yaml)).await {
@@ -141,8 +166,21 @@ async fn a_failing_import_writes_nothing(backend: Backend) {
         return;
     };
     let categories_before = entity::category::Entity::find().count(&app.db).await.expect("count");
-    // Validation passes; the database then refuses the second reference
-    // (duplicate DOI) after the category and the first reference went in.
+    // Validation passes; the database then refuses a reference (a trigger
+    // stands in for any failure of the database mid-import) after the
+    // category went in.
+    let refuse = match backend {
+        Backend::Sqlite => "CREATE TRIGGER refuse_boom BEFORE INSERT ON reference WHEN NEW.title = 'Boom' \
+                            BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+            .to_owned(),
+        Backend::Postgres => "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN \
+                              IF NEW.title = 'Boom' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ \
+                              LANGUAGE plpgsql; \
+                              CREATE TRIGGER refuse_boom BEFORE INSERT ON reference FOR EACH ROW \
+                              EXECUTE FUNCTION refuse_boom();"
+            .to_owned(),
+    };
+    app.db.execute_unprepared(&refuse).await.expect("trigger");
     let result = import(
         &app.db,
         &bundle(
@@ -150,8 +188,8 @@ async fn a_failing_import_writes_nothing(backend: Backend) {
 categories:
   - { slug: half-written, source_locale: ja, name: { ja: 途中 } }
 references:
-  - { key: one, kind: JOURNAL_ARTICLE, title: One, doi: 10.1000/same }
-  - { key: two, kind: JOURNAL_ARTICLE, title: Two, doi: 10.1000/same }
+  - { key: one, kind: JOURNAL_ARTICLE, title: One, doi: 10.1000/one }
+  - { key: two, kind: JOURNAL_ARTICLE, title: Boom, doi: 10.1000/two }
 "#,
         ),
     )

@@ -74,6 +74,14 @@ pub struct ImportReport {
     pub supervisors: usize,
 }
 
+/// An enum value as content files spell it (`UNSUPPORTED`, not `Unsupported`).
+fn spelled<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "?".to_owned(),
+    }
+}
+
 fn invalid(at: impl Into<String>, message: impl Into<String>) -> ImportError {
     ImportError::Invalid {
         at: at.into(),
@@ -255,6 +263,10 @@ struct Taken {
     tags: HashMap<String, Uuid>,
     supervisors: HashMap<String, Uuid>,
     references: HashMap<String, Uuid>,
+    /// Stored references by lower-cased DOI (their keys).
+    dois: HashMap<String, String>,
+    /// Stored references by PMID (their keys).
+    pmids: HashMap<String, String>,
 }
 
 impl Taken {
@@ -291,6 +303,43 @@ impl Taken {
                 |r| (r.key, r.id),
             )
             .await?,
+            dois: {
+                let wanted: Vec<String> = bundle
+                    .references
+                    .iter()
+                    .filter_map(|r| r.doi.as_ref().map(|d| d.to_lowercase()))
+                    .collect();
+                let mut found = HashMap::new();
+                if !wanted.is_empty() {
+                    let lower = sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col(reference::Column::Doi));
+                    for row in reference::Entity::find()
+                        .filter(sea_orm::sea_query::Expr::expr(lower).is_in(wanted))
+                        .all(db)
+                        .await?
+                    {
+                        if let Some(doi) = row.doi {
+                            found.insert(doi.to_lowercase(), row.key);
+                        }
+                    }
+                }
+                found
+            },
+            pmids: {
+                let wanted: Vec<String> = bundle.references.iter().filter_map(|r| r.pmid.clone()).collect();
+                let mut found = HashMap::new();
+                if !wanted.is_empty() {
+                    for row in reference::Entity::find()
+                        .filter(reference::Column::Pmid.is_in(wanted))
+                        .all(db)
+                        .await?
+                    {
+                        if let Some(pmid) = row.pmid {
+                            found.insert(pmid, row.key);
+                        }
+                    }
+                }
+                found
+            },
         })
     }
 }
@@ -492,6 +541,44 @@ impl Rows {
     }
 
     fn add_references(&mut self, bundle: &Bundle, taken: &Taken, known: &mut Known) -> Result<(), ImportError> {
+        // Identifiers are unique (DOIs case-insensitively): a second work
+        // with the same one is a mistake in the file, said here rather than
+        // by the database's constraint.
+        let mut dois: HashMap<String, &str> = HashMap::new();
+        let mut pmids: HashMap<&str, &str> = HashMap::new();
+        for doc in &bundle.references {
+            let at = format!("reference {}", doc.key);
+            if let Some(doi) = &doc.doi {
+                let owner = taken.dois.get(&doi.to_lowercase()).map(String::as_str);
+                if let Some(other) = owner.or_else(|| dois.get(&doi.to_lowercase()).copied()) {
+                    let place = if owner.is_some() {
+                        "in the database"
+                    } else {
+                        "in this bundle"
+                    };
+                    return Err(invalid(
+                        &at,
+                        format!("DOI `{doi}` is already reference `{other}`'s ({place})"),
+                    ));
+                }
+                dois.insert(doi.to_lowercase(), &doc.key);
+            }
+            if let Some(pmid) = &doc.pmid {
+                let owner = taken.pmids.get(pmid).map(String::as_str);
+                if let Some(other) = owner.or_else(|| pmids.get(pmid.as_str()).copied()) {
+                    let place = if owner.is_some() {
+                        "in the database"
+                    } else {
+                        "in this bundle"
+                    };
+                    return Err(invalid(
+                        &at,
+                        format!("PMID `{pmid}` is already reference `{other}`'s ({place})"),
+                    ));
+                }
+                pmids.insert(pmid, &doc.key);
+            }
+        }
         for doc in &bundle.references {
             let at = format!("reference {}", doc.key);
             if doc.key.trim().is_empty() {
@@ -773,15 +860,15 @@ impl Rows {
             if c.evidence.requires_reference() && c.references.is_empty() {
                 return Err(invalid(
                     &at,
-                    format!("evidence level {:?} needs at least one reference", c.evidence),
+                    format!("evidence level {} needs at least one reference", spelled(&c.evidence)),
                 ));
             }
             if !c.evidence.requires_reference() && !c.references.is_empty() {
                 return Err(invalid(
                     &at,
                     format!(
-                        "a claim with references cannot be {:?}; give the level the references support",
-                        c.evidence
+                        "a claim with references cannot be {}; give the level the references support",
+                        spelled(&c.evidence)
                     ),
                 ));
             }
