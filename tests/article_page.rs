@@ -317,6 +317,7 @@ fn enlarged(bundle: &Bundle, factor: usize) -> Bundle {
             let mut r = reference.clone();
             r.key = format!("{}-{copy}", r.key);
             r.doi = r.doi.map(|doi| format!("{doi}.copy{copy}"));
+            r.pmid = r.pmid.map(|pmid| format!("{pmid}{copy}"));
             references.push(r);
         }
     }

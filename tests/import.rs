@@ -161,6 +161,63 @@ references:
     );
 }
 
+async fn every_problem_is_reported_at_once(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let result = import(
+        &app.db,
+        &bundle(
+            r#"
+references:
+  - { key: twice, kind: JOURNAL_ARTICLE, title: One }
+  - { key: twice, kind: JOURNAL_ARTICLE, title: Two }
+articles:
+  - slug: first-broken
+    category: anti-aging
+    source_locale: ja
+    status: PUBLISHED
+    translations: { ja: { title: t, lead: l, status: PUBLISHED } }
+  - slug: fine
+    category: anti-aging
+    source_locale: ja
+    status: DRAFT
+    translations: { ja: { title: t, lead: l, status: DRAFT } }
+  - slug: second-broken
+    category: no-such-category
+    source_locale: ja
+    status: DRAFT
+    translations: { ja: { title: t, lead: l, status: DRAFT } }
+"#,
+        ),
+    )
+    .await;
+    let Err(ImportError::Several(problems)) = result else {
+        panic!("expected every problem, got {result:?}");
+    };
+    let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(said.len(), 3, "{said:#?}");
+    assert!(
+        said[0].starts_with("reference twice") && said[0].contains("defined twice in this import"),
+        "{said:#?}"
+    );
+    assert!(
+        said[1].starts_with("article first-broken") && said[1].contains("needs published_at"),
+        "{said:#?}"
+    );
+    assert!(
+        said[2].starts_with("article second-broken") && said[2].contains("no-such-category"),
+        "{said:#?}"
+    );
+    let all = ImportError::Several(problems).to_string();
+    assert!(all.starts_with("3 problems:"), "{all}");
+    let stored = entity::article::Entity::find().count(&app.db).await.expect("count");
+    assert_eq!(
+        stored, 4,
+        "nothing of a refused bundle is written, not even its valid article"
+    );
+}
+
 async fn a_failing_import_writes_nothing(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -263,6 +320,7 @@ articles:
 }
 
 db_tests!(
+    every_problem_is_reported_at_once,
     invalid_content_is_refused_with_its_location,
     a_failing_import_writes_nothing,
     the_import_command_loads_files_all_or_nothing,

@@ -47,7 +47,7 @@ pub enum ImportError {
         message: String,
     },
     /// A slug or key is already taken in the database.
-    #[error("{what} `{key}` already exists")]
+    #[error("{what} `{key}` already exists in the database")]
     Conflict {
         /// Kind of item.
         what: &'static str,
@@ -57,6 +57,40 @@ pub enum ImportError {
     /// The database failed.
     #[error("database error during import: {0}")]
     Database(#[from] DbErr),
+    /// More than one problem, each with its place, in the bundle's order.
+    #[error("{} problems:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ImportError>),
+}
+
+/// Problems found so far; validation goes on past one, so a file's
+/// author sees them all at once.
+#[derive(Default)]
+struct Problems(Vec<ImportError>);
+
+impl Problems {
+    /// Keeps the error of `result`, if any.
+    fn note<T>(&mut self, result: Result<T, ImportError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(ImportError::Several(more)) => {
+                self.0.extend(more);
+                None
+            }
+            Err(err) => {
+                self.0.push(err);
+                None
+            }
+        }
+    }
+
+    /// `Ok` when there were none; the one problem, or all of them.
+    fn into_result(mut self) -> Result<(), ImportError> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(self.0.remove(0)),
+            _ => Err(ImportError::Several(self.0)),
+        }
+    }
 }
 
 /// What an import wrote.
@@ -352,11 +386,17 @@ fn new_id(
     what: &'static str,
     key: &str,
 ) -> Result<Uuid, ImportError> {
-    if taken.contains_key(key) || known.contains_key(key) {
+    if taken.contains_key(key) {
         return Err(ImportError::Conflict {
             what,
             key: key.to_owned(),
         });
+    }
+    if known.contains_key(key) {
+        return Err(invalid(
+            format!("{what} {key}"),
+            format!("`{key}` is defined twice in this import"),
+        ));
     }
     let id = Uuid::now_v7();
     known.insert(key.to_owned(), id);
@@ -369,11 +409,12 @@ impl Rows {
         let mut rows = Rows::default();
         let mut known = Known::default();
         let taken = Taken::find(bundle, db).await?;
-        rows.add_categories(bundle, &taken, &mut known, now)?;
-        rows.add_tags(bundle, &taken, &mut known)?;
-        rows.add_supervisors(bundle, &taken, &mut known, now)?;
-        rows.add_references(bundle, &taken, &mut known)?;
-        rows.resolve_existing(bundle, db, &mut known).await?;
+        let mut problems = Problems::default();
+        problems.note(rows.add_categories(bundle, &taken, &mut known, now));
+        problems.note(rows.add_tags(bundle, &taken, &mut known));
+        problems.note(rows.add_supervisors(bundle, &taken, &mut known, now));
+        problems.note(rows.add_references(bundle, &taken, &mut known));
+        problems.note(rows.resolve_existing(bundle, db, &mut known).await);
         let taken: HashSet<String> = article::Entity::find()
             .filter(article::Column::Slug.is_in(bundle.articles.iter().map(|a| a.slug.clone())))
             .all(db)
@@ -384,19 +425,22 @@ impl Rows {
         let mut seen = HashSet::new();
         for doc in &bundle.articles {
             if taken.contains(&doc.slug) {
-                return Err(ImportError::Conflict {
+                problems.note::<()>(Err(ImportError::Conflict {
                     what: "article",
                     key: doc.slug.clone(),
-                });
+                }));
+                continue;
             }
             if !seen.insert(doc.slug.as_str()) {
-                return Err(invalid(
+                problems.note::<()>(Err(invalid(
                     format!("article {}", doc.slug),
-                    "slug appears twice in the bundle",
-                ));
+                    "slug appears twice in this import",
+                )));
+                continue;
             }
-            rows.add_article(doc, &known, now)?;
+            problems.note(rows.add_article(doc, &known, now));
         }
+        problems.into_result()?;
         Ok(rows)
     }
 
