@@ -14,6 +14,8 @@ struct Example {
     file: &'static str,
     query: String,
     variables: Value,
+    /// Under a `##` heading that says "with a key": run with an ADMIN key.
+    keyed: bool,
 }
 
 fn examples() -> Vec<Example> {
@@ -26,7 +28,12 @@ fn examples() -> Vec<Example> {
     for (file, text) in files {
         let lines: Vec<&str> = text.lines().collect();
         let mut i = 0;
+        let mut keyed = false;
         while i < lines.len() {
+            // A second-level heading starts a part; its subsections inherit.
+            if lines[i].starts_with("## ") || lines[i].starts_with("# ") {
+                keyed = lines[i].contains("with a key");
+            }
             let Some(lang) = lines[i].trim().strip_prefix("```") else {
                 i += 1;
                 continue;
@@ -78,6 +85,7 @@ fn examples() -> Vec<Example> {
                 file,
                 query: body,
                 variables,
+                keyed,
             });
         }
     }
@@ -112,9 +120,21 @@ async fn documented_queries_run_without_errors(backend: Backend) {
     };
     let examples = examples();
     assert!(examples.len() >= 10, "found only {} examples", examples.len());
+    let (_, token) = api::auth::create_key(&app.db, entity::enums::Role::Admin, "docs")
+        .await
+        .expect("key");
+    let bearer = format!("Bearer {token}");
     for example in examples {
+        let headers: Vec<(&str, &str)> = if example.keyed {
+            vec![("authorization", bearer.as_str())]
+        } else {
+            Vec::new()
+        };
         let response = app
-            .post(&json!({ "query": example.query, "variables": example.variables }), &[])
+            .post(
+                &json!({ "query": example.query, "variables": example.variables }),
+                &headers,
+            )
             .await;
         assert_eq!(response.status, 200, "{}: {}", example.file, example.query);
         assert!(

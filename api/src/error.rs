@@ -42,6 +42,10 @@ pub enum Error {
     /// The client sent an unacceptable value; the message names it. → `BAD_USER_INPUT`
     #[error("{0}")]
     BadUserInput(String),
+    /// The caller's role may not do this; the message names the roles that
+    /// may. → `FORBIDDEN`
+    #[error("{0}")]
+    Forbidden(String),
     /// The database failed; logged with detail, shown as a bare `INTERNAL`.
     #[error("database error: {0}")]
     Database(#[from] Arc<DbErr>),
@@ -66,6 +70,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
+            Self::Forbidden(_) => code::FORBIDDEN,
             Self::Database(_) | Self::Internal(_) => code::INTERNAL,
         }
     }
@@ -74,7 +79,7 @@ impl Error {
 impl From<Error> for async_graphql::Error {
     fn from(err: Error) -> Self {
         let message = match &err {
-            Error::BadUserInput(message) => message.clone(),
+            Error::BadUserInput(message) | Error::Forbidden(message) => message.clone(),
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %err, "request failed");
                 "internal error".to_owned()

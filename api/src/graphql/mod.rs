@@ -18,6 +18,7 @@ pub mod sdl;
 pub mod section;
 pub mod supervisor;
 pub mod tags;
+pub mod translation_work;
 pub mod viewer;
 pub mod visibility;
 
@@ -39,6 +40,7 @@ pub struct Query(
     category::CategoryQuery,
     node::NodeQuery,
     viewer::ViewerQuery,
+    translation_work::TranslationWorkQuery,
 );
 
 /// Localization settings of the server.
