@@ -165,7 +165,22 @@ async fn the_command_line_prints_a_token_once_and_revokes_it(backend: Backend) {
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         (output.status.success(), stdout, stderr)
     };
-    let (ok, created, stderr) = kiji(&["create", "--role", "supervisor", "--name", "Dr. review"]);
+    // The physician the key speaks for must exist: the app loads the sample.
+    let app = TestApp::spawn_on(&database.url, |_| {}).await;
+    let (ok, _, stderr) = kiji(&["create", "--role", "supervisor", "--name", "Dr. review"]);
+    assert!(
+        !ok && stderr.contains("--supervisor"),
+        "a SUPERVISOR key names its physician: {stderr}"
+    );
+    let (ok, created, stderr) = kiji(&[
+        "create",
+        "--role",
+        "supervisor",
+        "--name",
+        "Dr. review",
+        "--supervisor",
+        "shinichi-suita",
+    ]);
     assert!(ok, "{stderr}");
     let token = created
         .lines()
@@ -177,7 +192,6 @@ async fn the_command_line_prints_a_token_once_and_revokes_it(backend: Backend) {
         "{created}"
     );
 
-    let app = TestApp::spawn_on(&database.url, |_| {}).await;
     let (status, _, body) = as_key(&app, &token, VIEWER).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["viewer"]["role"], "SUPERVISOR");

@@ -82,7 +82,10 @@ async fn other_roles_are_forbidden(backend: Backend) {
     let public = ask(&app, None, json!({ "locale": "en" })).await;
     assert_eq!(code(&public), "FORBIDDEN", "{public:#}");
     for role in [Role::Preview, Role::Supervisor] {
-        let (_, token) = auth::create_key(&app.db, role, "not a translator").await.expect("key");
+        let physician = (role == Role::Supervisor).then_some("shinichi-suita");
+        let (_, token) = auth::create_key_for(&app.db, role, "not a translator", physician)
+            .await
+            .expect("key");
         let body = ask(&app, Some(&token), json!({ "locale": "en" })).await;
         assert_eq!(code(&body), "FORBIDDEN", "{role:?}: {body:#}");
         assert!(

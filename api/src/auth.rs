@@ -40,6 +40,8 @@ pub enum Principal {
         name: String,
         /// What it may do.
         role: Role,
+        /// For a SUPERVISOR key, the physician it speaks for.
+        supervisor: Option<Uuid>,
     },
 }
 
@@ -128,6 +130,7 @@ pub async fn authenticate(db: &DatabaseConnection, authorization: Option<&[u8]>)
         id: row.id,
         name: row.name,
         role: row.role,
+        supervisor: row.supervisor_id,
     })
 }
 
@@ -171,6 +174,12 @@ pub enum KeyError {
     /// Several keys share this prefix; give more of it, or the id.
     #[error("`{0}` matches several keys; give the full id")]
     Ambiguous(String),
+    /// A SUPERVISOR key names no physician, or another role names one.
+    #[error("a SUPERVISOR key needs --supervisor SLUG (the physician it signs off for); other roles take none")]
+    Supervisor,
+    /// No supervisor has this slug.
+    #[error("no supervisor `{0}`")]
+    UnknownSupervisor(String),
     /// The operating system's random source failed.
     #[error("no random bytes for a token: {0}")]
     Random(getrandom::Error),
@@ -181,10 +190,33 @@ pub enum KeyError {
 
 /// Creates a key and returns it with its token, which is shown only now.
 pub async fn create_key(db: &DatabaseConnection, role: Role, name: &str) -> Result<(api_key::Model, String), KeyError> {
+    create_key_for(db, role, name, None).await
+}
+
+/// Creates a key; a SUPERVISOR key names the physician (by slug) it signs
+/// off for.
+pub async fn create_key_for(
+    db: &DatabaseConnection,
+    role: Role,
+    name: &str,
+    supervisor: Option<&str>,
+) -> Result<(api_key::Model, String), KeyError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(KeyError::BadName);
     }
+    let supervisor_id = match (role, supervisor) {
+        (Role::Supervisor, Some(slug)) => Some(
+            entity::supervisor::Entity::find()
+                .filter(entity::supervisor::Column::Slug.eq(slug))
+                .one(db)
+                .await?
+                .ok_or_else(|| KeyError::UnknownSupervisor(slug.to_owned()))?
+                .id,
+        ),
+        (Role::Supervisor, None) | (_, Some(_)) => return Err(KeyError::Supervisor),
+        (_, None) => None,
+    };
     let (token, token_hash) = new_token().map_err(KeyError::Random)?;
     let row = api_key::ActiveModel {
         id: ActiveValue::Set(Uuid::now_v7()),
@@ -194,6 +226,7 @@ pub async fn create_key(db: &DatabaseConnection, role: Role, name: &str) -> Resu
         prefix: ActiveValue::Set(token.chars().take(12).collect()),
         created_at: ActiveValue::Set(Utc::now()),
         revoked_at: ActiveValue::Set(None),
+        supervisor_id: ActiveValue::Set(supervisor_id),
     };
     let model = api_key::Entity::insert(row).exec_with_returning(db).await?;
     Ok((model, token))

@@ -38,6 +38,8 @@ const APPEND_LOCK: i64 = 0x6b69_6a69_6368_6e67;
 pub enum Kind {
     /// Content was imported from files.
     Import,
+    /// A supervisor signed off a revision.
+    SignOff,
 }
 
 impl Kind {
@@ -45,6 +47,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Import => "IMPORT",
+            Kind::SignOff => "SIGN_OFF",
         }
     }
 }

@@ -28,6 +28,8 @@ pub mod code {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     /// The API key may not do this.
     pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// The request started from a revision that is no longer current.
+    pub const CONFLICT: &str = "CONFLICT";
     /// The API key sent too many requests; retry after `Retry-After` seconds.
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// No such route.
@@ -46,6 +48,15 @@ pub enum Error {
     /// may. → `FORBIDDEN`
     #[error("{0}")]
     Forbidden(String),
+    /// The request names a revision that is not the current one. →
+    /// `CONFLICT`, with `currentRevision` in the extensions
+    #[error("{message}")]
+    Conflict {
+        /// What happened, for people.
+        message: String,
+        /// The article's current revision.
+        current_revision: i32,
+    },
     /// The database failed; logged with detail, shown as a bare `INTERNAL`.
     #[error("database error: {0}")]
     Database(#[from] Arc<DbErr>),
@@ -71,6 +82,7 @@ impl Error {
         match self {
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
             Self::Forbidden(_) => code::FORBIDDEN,
+            Self::Conflict { .. } => code::CONFLICT,
             Self::Database(_) | Self::Internal(_) => code::INTERNAL,
         }
     }
@@ -79,16 +91,20 @@ impl Error {
 impl From<Error> for async_graphql::Error {
     fn from(err: Error) -> Self {
         let message = match &err {
-            Error::BadUserInput(message) | Error::Forbidden(message) => message.clone(),
+            Error::BadUserInput(message) | Error::Forbidden(message) | Error::Conflict { message, .. } => {
+                message.clone()
+            }
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %err, "request failed");
                 "internal error".to_owned()
             }
         };
         let mut gql = async_graphql::Error::new(message);
-        gql.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", err.code());
+        let extensions = gql.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", err.code());
+        if let Error::Conflict { current_revision, .. } = &err {
+            extensions.set("currentRevision", *current_revision);
+        }
         gql
     }
 }

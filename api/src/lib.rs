@@ -85,6 +85,9 @@ pub enum KeysCommand {
         /// Who holds it, e.g. `ios-app` or `column desk`.
         #[arg(long)]
         name: String,
+        /// For a SUPERVISOR key: the slug of the physician it signs off for.
+        #[arg(long)]
+        supervisor: Option<String>,
     },
     /// List keys: id, token prefix, role, name, created, revoked. No secrets.
     List,
@@ -288,8 +291,8 @@ async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> 
         )
     };
     match action {
-        KeysCommand::Create { role, name } => {
-            let (key, token) = auth::create_key(&db, role, &name).await?;
+        KeysCommand::Create { role, name, supervisor } => {
+            let (key, token) = auth::create_key_for(&db, role, &name, supervisor.as_deref()).await?;
             writeln!(out, "{}", show(&key))?;
             writeln!(
                 out,

@@ -20,6 +20,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Set when revoked; a revoked key authenticates nobody.
     pub revoked_at: Option<DateTimeUtc>,
+    /// For a SUPERVISOR key, the physician it signs off for.
+    pub supervisor_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261125_000007_blocks_as_json_text;
 mod m20261126_000008_api_keys;
 mod m20261126_000009_evidence_levels;
 mod m20261126_000010_sign_off_scope;
+mod m20261126_000011_supervisor_keys;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_api_keys::Migration),
             Box::new(m20261126_000009_evidence_levels::Migration),
             Box::new(m20261126_000010_sign_off_scope::Migration),
+            Box::new(m20261126_000011_supervisor_keys::Migration),
         ]
     }
 }

@@ -16,13 +16,14 @@ pub mod reference;
 pub mod scalars;
 pub mod sdl;
 pub mod section;
+pub mod sign_off;
 pub mod supervisor;
 pub mod tags;
 pub mod translation_work;
 pub mod viewer;
 pub mod visibility;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Interface, MergedObject, Schema};
+use async_graphql::{Context, EmptySubscription, Interface, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::{Error, Result};
@@ -30,7 +31,7 @@ use crate::loaders::{Child, ChildrenOf, RequestLoader};
 use locale::{Locale, Localization, Preference, Translation};
 
 /// The schema type served at `/graphql`.
-pub type KijiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type KijiSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Root query: delivery reads of published content.
 #[derive(MergedObject, Default)]
@@ -42,6 +43,11 @@ pub struct Query(
     viewer::ViewerQuery,
     translation_work::TranslationWorkQuery,
 );
+
+/// Root mutation: editorial writes, each one transaction that appends to
+/// the change log.
+#[derive(MergedObject, Default)]
+pub struct Mutation(sign_off::SignOffMutation);
 
 /// Localization settings of the server.
 #[derive(Debug, Clone)]
@@ -96,8 +102,8 @@ pub enum Localized {
 
 /// The schema's types and limits; the one definition both the server and
 /// [`sdl`] use, so the exported SDL cannot drift from what is served.
-fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<Localized>()
         // A full article page is ~12 levels deep; this leaves room for nested
         // lists while refusing pathological queries before they execute.

@@ -1,0 +1,167 @@
+//! `signOff`: a supervising physician signs off one exact revision of an
+//! article, for the locales they reviewed and, if they did, its claims.
+//!
+//! The revision named must be the current one, or the answer is `CONFLICT`
+//! with the current revision: a physician never puts their name on text
+//! they were not shown. The sign-off and its entry in the change log are
+//! one transaction, so caches drop the answers that show the article.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::{ContributorRole, Role};
+use entity::{article, article_supervisor, article_translation};
+use sea_orm::{
+    ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use super::db;
+use super::locale::Locale;
+use crate::auth::Principal;
+use crate::changes::{self, Touched};
+use crate::error::{Error, Result};
+
+/// The mutations of supervising physicians.
+#[derive(Default)]
+pub struct SignOffMutation;
+
+/// What a physician signs off.
+#[derive(InputObject)]
+pub struct SignOffInput {
+    /// The article's slug.
+    #[graphql(validator(max_length = 200))]
+    slug: String,
+    /// The revision reviewed: must be the article's current one.
+    revision: i32,
+    /// The locales whose text was reviewed.
+    #[graphql(validator(min_items = 1, max_items = 50))]
+    locales: Vec<Locale>,
+    /// Whether the claims were reviewed too.
+    claims: bool,
+}
+
+/// A recorded sign-off.
+#[derive(SimpleObject)]
+pub struct SignOff {
+    /// The article's slug.
+    slug: String,
+    /// The revision signed off.
+    revision: i32,
+    /// The locales covered.
+    locales: Vec<Locale>,
+    /// Whether the claims are covered.
+    claims: bool,
+    /// When.
+    signed_off_at: DateTime<Utc>,
+}
+
+#[Object]
+impl SignOffMutation {
+    /// Signs off the current revision of an article as its supervising
+    /// physician. Needs a SUPERVISOR key, which speaks for one physician.
+    async fn sign_off(&self, ctx: &Context<'_>, input: SignOffInput) -> Result<SignOff> {
+        let Some(Principal::Key {
+            role: Role::Supervisor,
+            supervisor: Some(physician),
+            ..
+        }) = ctx.data_opt::<Principal>()
+        else {
+            return Err(Error::Forbidden("signOff needs a SUPERVISOR key".into()));
+        };
+        let db = db(ctx)?;
+        let txn = db.begin().await?;
+        // Locks the article against a concurrent edit on PostgreSQL (SQLite
+        // serialises writers already), so the revision checked is the one
+        // signed off.
+        let mut find = article::Entity::find().filter(article::Column::Slug.eq(input.slug.as_str()));
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            find = find.lock_exclusive();
+        }
+        let Some(found) = find.one(&txn).await? else {
+            return Err(Error::bad_input(format!("no article `{}`", input.slug)));
+        };
+        if input.revision != found.revision {
+            return Err(Error::Conflict {
+                message: format!(
+                    "revision {} of `{}` is not the current one ({}); review the current revision",
+                    input.revision, found.slug, found.revision
+                ),
+                current_revision: found.revision,
+            });
+        }
+        let translated: Vec<String> = article_translation::Entity::find()
+            .filter(article_translation::Column::ArticleId.eq(found.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|t| t.locale)
+            .collect();
+        let mut locales: Vec<String> = Vec::new();
+        for locale in &input.locales {
+            if !translated.iter().any(|t| t == locale.as_str()) {
+                return Err(Error::bad_input(format!(
+                    "`{}` has no translation in `{locale}` to sign off",
+                    found.slug
+                )));
+            }
+            locales.push(locale.as_str().to_owned());
+        }
+        locales.sort();
+        locales.dedup();
+        let now = Utc::now();
+        let link = article_supervisor::Entity::find()
+            .filter(article_supervisor::Column::ArticleId.eq(found.id))
+            .filter(article_supervisor::Column::SupervisorId.eq(*physician))
+            .filter(article_supervisor::Column::Role.eq(ContributorRole::Supervisor))
+            .one(&txn)
+            .await?;
+        match link {
+            Some(link) => {
+                let mut link = link.into_active_model();
+                link.signed_off_revision = ActiveValue::Set(Some(found.revision));
+                link.signed_off_at = ActiveValue::Set(Some(now));
+                link.signed_off_locales = ActiveValue::Set(locales.join(","));
+                link.signed_off_claims = ActiveValue::Set(input.claims);
+                article_supervisor::Entity::update(link).exec(&txn).await?;
+            }
+            None => {
+                // Signing off makes them the article's supervisor, listed last.
+                let last = article_supervisor::Entity::find()
+                    .filter(article_supervisor::Column::ArticleId.eq(found.id))
+                    .order_by_desc(article_supervisor::Column::Position)
+                    .one(&txn)
+                    .await?
+                    .map_or(-1, |l| l.position);
+                article_supervisor::Entity::insert(article_supervisor::ActiveModel {
+                    article_id: ActiveValue::Set(found.id),
+                    supervisor_id: ActiveValue::Set(*physician),
+                    role: ActiveValue::Set(ContributorRole::Supervisor),
+                    position: ActiveValue::Set(last + 1),
+                    signed_off_revision: ActiveValue::Set(Some(found.revision)),
+                    signed_off_at: ActiveValue::Set(Some(now)),
+                    signed_off_locales: ActiveValue::Set(locales.join(",")),
+                    signed_off_claims: ActiveValue::Set(input.claims),
+                })
+                .exec_without_returning(&txn)
+                .await?;
+            }
+        }
+        let mut touched = Touched::default();
+        touched.entity("article", found.id);
+        touched.entity("supervisor", *physician);
+        for locale in &locales {
+            touched.locale(locale);
+        }
+        changes::append(&txn, changes::Kind::SignOff, &touched).await?;
+        txn.commit().await?;
+        crate::cache::changed().await;
+        tracing::info!(article = %found.slug, revision = found.revision, supervisor = %physician, "signed off");
+        Ok(SignOff {
+            slug: found.slug,
+            revision: found.revision,
+            locales: locales.iter().map(|l| Locale::trusted(l)).collect(),
+            claims: input.claims,
+            signed_off_at: now,
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! `signOff`: a supervising physician signs off the current revision of an
+//! article; readers see it at once; a stale revision is a `CONFLICT`; no
+//! other role may sign.
+
+mod common;
+
+use api::auth;
+use common::{Backend, TestApp};
+use entity::enums::Role;
+use serde_json::{Value, json};
+
+const SIGN: &str = r#"mutation($input: SignOffInput!) {
+  signOff(input: $input) { slug revision locales claims signedOffAt }
+}"#;
+
+const READ: &str = r#"query($slug: String!, $locale: Locale) {
+  article(slug: $slug, locale: $locale) {
+    reviewedBySupervisor
+    contributors { role signedOffRevision signedOffLocales signedOffClaims supervisor { slug } }
+    claims { reviewedBySupervisor }
+  }
+}"#;
+
+const COLUMN: &str = "exosome-effects-and-side-effects";
+const LAW: &str = "regenerative-medicine-law-risk-classes";
+
+async fn post(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/json")
+        .body(json!({ "query": query, "variables": variables }).to_string());
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    request.send().await.expect("sent").json().await.expect("JSON")
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
+async fn physician(app: &TestApp) -> String {
+    auth::create_key_for(&app.db, Role::Supervisor, "Dr. Suita", Some("shinichi-suita"))
+        .await
+        .expect("key")
+        .1
+}
+
+async fn a_sign_off_is_seen_by_readers_at_once(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let en = json!({ "slug": COLUMN, "locale": "en" });
+    // Read twice: the second answer comes from the response cache.
+    for _ in 0..2 {
+        let before = post(&app, None, READ, en.clone()).await;
+        assert_eq!(before["data"]["article"]["reviewedBySupervisor"], false);
+    }
+    let token = physician(&app).await;
+    let input = json!({ "input": { "slug": COLUMN, "revision": 1, "locales": ["ja", "en"], "claims": true } });
+    let signed = post(&app, Some(&token), SIGN, input).await;
+    assert_eq!(signed["data"]["signOff"]["locales"], json!(["en", "ja"]), "{signed:#}");
+    assert_eq!(signed["data"]["signOff"]["claims"], true);
+
+    let after = post(&app, None, READ, en).await;
+    let article = &after["data"]["article"];
+    assert_eq!(
+        article["reviewedBySupervisor"], true,
+        "the cached answer was dropped: {after:#}"
+    );
+    assert!(
+        article["claims"]
+            .as_array()
+            .expect("claims")
+            .iter()
+            .all(|c| c["reviewedBySupervisor"] == true)
+    );
+    assert_eq!(
+        article["contributors"],
+        json!([{ "role": "SUPERVISOR", "signedOffRevision": 1, "signedOffLocales": ["en", "ja"],
+                 "signedOffClaims": true, "supervisor": { "slug": "shinichi-suita" } }])
+    );
+}
+
+async fn a_stale_revision_is_a_conflict_naming_the_current_one(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let token = physician(&app).await;
+    let stale = json!({ "input": { "slug": LAW, "revision": 1, "locales": ["ja"], "claims": false } });
+    let body = post(&app, Some(&token), SIGN, stale).await;
+    assert_eq!(code(&body), "CONFLICT", "{body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["currentRevision"], 2);
+    let unchanged = post(&app, None, READ, json!({ "slug": LAW, "locale": "ja" })).await;
+    assert_eq!(
+        unchanged["data"]["article"]["contributors"],
+        json!([]),
+        "nothing was signed"
+    );
+
+    // The current revision, by a physician not yet named on the article,
+    // makes them its supervisor for what they reviewed.
+    let current = json!({ "input": { "slug": LAW, "revision": 2, "locales": ["ja"], "claims": false } });
+    let body = post(&app, Some(&token), SIGN, current).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    let ja = post(&app, None, READ, json!({ "slug": LAW, "locale": "ja" })).await;
+    assert_eq!(ja["data"]["article"]["reviewedBySupervisor"], true);
+    assert_eq!(
+        ja["data"]["article"]["contributors"][0]["supervisor"]["slug"],
+        "shinichi-suita"
+    );
+    let en = post(&app, None, READ, json!({ "slug": LAW, "locale": "en" })).await;
+    assert_eq!(
+        en["data"]["article"]["reviewedBySupervisor"], false,
+        "English was not reviewed"
+    );
+
+    let missing = json!({ "input": { "slug": LAW, "revision": 2, "locales": ["ko"], "claims": false } });
+    let body = post(&app, Some(&token), SIGN, missing).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
+}
+
+async fn only_a_supervisor_key_signs_off(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let input = json!({ "input": { "slug": COLUMN, "revision": 1, "locales": ["en"], "claims": true } });
+    let before = api::changes::latest(&app.db).await.expect("latest");
+    let public = post(&app, None, SIGN, input.clone()).await;
+    assert_eq!(code(&public), "FORBIDDEN", "{public:#}");
+    for role in [Role::Editor, Role::Admin, Role::Preview] {
+        let (_, token) = auth::create_key(&app.db, role, "not a physician").await.expect("key");
+        let body = post(&app, Some(&token), SIGN, input.clone()).await;
+        assert_eq!(code(&body), "FORBIDDEN", "{role:?}: {body:#}");
+    }
+    // Refused before anything is looked up: the same answer for an article
+    // that does not exist.
+    let (_, token) = auth::create_key(&app.db, Role::Editor, "editor").await.expect("key");
+    let nowhere = json!({ "input": { "slug": "no-such-article", "revision": 1, "locales": ["en"], "claims": true } });
+    assert_eq!(code(&post(&app, Some(&token), SIGN, nowhere).await), "FORBIDDEN");
+    assert_eq!(
+        api::changes::latest(&app.db).await.expect("latest"),
+        before,
+        "nothing was written"
+    );
+    let en = post(&app, None, READ, json!({ "slug": COLUMN, "locale": "en" })).await;
+    assert_eq!(en["data"]["article"]["reviewedBySupervisor"], false);
+}
+
+db_tests!(
+    a_sign_off_is_seen_by_readers_at_once,
+    a_stale_revision_is_a_conflict_naming_the_current_one,
+    only_a_supervisor_key_signs_off,
+);
