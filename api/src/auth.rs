@@ -17,7 +17,9 @@ use entity::api_key;
 use entity::enums::Role;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sea_orm::{ActiveValue, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -228,7 +230,17 @@ pub async fn create_key_for(
         revoked_at: ActiveValue::Set(None),
         supervisor_id: ActiveValue::Set(supervisor_id),
     };
-    let model = api_key::Entity::insert(row).exec_with_returning(db).await?;
+    let txn = db.begin().await?;
+    let model = api_key::Entity::insert(row).exec_with_returning(&txn).await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Actor::CommandLine,
+        "KEY_CREATE",
+        &format!("key:{}", model.id),
+        &format!("role {}; name {}", model.role.as_str(), model.name),
+    )
+    .await?;
+    txn.commit().await?;
     Ok((model, token))
 }
 
@@ -262,7 +274,18 @@ pub async fn revoke_key(db: &DatabaseConnection, which: &str) -> Result<api_key:
     }
     let mut active: api_key::ActiveModel = key.into();
     active.revoked_at = ActiveValue::Set(Some(Utc::now()));
-    Ok(api_key::Entity::update(active).exec(db).await?)
+    let txn = db.begin().await?;
+    let revoked = api_key::Entity::update(active).exec(&txn).await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Actor::CommandLine,
+        "KEY_REVOKE",
+        &format!("key:{}", revoked.id),
+        &format!("role {}; name {}", revoked.role.as_str(), revoked.name),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(revoked)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! HTTP routes, and start-up. `main` and the integration tests build the
 //! application the same way, through [`build_state`] and [`app`].
 
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod changes;

@@ -13,6 +13,7 @@ pub mod article_count;
 pub mod article_supervisor;
 pub mod article_tag;
 pub mod article_translation;
+pub mod audit;
 pub mod career_entry;
 pub mod career_entry_translation;
 pub mod category;

@@ -14,6 +14,7 @@ mod m20261126_000008_api_keys;
 mod m20261126_000009_evidence_levels;
 mod m20261126_000010_sign_off_scope;
 mod m20261126_000011_supervisor_keys;
+mod m20261126_000012_audit;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_evidence_levels::Migration),
             Box::new(m20261126_000010_sign_off_scope::Migration),
             Box::new(m20261126_000011_supervisor_keys::Migration),
+            Box::new(m20261126_000012_audit::Migration),
         ]
     }
 }

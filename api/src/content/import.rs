@@ -129,6 +129,18 @@ pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportRe
     let txn = db.begin().await?;
     rows.write(&txn).await?;
     let touched = rows.touched();
+    let report = &rows.report;
+    crate::audit::record(
+        &txn,
+        crate::audit::Actor::CommandLine,
+        "IMPORT",
+        "bundle",
+        &format!(
+            "{} article(s), {} reference(s), {} supervisor(s)",
+            report.articles, report.references, report.supervisors
+        ),
+    )
+    .await?;
     if !touched.is_empty() {
         changes::append(&txn, changes::Kind::Import, &touched).await?;
     }

@@ -5,6 +5,7 @@
 //! the root lookups, through one query each.
 
 pub mod article;
+pub mod audit_log;
 pub mod category;
 pub mod claim;
 pub mod limits;
@@ -42,6 +43,7 @@ pub struct Query(
     node::NodeQuery,
     viewer::ViewerQuery,
     translation_work::TranslationWorkQuery,
+    audit_log::AuditLogQuery,
 );
 
 /// Root mutation: editorial writes, each one transaction that appends to

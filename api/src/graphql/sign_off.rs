@@ -60,11 +60,14 @@ impl SignOffMutation {
     /// Signs off the current revision of an article as its supervising
     /// physician. Needs a SUPERVISOR key, which speaks for one physician.
     async fn sign_off(&self, ctx: &Context<'_>, input: SignOffInput) -> Result<SignOff> {
-        let Some(Principal::Key {
-            role: Role::Supervisor,
-            supervisor: Some(physician),
-            ..
-        }) = ctx.data_opt::<Principal>()
+        let principal = ctx.data_opt::<Principal>();
+        let Some(
+            key @ Principal::Key {
+                role: Role::Supervisor,
+                supervisor: Some(physician),
+                ..
+            },
+        ) = principal
         else {
             return Err(Error::Forbidden("signOff needs a SUPERVISOR key".into()));
         };
@@ -152,6 +155,19 @@ impl SignOffMutation {
         for locale in &locales {
             touched.locale(locale);
         }
+        crate::audit::record(
+            &txn,
+            crate::audit::Actor::Key(key),
+            "SIGN_OFF",
+            &format!("article:{}", found.slug),
+            &format!(
+                "revision {}; locales {}; claims {}",
+                found.revision,
+                locales.join(","),
+                if input.claims { "reviewed" } else { "not reviewed" }
+            ),
+        )
+        .await?;
         changes::append(&txn, changes::Kind::SignOff, &touched).await?;
         txn.commit().await?;
         crate::cache::changed().await;

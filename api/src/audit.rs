@@ -1,0 +1,44 @@
+//! The audit trail (DESIGN.md, "Access"): every write records who made it,
+//! in the writer's own transaction, so the trail and the change agree.
+
+use chrono::Utc;
+use entity::audit;
+use sea_orm::{ActiveValue, ConnectionTrait, DbErr, EntityTrait};
+
+use crate::auth::Principal;
+
+/// Who acted.
+#[derive(Debug, Clone)]
+pub enum Actor<'a> {
+    /// A request with this key.
+    Key(&'a Principal),
+    /// A command run on the server (`kiji import`, `kiji keys …`).
+    CommandLine,
+}
+
+/// Records that `actor` did `action` to `target`, in `txn`.
+pub async fn record<C: ConnectionTrait>(
+    txn: &C,
+    actor: Actor<'_>,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), DbErr> {
+    let (key_id, name) = match actor {
+        Actor::Key(Principal::Key { id, name, .. }) => (Some(*id), name.clone()),
+        Actor::Key(Principal::Public) => (None, "public".to_owned()),
+        Actor::CommandLine => (None, "command line".to_owned()),
+    };
+    audit::Entity::insert(audit::ActiveModel {
+        id: ActiveValue::NotSet,
+        at: ActiveValue::Set(Utc::now()),
+        key_id: ActiveValue::Set(key_id),
+        actor: ActiveValue::Set(name.chars().take(120).collect()),
+        action: ActiveValue::Set(action.to_owned()),
+        target: ActiveValue::Set(target.chars().take(300).collect()),
+        detail: ActiveValue::Set(detail.to_owned()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
