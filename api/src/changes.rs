@@ -40,6 +40,9 @@ pub enum Kind {
     Import,
     /// A supervisor signed off a revision.
     SignOff,
+    /// An article moved through the workflow (review, approval,
+    /// publication, archiving).
+    Workflow,
 }
 
 impl Kind {
@@ -48,6 +51,7 @@ impl Kind {
         match self {
             Kind::Import => "IMPORT",
             Kind::SignOff => "SIGN_OFF",
+            Kind::Workflow => "WORKFLOW",
         }
     }
 }

@@ -17,6 +17,9 @@ pub struct Model {
     pub is_public: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Medical: publishing an article in it needs a supervisor's sign-off
+    /// of the revision published.
+    pub medical: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

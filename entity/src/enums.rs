@@ -17,6 +17,9 @@ pub enum Status {
     /// Waiting for review or a supervisor's sign-off.
     #[sea_orm(string_value = "IN_REVIEW")]
     InReview,
+    /// Reviewed (and, in a medical category, signed off); ready to publish.
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
     /// Public.
     #[sea_orm(string_value = "PUBLISHED")]
     Published,

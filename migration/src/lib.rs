@@ -3,6 +3,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod checks;
+
 mod m20261125_000001_create_content_model;
 mod m20261125_000002_public_flags;
 mod m20261125_000003_change_log;
@@ -15,6 +17,7 @@ mod m20261126_000009_evidence_levels;
 mod m20261126_000010_sign_off_scope;
 mod m20261126_000011_supervisor_keys;
 mod m20261126_000012_audit;
+mod m20261126_000013_workflow;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -35,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_sign_off_scope::Migration),
             Box::new(m20261126_000011_supervisor_keys::Migration),
             Box::new(m20261126_000012_audit::Migration),
+            Box::new(m20261126_000013_workflow::Migration),
         ]
     }
 }

@@ -150,6 +150,28 @@ pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportRe
     Ok(rows.report)
 }
 
+/// Adds `n` (which may be negative) to the kept count of `scope`, creating
+/// it when missing; every writer that changes which articles are visible
+/// calls it in its own transaction.
+pub(crate) async fn add_to_count<C: ConnectionTrait>(db: &C, scope: String, n: i64) -> Result<(), DbErr> {
+    let upsert = sea_orm::sea_query::Query::insert()
+        .into_table(article_count::Entity)
+        .columns([article_count::Column::Scope, article_count::Column::Articles])
+        .values_panic([scope.into(), n.into()])
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(article_count::Column::Scope)
+                .value(
+                    article_count::Column::Articles,
+                    Expr::col((article_count::Entity, article_count::Column::Articles))
+                        .add(Expr::col((Alias::new("excluded"), article_count::Column::Articles))),
+                )
+                .to_owned(),
+        )
+        .to_owned();
+    db.execute(&upsert).await?;
+    Ok(())
+}
+
 /// Refreshes the planner's statistics of the tables an import wrote.
 ///
 /// After a bulk import PostgreSQL has none until autovacuum comes round,
@@ -477,6 +499,7 @@ impl Rows {
                 is_public: doc.public,
                 created_at: now,
                 updated_at: now,
+                medical: doc.medical,
             });
             for (locale, name) in &doc.name {
                 check_text(&at, name)?;
@@ -1031,21 +1054,7 @@ impl Rows {
             }
         }
         for (scope, n) in counts {
-            let upsert = sea_orm::sea_query::Query::insert()
-                .into_table(article_count::Entity)
-                .columns([article_count::Column::Scope, article_count::Column::Articles])
-                .values_panic([scope.into(), n.into()])
-                .on_conflict(
-                    sea_orm::sea_query::OnConflict::column(article_count::Column::Scope)
-                        .value(
-                            article_count::Column::Articles,
-                            Expr::col((article_count::Entity, article_count::Column::Articles))
-                                .add(Expr::col((Alias::new("excluded"), article_count::Column::Articles))),
-                        )
-                        .to_owned(),
-                )
-                .to_owned();
-            db.execute(&upsert).await?;
+            add_to_count(db, scope, n).await?;
         }
         Ok(())
     }

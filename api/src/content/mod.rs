@@ -90,6 +90,14 @@ pub struct CategoryDoc {
     /// Description per locale.
     #[serde(default)]
     pub description: Localized<String>,
+    /// Whether it is medical (publishing needs a physician's sign-off);
+    /// `true` when left out.
+    #[serde(default = "yes")]
+    pub medical: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A tag.

@@ -23,6 +23,7 @@ pub mod tags;
 pub mod translation_work;
 pub mod viewer;
 pub mod visibility;
+pub mod workflow;
 
 use async_graphql::{Context, EmptySubscription, Interface, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -49,7 +50,7 @@ pub struct Query(
 /// Root mutation: editorial writes, each one transaction that appends to
 /// the change log.
 #[derive(MergedObject, Default)]
-pub struct Mutation(sign_off::SignOffMutation);
+pub struct Mutation(sign_off::SignOffMutation, workflow::WorkflowMutation);
 
 /// Localization settings of the server.
 #[derive(Debug, Clone)]

@@ -1,0 +1,184 @@
+//! The workflow walked as editors, a supervising physician and an admin
+//! would, checking at each step what the public and a preview key see.
+
+mod common;
+
+use api::auth;
+use api::content::Bundle;
+use api::content::import::import;
+use common::{Backend, TestApp};
+use entity::enums::Role;
+use serde_json::{Value, json};
+
+/// The sample's draft, in a medical category.
+const DRAFT: &str = "exosome-treatment-costs";
+
+async fn post(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/json")
+        .body(json!({ "query": query, "variables": variables }).to_string());
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    request.send().await.expect("sent").json().await.expect("JSON")
+}
+
+/// Runs workflow mutation `field` on `slug` at `revision`.
+async fn step(app: &TestApp, token: &str, field: &str, slug: &str, revision: i32) -> Value {
+    let input = if field == "publish" {
+        "PublishInput"
+    } else {
+        "StepInput"
+    };
+    let query = format!(
+        "mutation($input: {input}!) {{ {field}(input: $input) {{ status revision publishedAt visibleFrom }} }}"
+    );
+    post(
+        app,
+        Some(token),
+        &query,
+        json!({ "input": { "slug": slug, "revision": revision } }),
+    )
+    .await
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
+/// What the public and a preview key see of `slug`, and the public count of
+/// the category.
+async fn seen(app: &TestApp, preview: &str, slug: &str) -> (Value, Value, i64) {
+    let query = r#"query($slug: String!) {
+      article(slug: $slug, locale: "ja") { status reviewedBySupervisor }
+      articles(filter: { category: "regenerative-medicine" }) { totalCount }
+    }"#;
+    let public = post(app, None, query, json!({ "slug": slug })).await;
+    let keyed = post(app, Some(preview), query, json!({ "slug": slug })).await;
+    (
+        public["data"]["article"].clone(),
+        keyed["data"]["article"]["status"].clone(),
+        public["data"]["articles"]["totalCount"].as_i64().expect("a count"),
+    )
+}
+
+async fn a_draft_walks_to_publication_and_back_out(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
+    let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
+    let (_, preview) = auth::create_key(&app.db, Role::Preview, "app").await.expect("key");
+    let (_, physician) = auth::create_key_for(&app.db, Role::Supervisor, "Dr. Suita", Some("shinichi-suita"))
+        .await
+        .expect("key");
+
+    assert_eq!(seen(&app, &preview, DRAFT).await, (Value::Null, json!("DRAFT"), 2));
+
+    let body = step(&app, &editor, "submitForReview", DRAFT, 1).await;
+    assert_eq!(body["data"]["submitForReview"]["status"], "IN_REVIEW", "{body:#}");
+    assert_eq!(seen(&app, &preview, DRAFT).await, (Value::Null, json!("IN_REVIEW"), 2));
+
+    // A medical article is approved only after a physician signed it off.
+    let body = step(&app, &editor, "approve", DRAFT, 1).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("sign off")
+    );
+    let sign = r#"mutation($input: SignOffInput!) { signOff(input: $input) { revision } }"#;
+    let signed = post(
+        &app,
+        Some(&physician),
+        sign,
+        json!({ "input": { "slug": DRAFT, "revision": 1, "locales": ["ja"], "claims": true } }),
+    )
+    .await;
+    assert!(signed.get("errors").is_none(), "{signed:#}");
+    let body = step(&app, &editor, "approve", DRAFT, 1).await;
+    assert_eq!(body["data"]["approve"]["status"], "APPROVED", "{body:#}");
+    assert_eq!(seen(&app, &preview, DRAFT).await, (Value::Null, json!("APPROVED"), 2));
+
+    // Only an admin publishes, and only the current revision.
+    assert_eq!(code(&step(&app, &editor, "publish", DRAFT, 1).await), "FORBIDDEN");
+    let stale = step(&app, &admin, "publish", DRAFT, 2).await;
+    assert_eq!(code(&stale), "CONFLICT", "{stale:#}");
+    assert_eq!(stale["errors"][0]["extensions"]["currentRevision"], 1);
+    let body = step(&app, &admin, "publish", DRAFT, 1).await;
+    assert_eq!(body["data"]["publish"]["status"], "PUBLISHED", "{body:#}");
+    let (public, _, count) = seen(&app, &preview, DRAFT).await;
+    assert_eq!(public, json!({ "status": "PUBLISHED", "reviewedBySupervisor": true }));
+    assert_eq!(count, 3, "the kept count follows");
+
+    let body = step(&app, &admin, "archive", DRAFT, 1).await;
+    assert_eq!(body["data"]["archive"]["status"], "ARCHIVED", "{body:#}");
+    assert_eq!(seen(&app, &preview, DRAFT).await, (Value::Null, json!("ARCHIVED"), 2));
+
+    // Steps out of order are refused, saying why.
+    let body = step(&app, &editor, "submitForReview", DRAFT, 1).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("is ARCHIVED")
+    );
+}
+
+/// A draft in a category marked not medical.
+const NEWS: &str = r#"
+categories:
+  - { slug: clinic-news, source_locale: ja, medical: false, name: { ja: お知らせ } }
+articles:
+  - slug: holiday-hours
+    category: clinic-news
+    source_locale: ja
+    status: DRAFT
+    translations: { ja: { title: 年末年始の診療, lead: 休診日のお知らせ, status: DRAFT } }
+"#;
+
+async fn a_scheduled_publication_waits_for_its_time(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    import(&app.db, &Bundle::from_yaml(NEWS).expect("parses"))
+        .await
+        .expect("imports");
+    let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
+    for field in ["submitForReview", "approve"] {
+        let body = step(&app, &admin, field, "holiday-hours", 1).await;
+        assert!(
+            body.get("errors").is_none(),
+            "not medical: no sign-off needed: {body:#}"
+        );
+    }
+    let later = "2999-01-01T00:00:00Z";
+    let publish = r#"mutation($input: PublishInput!) { publish(input: $input) { status visibleFrom } }"#;
+    let body = post(
+        &app,
+        Some(&admin),
+        publish,
+        json!({ "input": { "slug": "holiday-hours", "revision": 1, "publishAt": later } }),
+    )
+    .await;
+    assert_eq!(body["data"]["publish"]["status"], "PUBLISHED", "{body:#}");
+    assert_eq!(body["data"]["publish"]["visibleFrom"], "2999-01-01T00:00:00+00:00");
+    let public = post(
+        &app,
+        None,
+        r#"{ article(slug: "holiday-hours") { title } articles(filter: { category: "clinic-news" }) { totalCount } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(public["data"]["article"], Value::Null, "scheduled: not yet");
+    assert_eq!(public["data"]["articles"]["totalCount"], 0);
+}
+
+db_tests!(
+    a_draft_walks_to_publication_and_back_out,
+    a_scheduled_publication_waits_for_its_time,
+);
