@@ -1,7 +1,6 @@
 //! The audit trail (DESIGN.md, "Access"): every write records who made it,
 //! in the writer's own transaction, so the trail and the change agree.
 
-use chrono::Utc;
 use entity::audit;
 use sea_orm::{ActiveValue, ConnectionTrait, DbErr, EntityTrait};
 
@@ -31,7 +30,7 @@ pub async fn record<C: ConnectionTrait>(
     };
     audit::Entity::insert(audit::ActiveModel {
         id: ActiveValue::NotSet,
-        at: ActiveValue::Set(Utc::now()),
+        at: ActiveValue::Set(crate::content::import::stored_now()),
         key_id: ActiveValue::Set(key_id),
         actor: ActiveValue::Set(name.chars().take(120).collect()),
         action: ActiveValue::Set(action.to_owned()),

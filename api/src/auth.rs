@@ -12,7 +12,6 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use base64::Engine as _;
-use chrono::Utc;
 use entity::api_key;
 use entity::enums::Role;
 use governor::clock::{Clock, DefaultClock};
@@ -226,7 +225,7 @@ pub async fn create_key_for(
         role: ActiveValue::Set(role),
         token_hash: ActiveValue::Set(token_hash),
         prefix: ActiveValue::Set(token.chars().take(12).collect()),
-        created_at: ActiveValue::Set(Utc::now()),
+        created_at: ActiveValue::Set(crate::content::import::stored_now()),
         revoked_at: ActiveValue::Set(None),
         supervisor_id: ActiveValue::Set(supervisor_id),
     };
@@ -273,7 +272,7 @@ pub async fn revoke_key(db: &DatabaseConnection, which: &str) -> Result<api_key:
         return Ok(key);
     }
     let mut active: api_key::ActiveModel = key.into();
-    active.revoked_at = ActiveValue::Set(Some(Utc::now()));
+    active.revoked_at = ActiveValue::Set(Some(crate::content::import::stored_now()));
     let txn = db.begin().await?;
     let revoked = api_key::Entity::update(active).exec(&txn).await?;
     crate::audit::record(

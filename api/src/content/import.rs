@@ -150,6 +150,12 @@ pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportRe
     Ok(rows.report)
 }
 
+/// The time now, to the microsecond: what both backends store, and what
+/// keeps SQLite's text comparison of times in order.
+pub fn stored_now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
 /// Adds `n` (which may be negative) to the kept count of `scope`, creating
 /// it when missing; every writer that changes which articles are visible
 /// calls it in its own transaction.
@@ -439,7 +445,7 @@ fn new_id(
 
 impl Rows {
     async fn build(bundle: &Bundle, db: &DatabaseConnection) -> Result<Self, ImportError> {
-        let now = Utc::now().trunc_subsecs(6);
+        let now = stored_now();
         let mut rows = Rows::default();
         let mut known = Known::default();
         let taken = Taken::find(bundle, db).await?;

@@ -111,7 +111,7 @@ impl SignOffMutation {
         }
         locales.sort();
         locales.dedup();
-        let now = Utc::now();
+        let now = crate::content::import::stored_now();
         let link = article_supervisor::Entity::find()
             .filter(article_supervisor::Column::ArticleId.eq(found.id))
             .filter(article_supervisor::Column::SupervisorId.eq(*physician))

@@ -9,7 +9,7 @@
 //! change log change together, so readers and caches see a step whole.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::{ContributorRole, Role, Status};
 use entity::{article, article_supervisor, article_translation, category};
 use sea_orm::sea_query::Expr;
@@ -188,7 +188,7 @@ async fn finish(
     row.status = ActiveValue::Set(status);
     row.published_at = ActiveValue::Set(published_at);
     row.visible_from = ActiveValue::Set(visible_from);
-    row.updated_at = ActiveValue::Set(Utc::now());
+    row.updated_at = ActiveValue::Set(crate::content::import::stored_now());
     article::Entity::update(row).exec(&txn).await?;
     crate::audit::record(
         &txn,
@@ -242,7 +242,9 @@ impl WorkflowMutation {
     /// Needs an ADMIN key.
     async fn publish(&self, ctx: &Context<'_>, input: PublishInput) -> Result<ArticleState> {
         let key = require(ctx, &[Role::Admin], "publish")?;
-        let at = input.publish_at.unwrap_or_else(Utc::now);
+        let at = input
+            .publish_at
+            .map_or_else(crate::content::import::stored_now, |at| at.trunc_subsecs(6));
         if !(crate::content::import::EARLIEST..=crate::content::import::LATEST).contains(&at) {
             return Err(Error::bad_input("`publishAt` is outside the times Kiji stores"));
         }
