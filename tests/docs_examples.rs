@@ -161,9 +161,10 @@ async fn documented_queries_run_without_errors(backend: Backend) {
 
 db_tests!(documented_queries_run_without_errors);
 
-/// Every ```yaml block of the documentation (a ```yaml fragment block is
-/// part of a bundle, shown alone, and skipped), with its file.
-fn yaml_examples() -> Vec<(&'static str, String)> {
+/// Every ```yaml block of the documentation, with its file and whether it
+/// needs the sample (```yaml sample: it names sample content). A
+/// ```yaml fragment block is part of a bundle, shown alone, and skipped.
+fn yaml_examples() -> Vec<(&'static str, String, bool)> {
     let files: [(&str, &str); 3] = [
         ("README.md", include_str!("../README.md")),
         ("docs/content.md", include_str!("../docs/content.md")),
@@ -172,10 +173,14 @@ fn yaml_examples() -> Vec<(&'static str, String)> {
     let mut found = Vec::new();
     for (file, text) in files {
         let mut block: Option<String> = None;
+        let mut needs_sample = false;
         for line in text.lines() {
             match &mut block {
-                None if line.trim() == "```yaml" => block = Some(String::new()),
-                Some(_) if line.trim() == "```" => found.push((file, block.take().unwrap_or_default())),
+                None if line.trim() == "```yaml" || line.trim() == "```yaml sample" => {
+                    needs_sample = line.trim() == "```yaml sample";
+                    block = Some(String::new());
+                }
+                Some(_) if line.trim() == "```" => found.push((file, block.take().unwrap_or_default(), needs_sample)),
                 Some(body) => {
                     body.push_str(line);
                     body.push('\n');
@@ -196,7 +201,10 @@ async fn documented_bundles_import_with_and_without_the_sample(backend: Backend)
         let Some(app) = TestApp::spawn_with(backend, |config| config.load_sample = with_sample).await else {
             return;
         };
-        for (file, yaml) in &examples {
+        for (file, yaml, needs_sample) in &examples {
+            if *needs_sample && !with_sample {
+                continue;
+            }
             let bundle = api::content::Bundle::from_yaml(yaml)
                 .unwrap_or_else(|err| panic!("{file} example does not parse: {err}\n{yaml}"));
             api::content::import::import(&app.db, &bundle)

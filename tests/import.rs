@@ -87,6 +87,18 @@ articles:
         (
             r#"
 articles:
+  - slug: translation-ahead
+    category: anti-aging
+    source_locale: ja
+    status: DRAFT
+    translations: { ja: { title: t, lead: l, status: DRAFT }, en: { title: t, lead: l, status: PUBLISHED } }
+"#,
+            "article translation-ahead › translations › en",
+            "a translation can be PUBLISHED only once its article has been (the article is DRAFT)",
+        ),
+        (
+            r#"
+articles:
   - slug: signed-in-a-missing-locale
     category: anti-aging
     source_locale: ja

@@ -428,7 +428,8 @@ fn generated_article() -> impl Strategy<Value = GeneratedArticle> {
     (status, translation, instant(), instant()).prop_map(|(status, translation, published_at, updated_at)| {
         GeneratedArticle {
             status,
-            translation,
+            // A draft's translation cannot be published before it is.
+            translation: if status == "DRAFT" { "DRAFT" } else { translation },
             published_at,
             updated_at,
         }

@@ -146,7 +146,7 @@ articles:
     status: DRAFT
     tags: [unannounced]
     contributors: [{ supervisor: engaged-doc, role: SUPERVISOR }]
-    translations: { ja: { title: 下書き, lead: リード, status: PUBLISHED } }
+    translations: { ja: { title: 下書き, lead: リード, status: DRAFT } }
     sections:
       - anchor: s
         heading: { ja: 節 }

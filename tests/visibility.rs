@@ -134,7 +134,7 @@ articles:
     status: DRAFT
     tags: [unannounced-topic]
     contributors: [{ supervisor: engaged-doc, role: AUTHOR }]
-    translations: { ja: { title: 下書き, lead: リード, status: PUBLISHED } }
+    translations: { ja: { title: 下書き, lead: リード, status: DRAFT } }
 "#;
 
 const TAXONOMY: &str = r#"{

@@ -10,8 +10,25 @@ use common::{Backend, TestApp};
 use entity::enums::Role;
 use serde_json::{Value, json};
 
-/// The sample's draft, in a medical category.
-const DRAFT: &str = "exosome-treatment-costs";
+/// A draft in a medical category that names its supervising physician,
+/// who has not signed anything off yet.
+const DRAFT: &str = "walked-column";
+
+const WALKED: &str = r#"
+articles:
+  - slug: walked-column
+    category: regenerative-medicine
+    source_locale: ja
+    status: DRAFT
+    contributors:
+      - { supervisor: shinichi-suita, role: SUPERVISOR }
+    translations:
+      ja: { title: 歩くコラム, lead: リード, status: DRAFT }
+      en: { title: A walked column, lead: Lead, status: DRAFT }
+    sections:
+      - anchor: first
+        heading: { ja: 最初の節, en: First section }
+"#;
 
 async fn post(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
     let mut request = app
@@ -52,7 +69,7 @@ fn code(body: &Value) -> &str {
 /// the category.
 async fn seen(app: &TestApp, preview: &str, slug: &str) -> (Value, Value, i64) {
     let query = r#"query($slug: String!) {
-      article(slug: $slug, locale: "ja") { status reviewedBySupervisor }
+      article(slug: $slug, locale: "ja") { status reviewedBySupervisor contributors { supervisor { slug } } }
       articles(filter: { category: "regenerative-medicine" }) { totalCount }
     }"#;
     let public = post(app, None, query, json!({ "slug": slug })).await;
@@ -68,6 +85,9 @@ async fn a_draft_walks_to_publication_and_back_out(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
+    import(&app.db, &Bundle::from_yaml(WALKED).expect("parses"))
+        .await
+        .expect("imports");
     let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
     let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
     let (_, preview) = auth::create_key(&app.db, Role::Preview, "app").await.expect("key");
@@ -115,8 +135,25 @@ async fn a_draft_walks_to_publication_and_back_out(backend: Backend) {
     let fraction = published_at.split('.').nth(1).map_or(0, |f| f.len() - "+00:00".len());
     assert!(fraction <= 6, "{published_at}");
     let (public, _, count) = seen(&app, &preview, DRAFT).await;
-    assert_eq!(public, json!({ "status": "PUBLISHED", "reviewedBySupervisor": true }));
+    assert_eq!(
+        public,
+        json!({ "status": "PUBLISHED", "reviewedBySupervisor": true,
+                "contributors": [{ "supervisor": { "slug": "shinichi-suita" } }] })
+    );
     assert_eq!(count, 3, "the kept count follows");
+    // Only the source locale was published with the article: the English
+    // draft, which nobody reviewed, stays out of reach.
+    let en = post(
+        &app,
+        None,
+        r#"query($s: String!) { article(slug: $s, locale: "en") { locale availableLocales } }"#,
+        json!({ "s": DRAFT }),
+    )
+    .await;
+    assert_eq!(
+        en["data"]["article"],
+        json!({ "locale": "ja", "availableLocales": ["ja"] })
+    );
 
     let body = step(&app, &admin, "archive", DRAFT, 1).await;
     assert_eq!(body["data"]["archive"]["status"], "ARCHIVED", "{body:#}");

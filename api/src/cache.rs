@@ -410,7 +410,9 @@ async fn watch(
             cache.invalidate_all();
             due = None;
         }
-        if caught_up.is_ok() && due.is_none() {
+        // Asked on every pass, not only when nothing is due: a publication
+        // scheduled meanwhile may come before the one already known.
+        if caught_up.is_ok() {
             due = next_publication(&db).await.ok().flatten();
         }
         let healthy = caught_up.is_ok() && (db.get_database_backend() != DbBackend::Postgres || listener.is_some());

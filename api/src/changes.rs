@@ -19,7 +19,6 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
 use entity::change;
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -106,7 +105,7 @@ pub async fn append<C: ConnectionTrait>(txn: &C, kind: Kind, touched: &Touched) 
     }
     let row = change::ActiveModel {
         position: ActiveValue::NotSet,
-        at: ActiveValue::Set(Utc::now()),
+        at: ActiveValue::Set(crate::content::import::stored_now()),
         kind: ActiveValue::Set(kind.as_str().to_owned()),
         entities: ActiveValue::Set(serde_json::json!(touched.entities)),
         locales: ActiveValue::Set(serde_json::json!(touched.locales)),

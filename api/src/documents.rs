@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use async_graphql::ServerError;
 use async_graphql::parser::types::ExecutableDocument;
-use chrono::Utc;
 use entity::trusted_document;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use sha2::{Digest, Sha256};
@@ -195,7 +194,7 @@ pub async fn register(db: &DatabaseConnection, name: &str, text: &str) -> Result
             hash: sea_orm::ActiveValue::Set(hash.clone()),
             name: sea_orm::ActiveValue::Set(Some(name.to_owned())),
             document: sea_orm::ActiveValue::Set(text.to_owned()),
-            created_at: sea_orm::ActiveValue::Set(Utc::now()),
+            created_at: sea_orm::ActiveValue::Set(crate::content::import::stored_now()),
         })
         .exec_without_returning(db)
         .await?;

@@ -53,6 +53,10 @@ pub async fn set_allowed(
         .ok_or_else(|| DbErr::Migration(format!("no table `{table}`")))?;
     let sql: String = stored.try_get("", "sql")?;
     let (old, new) = (check(column, from), check(column, to));
+    if sql.contains(&new) {
+        // Done by an earlier run that stopped before recording itself.
+        return Ok(());
+    }
     if !sql.contains(&old) {
         return Err(DbErr::Migration(format!(
             "the definition of `{table}` lacks `{old}`; it was changed by hand"
@@ -79,8 +83,9 @@ pub async fn set_allowed(
     }
     // One batch, so every statement runs on the one connection the pragmas
     // are set on.
-    db.execute_unprepared(&format!(
-        "PRAGMA foreign_keys = OFF; \
+    let rebuilt_batch = db
+        .execute_unprepared(&format!(
+            "PRAGMA foreign_keys = OFF; \
          BEGIN; \
          {rebuilt}; \
          INSERT INTO {rebuilt_name} SELECT * FROM {table}; \
@@ -89,8 +94,13 @@ pub async fn set_allowed(
          {} \
          COMMIT; \
          PRAGMA foreign_keys = ON;",
-        indexes.join(" ")
-    ))
-    .await?;
+            indexes.join(" ")
+        ))
+        .await;
+    if let Err(err) = rebuilt_batch {
+        // Leave no connection mid-transaction with foreign keys off.
+        let _ = db.execute_unprepared("ROLLBACK; PRAGMA foreign_keys = ON;").await;
+        return Err(err);
+    }
     Ok(())
 }

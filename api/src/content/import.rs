@@ -766,6 +766,20 @@ impl Rows {
         if doc.status == Status::Published && published_at.is_none() {
             return Err(invalid(&at, "a published article needs published_at"));
         }
+        // Publishing the article later must not bring out, unreviewed, a
+        // translation that was marked published before it. (An archived
+        // article keeps the translations it was published with.)
+        if matches!(doc.status, Status::Draft | Status::InReview | Status::Approved)
+            && let Some((locale, _)) = doc.translations.iter().find(|(_, t)| t.status == Status::Published)
+        {
+            return Err(invalid(
+                format!("{at} › translations › {locale}"),
+                format!(
+                    "a translation can be PUBLISHED only once its article has been (the article is {})",
+                    spelled(&doc.status)
+                ),
+            ));
+        }
         let id = Uuid::now_v7();
         self.report.articles += 1;
         self.articles.push(article::Model {

@@ -1,6 +1,7 @@
 //! `signOff`: a supervising physician signs off one exact revision of an
 //! article, for the locales they reviewed and, if they did, its claims.
 //!
+//! Only a physician the article names as its supervisor may sign it off.
 //! The revision named must be the current one, or the answer is `CONFLICT`
 //! with the current revision: a physician never puts their name on text
 //! they were not shown. The sign-off and its entry in the change log are
@@ -10,10 +11,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{ContributorRole, Role};
 use entity::{article, article_supervisor, article_translation};
-use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
 
 use super::db;
 use super::locale::Locale;
@@ -72,10 +70,10 @@ impl SignOffMutation {
             return Err(Error::Forbidden("signOff needs a SUPERVISOR key".into()));
         };
         let db = db(ctx)?;
-        let txn = db.begin().await?;
-        // Locks the article against a concurrent edit on PostgreSQL (SQLite
-        // serialises writers already), so the revision checked is the one
-        // signed off.
+        let txn = crate::db::begin_write(db).await?;
+        // Locks the article against a concurrent step on PostgreSQL (on
+        // SQLite the transaction holds the write lock from its start), so
+        // the revision checked is the one signed off.
         let mut find = article::Entity::find().filter(article::Column::Slug.eq(input.slug.as_str()));
         if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
             find = find.lock_exclusive();
@@ -118,37 +116,20 @@ impl SignOffMutation {
             .filter(article_supervisor::Column::Role.eq(ContributorRole::Supervisor))
             .one(&txn)
             .await?;
-        match link {
-            Some(link) => {
-                let mut link = link.into_active_model();
-                link.signed_off_revision = ActiveValue::Set(Some(found.revision));
-                link.signed_off_at = ActiveValue::Set(Some(now));
-                link.signed_off_locales = ActiveValue::Set(locales.join(","));
-                link.signed_off_claims = ActiveValue::Set(input.claims);
-                article_supervisor::Entity::update(link).exec(&txn).await?;
-            }
-            None => {
-                // Signing off makes them the article's supervisor, listed last.
-                let last = article_supervisor::Entity::find()
-                    .filter(article_supervisor::Column::ArticleId.eq(found.id))
-                    .order_by_desc(article_supervisor::Column::Position)
-                    .one(&txn)
-                    .await?
-                    .map_or(-1, |l| l.position);
-                article_supervisor::Entity::insert(article_supervisor::ActiveModel {
-                    article_id: ActiveValue::Set(found.id),
-                    supervisor_id: ActiveValue::Set(*physician),
-                    role: ActiveValue::Set(ContributorRole::Supervisor),
-                    position: ActiveValue::Set(last + 1),
-                    signed_off_revision: ActiveValue::Set(Some(found.revision)),
-                    signed_off_at: ActiveValue::Set(Some(now)),
-                    signed_off_locales: ActiveValue::Set(locales.join(",")),
-                    signed_off_claims: ActiveValue::Set(input.claims),
-                })
-                .exec_without_returning(&txn)
-                .await?;
-            }
-        }
+        // A physician signs off only an article that names them as its
+        // supervisor: a key must not attach a name to any article it likes.
+        let Some(link) = link else {
+            return Err(Error::Forbidden(format!(
+                "`{}` does not name this physician as its supervisor; an editor lists them first",
+                found.slug
+            )));
+        };
+        let mut link = link.into_active_model();
+        link.signed_off_revision = ActiveValue::Set(Some(found.revision));
+        link.signed_off_at = ActiveValue::Set(Some(now));
+        link.signed_off_locales = ActiveValue::Set(locales.join(","));
+        link.signed_off_claims = ActiveValue::Set(input.claims);
+        article_supervisor::Entity::update(link).exec(&txn).await?;
         let mut touched = Touched::default();
         touched.entity("article", found.id);
         touched.entity("supervisor", *physician);

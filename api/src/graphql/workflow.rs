@@ -15,7 +15,7 @@ use entity::{article, article_supervisor, article_translation, category};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 
 use super::{db, visibility};
@@ -184,22 +184,28 @@ async fn finish(
         _ => {}
     }
     let (id, slug, revision) = (before.id, before.slug.clone(), before.revision);
+    let source_locale = before.source_locale.clone();
     let mut row = before.into_active_model();
     row.status = ActiveValue::Set(status);
     row.published_at = ActiveValue::Set(published_at);
     row.visible_from = ActiveValue::Set(visible_from);
     row.updated_at = ActiveValue::Set(crate::content::import::stored_now());
     article::Entity::update(row).exec(&txn).await?;
+    let visible = visible_from.map_or_else(
+        || "not visible".to_owned(),
+        |at| format!("visible from {}", at.to_rfc3339()),
+    );
     crate::audit::record(
         &txn,
         crate::audit::Actor::Key(key),
         action,
         &format!("article:{slug}"),
-        &format!("revision {revision}; now {}", spelled(status)),
+        &format!("revision {revision}; now {}; {visible}", spelled(status)),
     )
     .await?;
     let mut touched = Touched::default();
     touched.entity("article", id);
+    touched.locale(&source_locale);
     changes::append(&txn, changes::Kind::Workflow, &touched).await?;
     txn.commit().await?;
     crate::cache::changed().await;
@@ -217,7 +223,7 @@ impl WorkflowMutation {
     /// Sends a DRAFT to review. Needs an EDITOR or ADMIN key.
     async fn submit_for_review(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
         let key = require(ctx, &EDITING, "submitForReview")?;
-        let txn = db(ctx)?.begin().await?;
+        let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Draft, "sent to review")?;
         let published_at = found.published_at;
@@ -228,7 +234,7 @@ impl WorkflowMutation {
     /// supervisor signed off this revision. Needs an EDITOR or ADMIN key.
     async fn approve(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
         let key = require(ctx, &EDITING, "approve")?;
-        let txn = db(ctx)?.begin().await?;
+        let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::InReview, "approved")?;
         require_sign_off(&txn, &found, "approve").await?;
@@ -248,12 +254,16 @@ impl WorkflowMutation {
         if !(crate::content::import::EARLIEST..=crate::content::import::LATEST).contains(&at) {
             return Err(Error::bad_input("`publishAt` is outside the times Kiji stores"));
         }
-        let txn = db(ctx)?.begin().await?;
+        let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Approved, "published")?;
         require_sign_off(&txn, &found, "publish").await?;
         article_translation::Entity::update_many()
             .col_expr(article_translation::Column::Status, Expr::value(Status::Published))
+            .col_expr(
+                article_translation::Column::UpdatedAt,
+                Expr::value(crate::content::import::stored_now()),
+            )
             .filter(article_translation::Column::ArticleId.eq(found.id))
             .filter(article_translation::Column::Locale.eq(found.source_locale.as_str()))
             .exec(&txn)
@@ -265,7 +275,7 @@ impl WorkflowMutation {
     /// record. Needs an ADMIN key.
     async fn archive(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
         let key = require(ctx, &[Role::Admin], "archive")?;
-        let txn = db(ctx)?.begin().await?;
+        let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Published, "archived")?;
         let published_at = found.published_at;
