@@ -50,6 +50,18 @@ pub struct PublishInput {
     publish_at: Option<DateTime<Utc>>,
 }
 
+/// Publishing or withdrawing one translation of a published article.
+#[derive(InputObject)]
+pub struct TranslationStepInput {
+    /// The article's slug.
+    #[graphql(validator(max_length = 200))]
+    slug: String,
+    /// The article's current revision.
+    revision: i32,
+    /// The translation's locale.
+    locale: super::locale::Locale,
+}
+
 /// An article's state after a step.
 #[derive(SimpleObject)]
 pub struct ArticleState {
@@ -281,4 +293,60 @@ impl WorkflowMutation {
         let published_at = found.published_at;
         finish(txn, &key, found, Status::Archived, published_at, "ARCHIVE").await
     }
+
+    /// Publishes one translation of a PUBLISHED article: locales go out one
+    /// by one. Readers see whether a supervisor reviewed it
+    /// (`reviewedBySupervisor`). Needs an ADMIN key.
+    async fn publish_translation(&self, ctx: &Context<'_>, input: TranslationStepInput) -> Result<ArticleState> {
+        let key = require(ctx, &[Role::Admin], "publishTranslation")?;
+        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let found = current(&txn, &input.slug, input.revision).await?;
+        require_status(&found, Status::Published, "given a published translation")?;
+        set_translation(&txn, &found, &input.locale, Status::Published).await?;
+        let (status, published_at) = (found.status, found.published_at);
+        finish(txn, &key, found, status, published_at, "PUBLISH_TRANSLATION").await
+    }
+
+    /// Takes one translation back to DRAFT (the source locale goes only
+    /// with the article: archive it instead). Needs an ADMIN key.
+    async fn withdraw_translation(&self, ctx: &Context<'_>, input: TranslationStepInput) -> Result<ArticleState> {
+        let key = require(ctx, &[Role::Admin], "withdrawTranslation")?;
+        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let found = current(&txn, &input.slug, input.revision).await?;
+        if input.locale.as_str() == found.source_locale {
+            return Err(Error::bad_input(format!(
+                "`{}` is the source locale of `{}`: archive the article instead",
+                input.locale, found.slug
+            )));
+        }
+        set_translation(&txn, &found, &input.locale, Status::Draft).await?;
+        let (status, published_at) = (found.status, found.published_at);
+        finish(txn, &key, found, status, published_at, "WITHDRAW_TRANSLATION").await
+    }
+}
+
+/// Sets the status of the `locale` translation of `found`.
+async fn set_translation(
+    txn: &DatabaseTransaction,
+    found: &article::Model,
+    locale: &super::locale::Locale,
+    status: Status,
+) -> Result<()> {
+    let updated = article_translation::Entity::update_many()
+        .col_expr(article_translation::Column::Status, Expr::value(status))
+        .col_expr(
+            article_translation::Column::UpdatedAt,
+            Expr::value(crate::content::import::stored_now()),
+        )
+        .filter(article_translation::Column::ArticleId.eq(found.id))
+        .filter(article_translation::Column::Locale.eq(locale.as_str()))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::bad_input(format!(
+            "`{}` has no translation in `{locale}`",
+            found.slug
+        )));
+    }
+    Ok(())
 }
