@@ -292,13 +292,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_carry_256_bits_and_are_never_equal() {
-        let (a, hash_a) = new_token().unwrap();
-        let (b, _) = new_token().unwrap();
+    fn tokens_carry_256_bits_and_are_never_equal() -> Result<(), getrandom::Error> {
+        let (a, hash_a) = new_token()?;
+        let (b, _) = new_token()?;
         assert_ne!(a, b);
         assert_eq!(a.len(), TOKEN_PREFIX.len() + 43, "32 bytes in unpadded base64");
         assert_eq!(hash_a, hash(&a));
         assert_eq!(bearer(format!("Bearer {a}").as_bytes()), Some(a.as_str()));
+        Ok(())
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod m20261126_000010_sign_off_scope;
 mod m20261126_000011_supervisor_keys;
 mod m20261126_000012_audit;
 mod m20261126_000013_workflow;
+mod m20261126_000014_status_indexes_on_rollback;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_supervisor_keys::Migration),
             Box::new(m20261126_000012_audit::Migration),
             Box::new(m20261126_000013_workflow::Migration),
+            Box::new(m20261126_000014_status_indexes_on_rollback::Migration),
         ]
     }
 }
