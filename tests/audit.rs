@@ -6,21 +6,9 @@ mod common;
 use api::auth;
 use common::{Backend, TestApp};
 use entity::enums::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const LOG: &str = "{ auditLog(first: 10) { actor keyId action target detail } }";
-
-async fn post(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .header("content-type", "application/json")
-        .body(json!({ "query": query, "variables": variables }).to_string());
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    request.send().await.expect("sent").json().await.expect("JSON")
-}
 
 async fn the_trail_names_who_did_what(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
@@ -33,16 +21,16 @@ async fn the_trail_names_who_did_what(backend: Backend) {
             .expect("key");
     let sign = r#"mutation($input: SignOffInput!) { signOff(input: $input) { revision } }"#;
     let stale = json!({ "input": { "slug": "regenerative-medicine-law-risk-classes", "revision": 1, "locales": ["ja"], "claims": false } });
-    let refused = post(&app, Some(&physician), sign, stale).await;
+    let refused = app.as_key(Some(&physician), sign, stale).await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "CONFLICT");
     let current = json!({ "input": { "slug": "exosome-effects-and-side-effects", "revision": 1, "locales": ["ja"], "claims": false } });
-    let signed = post(&app, Some(&physician), sign, current).await;
+    let signed = app.as_key(Some(&physician), sign, current).await;
     assert!(signed.get("errors").is_none(), "{signed:#}");
     auth::revoke_key(&app.db, &physician_key.id.to_string())
         .await
         .expect("revoke");
 
-    let log = post(&app, Some(&admin), LOG, json!({})).await;
+    let log = app.as_key(Some(&admin), LOG, json!({})).await;
     let entries = log["data"]["auditLog"].as_array().expect("entries").clone();
     let actions: Vec<&str> = entries
         .iter()
@@ -72,11 +60,11 @@ async fn only_admins_read_the_trail(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let public = post(&app, None, LOG, json!({})).await;
+    let public = app.as_key(None, LOG, json!({})).await;
     assert_eq!(public["errors"][0]["extensions"]["code"], "FORBIDDEN");
     for role in [Role::Editor, Role::Translator, Role::Preview] {
         let (_, token) = auth::create_key(&app.db, role, "not admin").await.expect("key");
-        let body = post(&app, Some(&token), LOG, json!({})).await;
+        let body = app.as_key(Some(&token), LOG, json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{role:?}");
     }
 }

@@ -5,9 +5,9 @@
 mod common;
 
 use api::auth;
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const SIGN: &str = r#"mutation($input: SignOffInput!) {
   signOff(input: $input) { slug revision locales claims signedOffAt }
@@ -24,22 +24,6 @@ const READ: &str = r#"query($slug: String!, $locale: Locale) {
 const COLUMN: &str = "exosome-effects-and-side-effects";
 const LAW: &str = "regenerative-medicine-law-risk-classes";
 
-async fn post(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .header("content-type", "application/json")
-        .body(json!({ "query": query, "variables": variables }).to_string());
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    request.send().await.expect("sent").json().await.expect("JSON")
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
-}
-
 async fn physician(app: &TestApp) -> String {
     auth::create_key_for(&app.db, Role::Supervisor, "Dr. Suita", Some("shinichi-suita"))
         .await
@@ -54,16 +38,16 @@ async fn a_sign_off_is_seen_by_readers_at_once(backend: Backend) {
     let en = json!({ "slug": COLUMN, "locale": "en" });
     // Read twice: the second answer comes from the response cache.
     for _ in 0..2 {
-        let before = post(&app, None, READ, en.clone()).await;
+        let before = app.as_key(None, READ, en.clone()).await;
         assert_eq!(before["data"]["article"]["reviewedBySupervisor"], false);
     }
     let token = physician(&app).await;
     let input = json!({ "input": { "slug": COLUMN, "revision": 1, "locales": ["ja", "en"], "claims": true } });
-    let signed = post(&app, Some(&token), SIGN, input).await;
+    let signed = app.as_key(Some(&token), SIGN, input).await;
     assert_eq!(signed["data"]["signOff"]["locales"], json!(["en", "ja"]), "{signed:#}");
     assert_eq!(signed["data"]["signOff"]["claims"], true);
 
-    let after = post(&app, None, READ, en).await;
+    let after = app.as_key(None, READ, en).await;
     let article = &after["data"]["article"];
     assert_eq!(
         article["reviewedBySupervisor"], true,
@@ -89,10 +73,10 @@ async fn a_stale_revision_is_a_conflict_naming_the_current_one(backend: Backend)
     };
     let token = physician(&app).await;
     let stale = json!({ "input": { "slug": LAW, "revision": 1, "locales": ["ja"], "claims": false } });
-    let body = post(&app, Some(&token), SIGN, stale).await;
+    let body = app.as_key(Some(&token), SIGN, stale).await;
     assert_eq!(code(&body), "CONFLICT", "{body:#}");
     assert_eq!(body["errors"][0]["extensions"]["currentRevision"], 2);
-    let unchanged = post(&app, None, READ, json!({ "slug": LAW, "locale": "ja" })).await;
+    let unchanged = app.as_key(None, READ, json!({ "slug": LAW, "locale": "ja" })).await;
     assert_eq!(
         unchanged["data"]["article"]["contributors"],
         json!([]),
@@ -102,14 +86,14 @@ async fn a_stale_revision_is_a_conflict_naming_the_current_one(backend: Backend)
     // The current revision, but the article does not name this physician:
     // a key cannot attach a name to any article it likes.
     let current = json!({ "input": { "slug": LAW, "revision": 2, "locales": ["ja"], "claims": false } });
-    let body = post(&app, Some(&token), SIGN, current).await;
+    let body = app.as_key(Some(&token), SIGN, current).await;
     assert_eq!(code(&body), "FORBIDDEN", "{body:#}");
-    let still = post(&app, None, READ, json!({ "slug": LAW, "locale": "ja" })).await;
+    let still = app.as_key(None, READ, json!({ "slug": LAW, "locale": "ja" })).await;
     assert_eq!(still["data"]["article"]["contributors"], json!([]));
     assert_eq!(still["data"]["article"]["reviewedBySupervisor"], false);
 
     let missing = json!({ "input": { "slug": COLUMN, "revision": 1, "locales": ["ko"], "claims": false } });
-    let body = post(&app, Some(&token), SIGN, missing).await;
+    let body = app.as_key(Some(&token), SIGN, missing).await;
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
 }
 
@@ -119,24 +103,24 @@ async fn only_a_supervisor_key_signs_off(backend: Backend) {
     };
     let input = json!({ "input": { "slug": COLUMN, "revision": 1, "locales": ["en"], "claims": true } });
     let before = api::changes::latest(&app.db).await.expect("latest");
-    let public = post(&app, None, SIGN, input.clone()).await;
+    let public = app.as_key(None, SIGN, input.clone()).await;
     assert_eq!(code(&public), "FORBIDDEN", "{public:#}");
     for role in [Role::Editor, Role::Admin, Role::Preview] {
         let (_, token) = auth::create_key(&app.db, role, "not a physician").await.expect("key");
-        let body = post(&app, Some(&token), SIGN, input.clone()).await;
+        let body = app.as_key(Some(&token), SIGN, input.clone()).await;
         assert_eq!(code(&body), "FORBIDDEN", "{role:?}: {body:#}");
     }
     // Refused before anything is looked up: the same answer for an article
     // that does not exist.
     let (_, token) = auth::create_key(&app.db, Role::Editor, "editor").await.expect("key");
     let nowhere = json!({ "input": { "slug": "no-such-article", "revision": 1, "locales": ["en"], "claims": true } });
-    assert_eq!(code(&post(&app, Some(&token), SIGN, nowhere).await), "FORBIDDEN");
+    assert_eq!(code(&app.as_key(Some(&token), SIGN, nowhere).await), "FORBIDDEN");
     assert_eq!(
         api::changes::latest(&app.db).await.expect("latest"),
         before,
         "nothing was written"
     );
-    let en = post(&app, None, READ, json!({ "slug": COLUMN, "locale": "en" })).await;
+    let en = app.as_key(None, READ, json!({ "slug": COLUMN, "locale": "en" })).await;
     assert_eq!(en["data"]["article"]["reviewedBySupervisor"], false);
 }
 

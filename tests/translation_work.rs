@@ -4,7 +4,7 @@
 mod common;
 
 use api::auth;
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
 use serde_json::{Value, json};
 
@@ -15,19 +15,7 @@ const WORK: &str = r#"query($locale: Locale!, $first: Int) {
 }"#;
 
 async fn ask(app: &TestApp, token: Option<&str>, variables: Value) -> Value {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .header("content-type", "application/json")
-        .body(json!({ "query": WORK, "variables": variables }).to_string());
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    request.send().await.expect("sent").json().await.expect("JSON")
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+    app.as_key(token, WORK, variables).await
 }
 
 async fn translators_see_what_is_missing_or_outdated(backend: Backend) {

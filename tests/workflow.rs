@@ -6,7 +6,7 @@ mod common;
 use api::auth;
 use api::content::Bundle;
 use api::content::import::import;
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
 use serde_json::{Value, json};
 
@@ -30,18 +30,6 @@ articles:
         heading: { ja: 最初の節, en: First section }
 "#;
 
-async fn post(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .header("content-type", "application/json")
-        .body(json!({ "query": query, "variables": variables }).to_string());
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    request.send().await.expect("sent").json().await.expect("JSON")
-}
-
 /// Runs workflow mutation `field` on `slug` at `revision`.
 async fn step(app: &TestApp, token: &str, field: &str, slug: &str, revision: i32) -> Value {
     let input = if field == "publish" {
@@ -52,17 +40,12 @@ async fn step(app: &TestApp, token: &str, field: &str, slug: &str, revision: i32
     let query = format!(
         "mutation($input: {input}!) {{ {field}(input: $input) {{ status revision publishedAt visibleFrom }} }}"
     );
-    post(
-        app,
+    app.as_key(
         Some(token),
         &query,
         json!({ "input": { "slug": slug, "revision": revision } }),
     )
     .await
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 /// What the public and a preview key see of `slug`, and the public count of
@@ -72,8 +55,8 @@ async fn seen(app: &TestApp, preview: &str, slug: &str) -> (Value, Value, i64) {
       article(slug: $slug, locale: "ja") { status reviewedBySupervisor contributors { supervisor { slug } } }
       articles(filter: { category: "regenerative-medicine" }) { totalCount }
     }"#;
-    let public = post(app, None, query, json!({ "slug": slug })).await;
-    let keyed = post(app, Some(preview), query, json!({ "slug": slug })).await;
+    let public = app.as_key(None, query, json!({ "slug": slug })).await;
+    let keyed = app.as_key(Some(preview), query, json!({ "slug": slug })).await;
     (
         public["data"]["article"].clone(),
         keyed["data"]["article"]["status"].clone(),
@@ -111,13 +94,13 @@ async fn a_draft_walks_to_publication_and_back_out(backend: Backend) {
             .contains("sign off")
     );
     let sign = r#"mutation($input: SignOffInput!) { signOff(input: $input) { revision } }"#;
-    let signed = post(
-        &app,
-        Some(&physician),
-        sign,
-        json!({ "input": { "slug": DRAFT, "revision": 1, "locales": ["ja"], "claims": true } }),
-    )
-    .await;
+    let signed = app
+        .as_key(
+            Some(&physician),
+            sign,
+            json!({ "input": { "slug": DRAFT, "revision": 1, "locales": ["ja"], "claims": true } }),
+        )
+        .await;
     assert!(signed.get("errors").is_none(), "{signed:#}");
     let body = step(&app, &editor, "approve", DRAFT, 1).await;
     assert_eq!(body["data"]["approve"]["status"], "APPROVED", "{body:#}");
@@ -143,13 +126,13 @@ async fn a_draft_walks_to_publication_and_back_out(backend: Backend) {
     assert_eq!(count, 3, "the kept count follows");
     // Only the source locale was published with the article: the English
     // draft, which nobody reviewed, stays out of reach.
-    let en = post(
-        &app,
-        None,
-        r#"query($s: String!) { article(slug: $s, locale: "en") { locale availableLocales } }"#,
-        json!({ "s": DRAFT }),
-    )
-    .await;
+    let en = app
+        .as_key(
+            None,
+            r#"query($s: String!) { article(slug: $s, locale: "en") { locale availableLocales } }"#,
+            json!({ "s": DRAFT }),
+        )
+        .await;
     assert_eq!(
         en["data"]["article"],
         json!({ "locale": "ja", "availableLocales": ["ja"] })
@@ -199,18 +182,16 @@ async fn a_scheduled_publication_waits_for_its_time(backend: Backend) {
     }
     let later = "2999-01-01T00:00:00Z";
     let publish = r#"mutation($input: PublishInput!) { publish(input: $input) { status visibleFrom } }"#;
-    let body = post(
-        &app,
-        Some(&admin),
-        publish,
-        json!({ "input": { "slug": "holiday-hours", "revision": 1, "publishAt": later } }),
-    )
-    .await;
+    let body = app
+        .as_key(
+            Some(&admin),
+            publish,
+            json!({ "input": { "slug": "holiday-hours", "revision": 1, "publishAt": later } }),
+        )
+        .await;
     assert_eq!(body["data"]["publish"]["status"], "PUBLISHED", "{body:#}");
     assert_eq!(body["data"]["publish"]["visibleFrom"], "2999-01-01T00:00:00+00:00");
-    let public = post(
-        &app,
-        None,
+    let public = app.as_key(None,
         r#"{ article(slug: "holiday-hours") { title } articles(filter: { category: "clinic-news" }) { totalCount } }"#,
         json!({}),
     )

@@ -149,6 +149,11 @@ impl GqlResponse {
     }
 }
 
+/// `extensions.code` of the first error of a JSON answer.
+pub fn first_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
 impl TestApp {
     /// An application with the sample content; `None` when the backend is
     /// not available outside CI.
@@ -218,6 +223,16 @@ impl TestApp {
             request = request.header(*name, *value);
         }
         Self::read(request.send().await.expect("request sent")).await
+    }
+
+    /// Sends `query` with `variables`, with `Authorization: Bearer token`
+    /// when given, and returns the JSON body.
+    pub async fn as_key(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer.iter().map(|b| ("authorization", b.as_str())).collect();
+        self.post(&json!({ "query": query, "variables": variables }), &headers)
+            .await
+            .body
     }
 
     /// Runs a query with variables; the response must be 200.

@@ -109,7 +109,7 @@ pub struct ImportReport {
 }
 
 /// An enum value as content files spell it (`UNSUPPORTED`, not `Unsupported`).
-fn spelled<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn spelled<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => name,
         _ => "?".to_owned(),

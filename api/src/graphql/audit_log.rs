@@ -7,7 +7,6 @@ use entity::enums::Role;
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 
 use super::db;
-use crate::auth::Principal;
 use crate::error::{Error, Result};
 
 /// The root field `auditLog`.
@@ -43,9 +42,7 @@ impl AuditLogQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "At most this many entries, 1 to 200; 50 when left out.")] first: Option<i32>,
     ) -> Result<Vec<AuditEntry>> {
-        if ctx.data_opt::<Principal>().and_then(Principal::role) != Some(Role::Admin) {
-            return Err(Error::Forbidden("auditLog needs an ADMIN key".into()));
-        }
+        super::require_role(ctx, &[Role::Admin], "auditLog")?;
         let first = first.unwrap_or(50);
         if !(1..=MAX_ENTRIES).contains(&first) {
             return Err(Error::bad_input(format!(

@@ -135,6 +135,23 @@ pub(crate) fn audience(ctx: &Context<'_>) -> visibility::Audience {
     visibility::Audience::of(ctx.data_opt::<crate::auth::Principal>())
 }
 
+/// The request's key when its role is one of `roles`; otherwise
+/// `FORBIDDEN`, naming the roles that may do `what`. Called before anything
+/// is looked up, so a refusal never tells whether a target exists.
+pub(crate) fn require_role(
+    ctx: &Context<'_>,
+    roles: &[entity::enums::Role],
+    what: &str,
+) -> Result<crate::auth::Principal> {
+    match ctx.data_opt::<crate::auth::Principal>() {
+        Some(key @ crate::auth::Principal::Key { role, .. }) if roles.contains(role) => Ok(key.clone()),
+        _ => {
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(Error::Forbidden(format!("{what} needs a {} key", names.join(" or "))))
+        }
+    }
+}
+
 /// The database connection.
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
     ctx.data_opt::<DatabaseConnection>()

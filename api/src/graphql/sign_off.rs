@@ -10,8 +10,8 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{ContributorRole, Role};
-use entity::{article, article_supervisor, article_translation};
-use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use entity::{article_supervisor, article_translation};
+use sea_orm::{ActiveValue, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
 use super::db;
 use super::locale::Locale;
@@ -71,25 +71,9 @@ impl SignOffMutation {
         };
         let db = db(ctx)?;
         let txn = crate::db::begin_write(db).await?;
-        // Locks the article against a concurrent step on PostgreSQL (on
-        // SQLite the transaction holds the write lock from its start), so
-        // the revision checked is the one signed off.
-        let mut find = article::Entity::find().filter(article::Column::Slug.eq(input.slug.as_str()));
-        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-            find = find.lock_exclusive();
-        }
-        let Some(found) = find.one(&txn).await? else {
-            return Err(Error::bad_input(format!("no article `{}`", input.slug)));
-        };
-        if input.revision != found.revision {
-            return Err(Error::Conflict {
-                message: format!(
-                    "revision {} of `{}` is not the current one ({}); review the current revision",
-                    input.revision, found.slug, found.revision
-                ),
-                current_revision: found.revision,
-            });
-        }
+        // Locked like every workflow step, so the revision checked is the
+        // one signed off.
+        let found = super::workflow::current(&txn, &input.slug, input.revision).await?;
         let translated: Vec<String> = article_translation::Entity::find()
             .filter(article_translation::Column::ArticleId.eq(found.id))
             .all(&txn)

@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use super::db;
 use super::locale::Locale;
-use crate::auth::Principal;
 use crate::error::{Error, Result};
 
 /// The root field `translationWork`.
@@ -71,12 +70,7 @@ impl TranslationWorkQuery {
         #[graphql(desc = "At most this many tasks, 1 to 200; 50 when left out.")] first: Option<i32>,
     ) -> Result<Vec<TranslationTask>> {
         let first = first.unwrap_or(50);
-        let role = ctx.data_opt::<Principal>().and_then(Principal::role);
-        if !role.is_some_and(|r| TRANSLATING.contains(&r)) {
-            return Err(Error::Forbidden(
-                "translationWork needs a TRANSLATOR, EDITOR or ADMIN key".into(),
-            ));
-        }
+        super::require_role(ctx, &TRANSLATING, "translationWork")?;
         if !(1..=MAX_TASKS).contains(&first) {
             return Err(Error::bad_input(format!(
                 "`first` must be between 1 and {MAX_TASKS}, got {first}"

@@ -18,9 +18,10 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::{db, visibility};
+use super::{db, require_role, visibility};
 use crate::auth::Principal;
 use crate::changes::{self, Touched};
+use crate::content::import::spelled;
 use crate::error::{Error, Result};
 
 /// The workflow mutations.
@@ -80,18 +81,8 @@ pub struct ArticleState {
 /// Roles that move articles through review.
 const EDITING: [Role; 2] = [Role::Editor, Role::Admin];
 
-fn require(ctx: &Context<'_>, roles: &[Role], what: &str) -> Result<Principal> {
-    match ctx.data_opt::<Principal>() {
-        Some(key @ Principal::Key { role, .. }) if roles.contains(role) => Ok(key.clone()),
-        _ => {
-            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(Error::Forbidden(format!("{what} needs a {} key", names.join(" or "))))
-        }
-    }
-}
-
 /// The article `slug` at `revision`, locked for the transaction.
-async fn current(txn: &DatabaseTransaction, slug: &str, revision: i32) -> Result<article::Model> {
+pub(super) async fn current(txn: &DatabaseTransaction, slug: &str, revision: i32) -> Result<article::Model> {
     let mut find = article::Entity::find().filter(article::Column::Slug.eq(slug));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         find = find.lock_exclusive();
@@ -148,19 +139,9 @@ fn require_status(found: &article::Model, from: Status, step: &str) -> Result<()
     Err(Error::bad_input(format!(
         "`{}` is {}; only a {} article can be {step}",
         found.slug,
-        spelled(found.status),
-        spelled(from)
+        spelled(&found.status),
+        spelled(&from)
     )))
-}
-
-fn spelled(status: Status) -> &'static str {
-    match status {
-        Status::Draft => "DRAFT",
-        Status::InReview => "IN_REVIEW",
-        Status::Approved => "APPROVED",
-        Status::Published => "PUBLISHED",
-        Status::Archived => "ARCHIVED",
-    }
 }
 
 /// Adds `delta` to the kept counts of `category` (see
@@ -212,7 +193,7 @@ async fn finish(
         crate::audit::Actor::Key(key),
         action,
         &format!("article:{slug}"),
-        &format!("revision {revision}; now {}; {visible}", spelled(status)),
+        &format!("revision {revision}; now {}; {visible}", spelled(&status)),
     )
     .await?;
     let mut touched = Touched::default();
@@ -234,7 +215,7 @@ async fn finish(
 impl WorkflowMutation {
     /// Sends a DRAFT to review. Needs an EDITOR or ADMIN key.
     async fn submit_for_review(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
-        let key = require(ctx, &EDITING, "submitForReview")?;
+        let key = require_role(ctx, &EDITING, "submitForReview")?;
         let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Draft, "sent to review")?;
@@ -245,7 +226,7 @@ impl WorkflowMutation {
     /// Approves an article IN_REVIEW; in a medical category only once a
     /// supervisor signed off this revision. Needs an EDITOR or ADMIN key.
     async fn approve(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
-        let key = require(ctx, &EDITING, "approve")?;
+        let key = require_role(ctx, &EDITING, "approve")?;
         let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::InReview, "approved")?;
@@ -259,7 +240,7 @@ impl WorkflowMutation {
     /// medical category the sign-off of this revision is checked again.
     /// Needs an ADMIN key.
     async fn publish(&self, ctx: &Context<'_>, input: PublishInput) -> Result<ArticleState> {
-        let key = require(ctx, &[Role::Admin], "publish")?;
+        let key = require_role(ctx, &[Role::Admin], "publish")?;
         let at = input
             .publish_at
             .map_or_else(crate::content::import::stored_now, |at| at.trunc_subsecs(6));
@@ -286,7 +267,7 @@ impl WorkflowMutation {
     /// Withdraws a PUBLISHED article from readers, keeping it for the
     /// record. Needs an ADMIN key.
     async fn archive(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
-        let key = require(ctx, &[Role::Admin], "archive")?;
+        let key = require_role(ctx, &[Role::Admin], "archive")?;
         let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Published, "archived")?;
@@ -298,7 +279,7 @@ impl WorkflowMutation {
     /// by one. Readers see whether a supervisor reviewed it
     /// (`reviewedBySupervisor`). Needs an ADMIN key.
     async fn publish_translation(&self, ctx: &Context<'_>, input: TranslationStepInput) -> Result<ArticleState> {
-        let key = require(ctx, &[Role::Admin], "publishTranslation")?;
+        let key = require_role(ctx, &[Role::Admin], "publishTranslation")?;
         let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Published, "given a published translation")?;
@@ -310,7 +291,7 @@ impl WorkflowMutation {
     /// Takes one translation back to DRAFT (the source locale goes only
     /// with the article: archive it instead). Needs an ADMIN key.
     async fn withdraw_translation(&self, ctx: &Context<'_>, input: TranslationStepInput) -> Result<ArticleState> {
-        let key = require(ctx, &[Role::Admin], "withdrawTranslation")?;
+        let key = require_role(ctx, &[Role::Admin], "withdrawTranslation")?;
         let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         if input.locale.as_str() == found.source_locale {
