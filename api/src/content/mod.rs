@@ -15,13 +15,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use entity::block::Block;
 use entity::enums::{ClaimKind, ContributorRole, EvidenceLevel, QualificationKind, ReferenceKind, SectionKind, Status};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A value per locale, keyed by BCP 47 tag (`ja`, `en`, …).
 pub type Localized<T> = BTreeMap<String, T>;
 
 /// A set of content to import together.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bundle {
     /// Where the content comes from and under what terms, for the record.
@@ -61,7 +61,7 @@ impl Bundle {
 }
 
 /// Provenance of a bundle or article.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceNote {
     /// Free-text description of the source.
@@ -72,7 +72,7 @@ pub struct SourceNote {
 }
 
 /// A category.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryDoc {
     /// URL slug.
@@ -101,7 +101,7 @@ fn yes() -> bool {
 }
 
 /// A tag.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TagDoc {
     /// URL slug.
@@ -116,7 +116,7 @@ pub struct TagDoc {
 }
 
 /// A supervisor's profile.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupervisorDoc {
     /// URL slug.
@@ -140,7 +140,7 @@ pub struct SupervisorDoc {
 }
 
 /// A supervisor's profile in one locale.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupervisorText {
     /// Full name.
@@ -160,7 +160,7 @@ pub struct SupervisorText {
 }
 
 /// A qualification.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QualificationDoc {
     /// Certification, membership or licence.
@@ -170,7 +170,7 @@ pub struct QualificationDoc {
 }
 
 /// A career step.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CareerDoc {
     /// Start, as a year or year-month, where known.
@@ -184,7 +184,7 @@ pub struct CareerDoc {
 }
 
 /// A career step in one locale.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CareerText {
     /// The step as the profile states it.
@@ -198,7 +198,7 @@ pub struct CareerText {
 }
 
 /// A bibliographic reference.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceDoc {
     /// Key claims cite it by.
@@ -246,7 +246,7 @@ pub struct ReferenceDoc {
 }
 
 /// An article with its sections, claims and translations.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleDoc {
     /// URL slug shared by all locales.
@@ -287,7 +287,7 @@ fn first_revision() -> i32 {
 }
 
 /// Someone's part in an article.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContributorDoc {
     /// Supervisor slug.
@@ -311,7 +311,7 @@ pub struct ContributorDoc {
 }
 
 /// The article-level text in one locale.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleText {
     /// Title.
@@ -335,7 +335,7 @@ pub struct ArticleText {
 }
 
 /// A section and its subsections.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionDoc {
     /// Fragment identifier, unique in the article.
@@ -361,7 +361,7 @@ fn body_kind() -> SectionKind {
 }
 
 /// A claim.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimDoc {
     /// What sort of statement it is.
@@ -376,7 +376,7 @@ pub struct ClaimDoc {
 }
 
 /// A citation of a reference by a claim.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CitationDoc {
     /// Reference key.
