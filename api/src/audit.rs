@@ -15,6 +15,17 @@ pub enum Actor<'a> {
     CommandLine,
 }
 
+impl Actor<'_> {
+    /// The key's id (none for the command line) and the name it is recorded under.
+    pub fn who(&self) -> (Option<uuid::Uuid>, String) {
+        match self {
+            Actor::Key(Principal::Key { id, name, .. }) => (Some(*id), name.clone()),
+            Actor::Key(Principal::Public) => (None, "public".to_owned()),
+            Actor::CommandLine => (None, "command line".to_owned()),
+        }
+    }
+}
+
 /// Records that `actor` did `action` to `target`, in `txn`.
 pub async fn record<C: ConnectionTrait>(
     txn: &C,
@@ -23,11 +34,7 @@ pub async fn record<C: ConnectionTrait>(
     target: &str,
     detail: &str,
 ) -> Result<(), DbErr> {
-    let (key_id, name) = match actor {
-        Actor::Key(Principal::Key { id, name, .. }) => (Some(*id), name.clone()),
-        Actor::Key(Principal::Public) => (None, "public".to_owned()),
-        Actor::CommandLine => (None, "command line".to_owned()),
-    };
+    let (key_id, name) = actor.who();
     audit::Entity::insert(audit::ActiveModel {
         id: ActiveValue::NotSet,
         at: ActiveValue::Set(crate::content::import::stored_now()),

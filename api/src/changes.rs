@@ -42,6 +42,8 @@ pub enum Kind {
     /// An article moved through the workflow (review, approval,
     /// publication, archiving).
     Workflow,
+    /// An article's content was edited: a new revision was saved.
+    Edit,
 }
 
 impl Kind {
@@ -51,6 +53,7 @@ impl Kind {
             Kind::Import => "IMPORT",
             Kind::SignOff => "SIGN_OFF",
             Kind::Workflow => "WORKFLOW",
+            Kind::Edit => "EDIT",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod http;
 pub mod loaders;
 pub mod metrics;
+pub mod revisions;
 pub mod state;
 
 use std::io::Write as _;

@@ -16,7 +16,7 @@ pub struct Model {
     /// The locale the article is written in; translations are made from it.
     pub source_locale: String,
     pub status: Status,
-    /// Number of the current revision of the source text, starting at 1.
+    /// The revision the live rows hold: what readers read. Starts at 1.
     pub revision: i32,
     pub published_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
@@ -24,6 +24,13 @@ pub struct Model {
     /// with at least one published translation, else `None`. Kept by every
     /// writer; readers compare only this.
     pub visible_from: Option<DateTimeUtc>,
+    /// The newest saved revision; edits, sign-offs and workflow steps name
+    /// it. Greater than `revision` while a published article has edits
+    /// that are not published yet.
+    pub head_revision: i32,
+    /// The revision in which the source-locale text last changed:
+    /// translations made from an older one are outdated.
+    pub source_revision: i32,
     pub updated_at: DateTimeUtc,
 }
 

@@ -19,6 +19,9 @@ pub struct Model {
     /// Heading level: 2 for top-level sections (the title is level 1).
     pub level: i32,
     pub kind: SectionKind,
+    /// The article revision in which this section's source-locale text
+    /// last changed.
+    pub source_revision: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

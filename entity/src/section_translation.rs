@@ -14,6 +14,9 @@ pub struct Model {
     /// The section's own blocks (before its subsections), as a JSON array.
     #[sea_orm(column_type = "Json")]
     pub blocks: crate::block::Blocks,
+    /// The source revision this text was made from (for the source locale,
+    /// the revision it last changed in).
+    pub source_revision: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,7 @@ mod m20261126_000011_supervisor_keys;
 mod m20261126_000012_audit;
 mod m20261126_000013_workflow;
 mod m20261126_000014_status_indexes_on_rollback;
+mod m20261126_000015_revisions;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_audit::Migration),
             Box::new(m20261126_000013_workflow::Migration),
             Box::new(m20261126_000014_status_indexes_on_rollback::Migration),
+            Box::new(m20261126_000015_revisions::Migration),
         ]
     }
 }

@@ -150,6 +150,99 @@ pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportRe
     Ok(rows.report)
 }
 
+/// One article's rows, validated, ready to replace what is stored.
+pub(crate) struct Checked(Rows);
+
+impl Checked {
+    /// The article row as the document makes it.
+    pub(crate) fn article(&self) -> Option<&article::Model> {
+        self.0.articles.first()
+    }
+
+    /// Replaces the stored article's sections, claims, translations, tags
+    /// and contributors with these rows. Contributors keep the sign-offs
+    /// readers see: sign-offs are made by `signOff`, never by a document.
+    /// The article row itself is the caller's to update.
+    pub(crate) async fn replace<C: ConnectionTrait>(&self, txn: &C, article_id: Uuid) -> Result<(), DbErr> {
+        let signed: HashMap<(Uuid, entity::enums::ContributorRole), article_supervisor::Model> =
+            article_supervisor::Entity::find()
+                .filter(article_supervisor::Column::ArticleId.eq(article_id))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|row| ((row.supervisor_id, row.role), row))
+                .collect();
+        // Cascades to section texts, claims, their texts and citations.
+        section::Entity::delete_many()
+            .filter(section::Column::ArticleId.eq(article_id))
+            .exec(txn)
+            .await?;
+        article_translation::Entity::delete_many()
+            .filter(article_translation::Column::ArticleId.eq(article_id))
+            .exec(txn)
+            .await?;
+        article_tag::Entity::delete_many()
+            .filter(article_tag::Column::ArticleId.eq(article_id))
+            .exec(txn)
+            .await?;
+        article_supervisor::Entity::delete_many()
+            .filter(article_supervisor::Column::ArticleId.eq(article_id))
+            .exec(txn)
+            .await?;
+        let rows = &self.0;
+        let contributors: Vec<article_supervisor::Model> = rows
+            .contributors
+            .iter()
+            .map(|c| {
+                let kept = signed.get(&(c.supervisor_id, c.role));
+                article_supervisor::Model {
+                    signed_off_revision: kept.and_then(|k| k.signed_off_revision),
+                    signed_off_at: kept.and_then(|k| k.signed_off_at),
+                    signed_off_locales: kept.map(|k| k.signed_off_locales.clone()).unwrap_or_default(),
+                    signed_off_claims: kept.is_some_and(|k| k.signed_off_claims),
+                    ..c.clone()
+                }
+            })
+            .collect();
+        insert::<article_translation::Entity, _>(txn, &rows.article_texts).await?;
+        insert::<article_tag::Entity, _>(txn, &rows.article_tags).await?;
+        insert::<article_supervisor::Entity, _>(txn, &contributors).await?;
+        insert::<section::Entity, _>(txn, &rows.sections).await?;
+        insert::<section_translation::Entity, _>(txn, &rows.section_texts).await?;
+        insert::<claim::Entity, _>(txn, &rows.claims).await?;
+        insert::<claim_translation::Entity, _>(txn, &rows.claim_texts).await?;
+        insert::<claim_reference::Entity, _>(txn, &rows.citations).await?;
+        Ok(())
+    }
+}
+
+/// Validates `doc` as a revision of the stored article `existing`, looking
+/// up what it cites through `db` (the writing transaction, so what it
+/// finds is what the write will see).
+pub(crate) async fn check<C: ConnectionTrait>(
+    db: &C,
+    doc: &ArticleDoc,
+    existing: &Existing,
+) -> Result<Checked, ImportError> {
+    let bundle = Bundle {
+        articles: vec![doc.clone()],
+        ..Bundle::default()
+    };
+    let mut rows = Rows::default();
+    let mut known = Known::default();
+    rows.resolve_existing(&bundle, db, &mut known).await?;
+    rows.add_article(doc, &known, stored_now(), Some(existing))?;
+    Ok(Checked(rows))
+}
+
+/// Validates `bundle` and writes it in `txn`, for a caller that records
+/// the change itself.
+pub(crate) async fn create<C: ConnectionTrait>(txn: &C, bundle: Bundle) -> Result<ImportReport, ImportError> {
+    let rows = Rows::build(&bundle, txn).await?;
+    rows.write(txn).await?;
+    Ok(rows.report)
+}
+
 /// The time now, to the microsecond: what both backends store, and what
 /// keeps SQLite's text comparison of times in order.
 pub fn stored_now() -> DateTime<Utc> {
@@ -321,6 +414,31 @@ struct Rows {
     citations: Vec<claim_reference::Model>,
 }
 
+/// An article already stored, being rewritten from a revision's document.
+pub(crate) struct Existing {
+    /// The article's id, which stays.
+    pub id: Uuid,
+    /// When it was first created.
+    pub created_at: DateTime<Utc>,
+    /// Ids of its sections by anchor: a section keeps its id.
+    pub section_ids: HashMap<String, Uuid>,
+    /// Per section anchor and locale, the source revision its text was made
+    /// from (for the source locale: the revision it last changed in).
+    pub section_revisions: HashMap<String, BTreeMap<String, i32>>,
+}
+
+/// Where a section goes in its article's tree.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    article_id: Uuid,
+    parent_id: Option<Uuid>,
+    position: usize,
+    level: i32,
+    /// The article's source locale.
+    source: &'a str,
+    existing: Option<&'a Existing>,
+}
+
 /// Ids of things an article may point at, whether new in this bundle or
 /// already stored.
 #[derive(Default)]
@@ -346,31 +464,31 @@ struct Taken {
 impl Taken {
     /// Looks up, one statement per table, which of the bundle's new slugs
     /// and keys exist already.
-    async fn find(bundle: &Bundle, db: &DatabaseConnection) -> Result<Self, DbErr> {
+    async fn find<C: ConnectionTrait>(bundle: &Bundle, db: &C) -> Result<Self, DbErr> {
         let slugs = |items: Vec<&String>| items.into_iter().cloned().collect::<HashSet<String>>();
         Ok(Self {
-            categories: ids_by::<category::Entity>(
+            categories: ids_by::<category::Entity, _>(
                 db,
                 category::Column::Slug,
                 slugs(bundle.categories.iter().map(|c| &c.slug).collect()),
                 |r| (r.slug, r.id),
             )
             .await?,
-            tags: ids_by::<tag::Entity>(
+            tags: ids_by::<tag::Entity, _>(
                 db,
                 tag::Column::Slug,
                 slugs(bundle.tags.iter().map(|t| &t.slug).collect()),
                 |r| (r.slug, r.id),
             )
             .await?,
-            supervisors: ids_by::<supervisor::Entity>(
+            supervisors: ids_by::<supervisor::Entity, _>(
                 db,
                 supervisor::Column::Slug,
                 slugs(bundle.supervisors.iter().map(|s| &s.slug).collect()),
                 |r| (r.slug, r.id),
             )
             .await?,
-            references: ids_by::<reference::Entity>(
+            references: ids_by::<reference::Entity, _>(
                 db,
                 reference::Column::Key,
                 slugs(bundle.references.iter().map(|r| &r.key).collect()),
@@ -444,7 +562,7 @@ fn new_id(
 }
 
 impl Rows {
-    async fn build(bundle: &Bundle, db: &DatabaseConnection) -> Result<Self, ImportError> {
+    async fn build<C: ConnectionTrait>(bundle: &Bundle, db: &C) -> Result<Self, ImportError> {
         let now = stored_now();
         let mut rows = Rows::default();
         let mut known = Known::default();
@@ -478,7 +596,7 @@ impl Rows {
                 )));
                 continue;
             }
-            problems.note(rows.add_article(doc, &known, now));
+            problems.note(rows.add_article(doc, &known, now, None));
         }
         problems.into_result()?;
         Ok(rows)
@@ -708,10 +826,10 @@ impl Rows {
     }
 
     /// Looks up slugs and keys that articles cite but the bundle does not define.
-    async fn resolve_existing(
+    async fn resolve_existing<C: ConnectionTrait>(
         &self,
         bundle: &Bundle,
-        db: &DatabaseConnection,
+        db: &C,
         known: &mut Known,
     ) -> Result<(), ImportError> {
         let mut categories = HashSet::new();
@@ -736,20 +854,26 @@ impl Rows {
         references.retain(|s| !known.references.contains_key(s));
         known
             .categories
-            .extend(ids_by::<category::Entity>(db, category::Column::Slug, categories, |r| (r.slug, r.id)).await?);
+            .extend(ids_by::<category::Entity, _>(db, category::Column::Slug, categories, |r| (r.slug, r.id)).await?);
         known
             .tags
-            .extend(ids_by::<tag::Entity>(db, tag::Column::Slug, tags, |r| (r.slug, r.id)).await?);
-        known
-            .supervisors
-            .extend(ids_by::<supervisor::Entity>(db, supervisor::Column::Slug, supervisors, |r| (r.slug, r.id)).await?);
+            .extend(ids_by::<tag::Entity, _>(db, tag::Column::Slug, tags, |r| (r.slug, r.id)).await?);
+        known.supervisors.extend(
+            ids_by::<supervisor::Entity, _>(db, supervisor::Column::Slug, supervisors, |r| (r.slug, r.id)).await?,
+        );
         known
             .references
-            .extend(ids_by::<reference::Entity>(db, reference::Column::Key, references, |r| (r.key, r.id)).await?);
+            .extend(ids_by::<reference::Entity, _>(db, reference::Column::Key, references, |r| (r.key, r.id)).await?);
         Ok(())
     }
 
-    fn add_article(&mut self, doc: &ArticleDoc, known: &Known, now: DateTime<Utc>) -> Result<(), ImportError> {
+    fn add_article(
+        &mut self,
+        doc: &ArticleDoc,
+        known: &Known,
+        now: DateTime<Utc>,
+        existing: Option<&Existing>,
+    ) -> Result<(), ImportError> {
         let at = format!("article {}", doc.slug);
         check_slug(&at, &doc.slug)?;
         let source = canonical_locale(&at, &doc.source_locale)?;
@@ -780,7 +904,16 @@ impl Rows {
                 ),
             ));
         }
-        let id = Uuid::now_v7();
+        let id = existing.map_or_else(Uuid::now_v7, |e| e.id);
+        // A first import makes every source text current as of its
+        // revision; a saved revision says when each last changed.
+        let source_revision = match existing {
+            Some(_) => doc
+                .translations
+                .get(&source)
+                .map_or(doc.revision, |t| t.source_revision),
+            None => doc.revision,
+        };
         self.report.articles += 1;
         self.articles.push(article::Model {
             id,
@@ -789,8 +922,10 @@ impl Rows {
             source_locale: source.clone(),
             status: doc.status,
             revision: doc.revision,
+            head_revision: doc.revision,
+            source_revision,
             published_at,
-            created_at: now,
+            created_at: existing.map_or(now, |e| e.created_at),
             updated_at: updated_at.unwrap_or(now),
             visible_from: visibility::visible_from(
                 doc.status,
@@ -818,7 +953,11 @@ impl Rows {
                 seo_title: text.seo_title.clone(),
                 seo_description: text.seo_description.clone(),
                 status: text.status,
-                source_revision: text.source_revision,
+                source_revision: if *locale == source {
+                    source_revision
+                } else {
+                    text.source_revision
+                },
                 created_at: now,
                 updated_at: now,
             });
@@ -895,24 +1034,36 @@ impl Rows {
         }
         let mut anchors = HashSet::new();
         for (position, section) in doc.sections.iter().enumerate() {
-            self.add_section(&at, section, id, None, position, 2, &source, known, &mut anchors)?;
+            let place = Place {
+                article_id: id,
+                parent_id: None,
+                position,
+                level: 2,
+                source: &source,
+                existing,
+            };
+            self.add_section(&at, section, &place, doc, known, &mut anchors)?;
         }
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn add_section(
         &mut self,
         at: &str,
         doc: &SectionDoc,
-        article_id: Uuid,
-        parent_id: Option<Uuid>,
-        position: usize,
-        level: i32,
-        source: &str,
+        place: &Place<'_>,
+        article: &ArticleDoc,
         known: &Known,
         anchors: &mut HashSet<String>,
     ) -> Result<(), ImportError> {
+        let Place {
+            article_id,
+            parent_id,
+            position,
+            level,
+            source,
+            existing,
+        } = *place;
         let at = format!("{at} › section {}", doc.anchor);
         check_slug(&at, &doc.anchor)?;
         if !anchors.insert(doc.anchor.clone()) {
@@ -930,7 +1081,24 @@ impl Rows {
                 ));
             }
         }
-        let id = Uuid::now_v7();
+        // A section keeps its id across revisions, so its node id and the
+        // links readers keep to it stay valid.
+        let id = existing
+            .and_then(|e| e.section_ids.get(&doc.anchor).copied())
+            .unwrap_or_else(Uuid::now_v7);
+        let revisions = existing.and_then(|e| e.section_revisions.get(&doc.anchor));
+        // Without a record of its own, a text is as current as its
+        // article's translation in that locale.
+        let revision_of = |locale: &str| {
+            revisions
+                .and_then(|r| r.get(locale).copied())
+                .or_else(|| article.translations.get(locale).map(|t| t.source_revision))
+                .unwrap_or(article.revision)
+        };
+        let section_source_revision = match existing {
+            Some(_) => revision_of(source),
+            None => article.revision,
+        };
         self.report.sections += 1;
         self.sections.push(section::Model {
             id,
@@ -940,6 +1108,7 @@ impl Rows {
             anchor: doc.anchor.clone(),
             level,
             kind: doc.kind,
+            source_revision: section_source_revision,
         });
         let empty = Vec::new();
         for (locale, heading) in &doc.heading {
@@ -951,6 +1120,11 @@ impl Rows {
                 locale: locale.clone(),
                 heading: heading.clone(),
                 blocks: Blocks(blocks.clone()),
+                source_revision: if locale == source {
+                    section_source_revision
+                } else {
+                    revision_of(locale)
+                },
             });
         }
         for (i, c) in doc.claims.iter().enumerate() {
@@ -1006,17 +1180,15 @@ impl Rows {
             }
         }
         for (position, child) in doc.sections.iter().enumerate() {
-            self.add_section(
-                &at,
-                child,
+            let place = Place {
                 article_id,
-                Some(id),
+                parent_id: Some(id),
                 position,
-                level + 1,
+                level: level + 1,
                 source,
-                known,
-                anchors,
-            )?;
+                existing,
+            };
+            self.add_section(&at, child, &place, article, known, anchors)?;
         }
         Ok(())
     }
@@ -1124,6 +1296,22 @@ impl Rows {
         insert::<article_translation::Entity, _>(db, &self.article_texts).await?;
         insert::<article_tag::Entity, _>(db, &self.article_tags).await?;
         insert::<article_supervisor::Entity, _>(db, &self.contributors).await?;
+        let sign_offs: Vec<entity::sign_off::Model> = self
+            .contributors
+            .iter()
+            .filter(|c| c.role == entity::enums::ContributorRole::Supervisor)
+            .filter_map(|c| {
+                Some(entity::sign_off::Model {
+                    article_id: c.article_id,
+                    revision: c.signed_off_revision?,
+                    supervisor_id: c.supervisor_id,
+                    locales: c.signed_off_locales.clone(),
+                    claims: c.signed_off_claims,
+                    signed_at: c.signed_off_at,
+                })
+            })
+            .collect();
+        insert::<entity::sign_off::Entity, _>(db, &sign_offs).await?;
         // Parents precede their children in `sections`, so the self-referencing
         // foreign key holds batch by batch.
         insert::<section::Entity, _>(db, &self.sections).await?;
@@ -1136,8 +1324,8 @@ impl Rows {
 }
 
 /// Ids of the stored rows of `E` whose `column` is one of `keys`, by key.
-async fn ids_by<E: EntityTrait>(
-    db: &DatabaseConnection,
+async fn ids_by<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
     column: E::Column,
     keys: HashSet<String>,
     pair: impl Fn(E::Model) -> (String, Uuid),

@@ -7,6 +7,7 @@
 //! reads; both go through [`import::import`], which validates everything and
 //! writes it in one transaction.
 
+pub mod export;
 pub mod import;
 pub mod sample;
 

@@ -233,7 +233,7 @@ impl Article {
         Locale::trusted(&self.model.source_locale)
     }
 
-    /// Current revision of the source text (1 for the first).
+    /// The revision readers are shown (1 for the first).
     async fn revision(&self) -> i32 {
         self.model.revision
     }
@@ -244,20 +244,30 @@ impl Article {
         self.model.status
     }
 
+    /// The newest saved revision, which edits name as `baseRevision`; higher
+    /// than `revision` while edits wait to be published. Null for the public.
+    async fn head_revision(&self, ctx: &Context<'_>) -> Option<i32> {
+        match super::audience(ctx) {
+            super::visibility::Audience::Public => None,
+            _ => Some(self.model.head_revision),
+        }
+    }
+
     /// Publication state of the translation shown.
     async fn translation_status(&self) -> Status {
         self.l10n.text().status
     }
 
     /// Revision of the source text this translation was made from. When it is
-    /// lower than `revision`, the translation may be out of date.
+    /// lower than the revision the source text last changed in, the
+    /// translation is out of date (`isOutdated`); its sections say which.
     async fn translated_from_revision(&self) -> i32 {
         self.text().source_revision
     }
 
     /// True when the source text changed after this translation was made.
     async fn is_outdated(&self) -> bool {
-        self.text().source_revision < self.model.revision
+        self.text().source_revision < self.model.source_revision
     }
 
     /// Title.

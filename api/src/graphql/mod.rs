@@ -8,6 +8,7 @@ pub mod article;
 pub mod audit_log;
 pub mod category;
 pub mod claim;
+pub mod editing;
 pub mod limits;
 pub mod locale;
 pub mod node;
@@ -45,12 +46,17 @@ pub struct Query(
     viewer::ViewerQuery,
     translation_work::TranslationWorkQuery,
     audit_log::AuditLogQuery,
+    editing::RevisionQuery,
 );
 
 /// Root mutation: editorial writes, each one transaction that appends to
 /// the change log.
 #[derive(MergedObject, Default)]
-pub struct Mutation(sign_off::SignOffMutation, workflow::WorkflowMutation);
+pub struct Mutation(
+    editing::EditingMutation,
+    sign_off::SignOffMutation,
+    workflow::WorkflowMutation,
+);
 
 /// Localization settings of the server.
 #[derive(Debug, Clone)]

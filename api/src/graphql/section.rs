@@ -164,6 +164,17 @@ impl Section {
         self.scope.supervised(ctx, &self.l10n.text().locale, false).await
     }
 
+    /// The source revision this text was made from.
+    async fn translated_from_revision(&self) -> i32 {
+        self.l10n.text().source_revision
+    }
+
+    /// True when this section's source text changed after this text was
+    /// made from it: the translation of this section needs work.
+    async fn is_outdated(&self) -> bool {
+        self.l10n.text().source_revision < self.model.source_revision
+    }
+
     /// The heading.
     async fn heading(&self) -> &str {
         &self.l10n.text().heading

@@ -10,7 +10,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{ContributorRole, Role};
-use entity::{article_supervisor, article_translation};
+use entity::{article_supervisor, sign_off};
 use sea_orm::{ActiveValue, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
 use super::db;
@@ -74,16 +74,12 @@ impl SignOffMutation {
         // Locked like every workflow step, so the revision checked is the
         // one signed off.
         let found = super::workflow::current(&txn, &input.slug, input.revision).await?;
-        let translated: Vec<String> = article_translation::Entity::find()
-            .filter(article_translation::Column::ArticleId.eq(found.id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|t| t.locale)
-            .collect();
+        // The locales of the revision signed off, which may not be live yet.
+        let head = crate::revisions::head(&txn, &found).await?;
+        let translated: Vec<&String> = head.article.translations.keys().collect();
         let mut locales: Vec<String> = Vec::new();
         for locale in &input.locales {
-            if !translated.iter().any(|t| t == locale.as_str()) {
+            if !translated.iter().any(|t| t.as_str() == locale.as_str()) {
                 return Err(Error::bad_input(format!(
                     "`{}` has no translation in `{locale}` to sign off",
                     found.slug
@@ -108,12 +104,33 @@ impl SignOffMutation {
                 found.slug
             )));
         };
-        let mut link = link.into_active_model();
-        link.signed_off_revision = ActiveValue::Set(Some(found.revision));
-        link.signed_off_at = ActiveValue::Set(Some(now));
-        link.signed_off_locales = ActiveValue::Set(locales.join(","));
-        link.signed_off_claims = ActiveValue::Set(input.claims);
-        article_supervisor::Entity::update(link).exec(&txn).await?;
+        let revision = found.head_revision;
+        sign_off::Entity::delete_many()
+            .filter(sign_off::Column::ArticleId.eq(found.id))
+            .filter(sign_off::Column::Revision.eq(revision))
+            .filter(sign_off::Column::SupervisorId.eq(*physician))
+            .exec(&txn)
+            .await?;
+        sign_off::Entity::insert(sign_off::ActiveModel {
+            article_id: ActiveValue::Set(found.id),
+            revision: ActiveValue::Set(revision),
+            supervisor_id: ActiveValue::Set(*physician),
+            locales: ActiveValue::Set(locales.join(",")),
+            claims: ActiveValue::Set(input.claims),
+            signed_at: ActiveValue::Set(Some(now)),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        // Readers see it at once when it covers what they read; a sign-off
+        // of a revision not yet published shows when that revision does.
+        if revision == found.revision {
+            let mut link = link.into_active_model();
+            link.signed_off_revision = ActiveValue::Set(Some(revision));
+            link.signed_off_at = ActiveValue::Set(Some(now));
+            link.signed_off_locales = ActiveValue::Set(locales.join(","));
+            link.signed_off_claims = ActiveValue::Set(input.claims);
+            article_supervisor::Entity::update(link).exec(&txn).await?;
+        }
         let mut touched = Touched::default();
         touched.entity("article", found.id);
         touched.entity("supervisor", *physician);
@@ -127,7 +144,7 @@ impl SignOffMutation {
             &format!("article:{}", found.slug),
             &format!(
                 "revision {}; locales {}; claims {}",
-                found.revision,
+                revision,
                 locales.join(","),
                 if input.claims { "reviewed" } else { "not reviewed" }
             ),
@@ -136,10 +153,10 @@ impl SignOffMutation {
         changes::append(&txn, changes::Kind::SignOff, &touched).await?;
         txn.commit().await?;
         crate::cache::changed().await;
-        tracing::info!(article = %found.slug, revision = found.revision, supervisor = %physician, "signed off");
+        tracing::info!(article = %found.slug, revision, supervisor = %physician, "signed off");
         Ok(SignOff {
             slug: found.slug,
-            revision: found.revision,
+            revision,
             locales: locales.iter().map(|l| Locale::trusted(l)).collect(),
             claims: input.claims,
             signed_off_at: now,

@@ -38,7 +38,7 @@ pub struct TranslationTask {
     source_locale: Locale,
     /// Its publication state.
     status: Status,
-    /// The current revision of the source text.
+    /// The revision in which the source text last changed.
     revision: i32,
     /// What is needed.
     need: TranslationNeed,
@@ -109,7 +109,7 @@ impl TranslationWorkQuery {
                 let translation = texts.iter().find(|t| t.locale == locale.as_str());
                 let need = match translation {
                     None => TranslationNeed::Missing,
-                    Some(t) if t.source_revision < article.revision => TranslationNeed::Outdated,
+                    Some(t) if t.source_revision < article.source_revision => TranslationNeed::Outdated,
                     Some(_) => continue,
                 };
                 tasks.push(TranslationTask {
@@ -117,10 +117,10 @@ impl TranslationWorkQuery {
                     source_title: source.title.clone(),
                     source_locale: Locale::trusted(&article.source_locale),
                     status: article.status,
-                    revision: article.revision,
+                    revision: article.source_revision,
                     need,
                     translated_from_revision: translation.map(|t| t.source_revision),
-                    lags_by: translation.map(|t| article.revision - t.source_revision),
+                    lags_by: translation.map(|t| article.source_revision - t.source_revision),
                     translation_status: translation.map(|t| t.status),
                 });
             }

@@ -11,11 +11,10 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::{ContributorRole, Role, Status};
-use entity::{article, article_supervisor, article_translation, category};
+use entity::{article, article_supervisor, article_translation, category, sign_off};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
 };
 
 use super::{db, require_role, visibility};
@@ -81,25 +80,10 @@ pub struct ArticleState {
 /// Roles that move articles through review.
 const EDITING: [Role; 2] = [Role::Editor, Role::Admin];
 
-/// The article `slug` at `revision`, locked for the transaction.
+/// The article `slug` at its newest revision `revision`, locked for the
+/// transaction.
 pub(super) async fn current(txn: &DatabaseTransaction, slug: &str, revision: i32) -> Result<article::Model> {
-    let mut find = article::Entity::find().filter(article::Column::Slug.eq(slug));
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        find = find.lock_exclusive();
-    }
-    let Some(found) = find.one(txn).await? else {
-        return Err(Error::bad_input(format!("no article `{slug}`")));
-    };
-    if found.revision != revision {
-        return Err(Error::Conflict {
-            message: format!(
-                "revision {revision} of `{slug}` is not the current one ({})",
-                found.revision
-            ),
-            current_revision: found.revision,
-        });
-    }
-    Ok(found)
+    crate::revisions::lock(txn, slug, revision).await
 }
 
 /// In a medical category, refuses unless a supervisor signed off this
@@ -112,21 +96,30 @@ async fn require_sign_off(txn: &DatabaseTransaction, found: &article::Model, ste
     if !medical {
         return Ok(());
     }
-    let signed = article_supervisor::Entity::find()
+    // Only a physician the article names as its supervisor counts: a
+    // sign-off outlives their removal from the article, their name does not.
+    let supervisors: Vec<uuid::Uuid> = article_supervisor::Entity::find()
         .filter(article_supervisor::Column::ArticleId.eq(found.id))
         .filter(article_supervisor::Column::Role.eq(ContributorRole::Supervisor))
-        .filter(article_supervisor::Column::SignedOffRevision.eq(found.revision))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|link| link.supervisor_id)
+        .collect();
+    let signed = sign_off::Entity::find()
+        .filter(sign_off::Column::ArticleId.eq(found.id))
+        .filter(sign_off::Column::Revision.eq(found.head_revision))
         .all(txn)
         .await?
         .iter()
-        .any(|link| link.signed_off_locales().any(|l| l == found.source_locale));
+        .any(|s| supervisors.contains(&s.supervisor_id) && s.locales().any(|l| l == found.source_locale));
     if signed {
         Ok(())
     } else {
         Err(Error::bad_input(format!(
             "`{}` is in a medical category: to {step} it, a supervisor must first sign off revision {} \
              including its source locale `{}`",
-            found.slug, found.revision, found.source_locale
+            found.slug, found.head_revision, found.source_locale
         )))
     }
 }
@@ -176,7 +169,7 @@ async fn finish(
         (true, false) => count(&txn, before.category_id, -1).await?,
         _ => {}
     }
-    let (id, slug, revision) = (before.id, before.slug.clone(), before.revision);
+    let (id, slug, revision) = (before.id, before.slug.clone(), before.head_revision);
     let source_locale = before.source_locale.clone();
     let mut row = before.into_active_model();
     row.status = ActiveValue::Set(status);
@@ -248,9 +241,23 @@ impl WorkflowMutation {
             return Err(Error::bad_input("`publishAt` is outside the times Kiji stores"));
         }
         let txn = crate::db::begin_write(db(ctx)?).await?;
-        let found = current(&txn, &input.slug, input.revision).await?;
-        require_status(&found, Status::Approved, "published")?;
+        let mut found = current(&txn, &input.slug, input.revision).await?;
+        let republish = matches!(found.status, Status::Published | Status::Archived);
+        // A new revision of an article being read keeps its first
+        // publication date; `updatedAt` tells readers it changed.
+        let first_published = found
+            .visible_from
+            .is_some()
+            .then_some(found.published_at)
+            .flatten()
+            .filter(|_| found.status == Status::Published);
+        if !republish {
+            require_status(&found, Status::Approved, "published")?;
+        }
         require_sign_off(&txn, &found, "publish").await?;
+        if republish {
+            found = publish_head(&txn, found, at).await?;
+        }
         article_translation::Entity::update_many()
             .col_expr(article_translation::Column::Status, Expr::value(Status::Published))
             .col_expr(
@@ -261,7 +268,15 @@ impl WorkflowMutation {
             .filter(article_translation::Column::Locale.eq(found.source_locale.as_str()))
             .exec(&txn)
             .await?;
-        finish(txn, &key, found, Status::Published, Some(at), "PUBLISH").await
+        finish(
+            txn,
+            &key,
+            found,
+            Status::Published,
+            first_published.or(Some(at)),
+            "PUBLISH",
+        )
+        .await
     }
 
     /// Withdraws a PUBLISHED article from readers, keeping it for the
@@ -304,6 +319,46 @@ impl WorkflowMutation {
         let (status, published_at) = (found.status, found.published_at);
         finish(txn, &key, found, status, published_at, "WITHDRAW_TRANSLATION").await
     }
+}
+
+/// Brings the newest revision of a PUBLISHED or ARCHIVED article live:
+/// its live rows are rewritten from the kept revision, and the sign-offs
+/// readers see become that revision's. Returns the article as rewritten.
+async fn publish_head(txn: &DatabaseTransaction, found: article::Model, at: DateTime<Utc>) -> Result<article::Model> {
+    let now = crate::content::import::stored_now();
+    if found.visible_from.is_some_and(|from| from <= now) && at > now {
+        return Err(Error::bad_input(format!(
+            "`{}` is being read now: publish revision {} now, or archive the article before scheduling it",
+            found.slug, found.head_revision
+        )));
+    }
+    if found.head_revision == found.revision {
+        if found.status == Status::Published {
+            return Err(Error::bad_input(format!(
+                "revision {} of `{}` is already published",
+                found.revision, found.slug
+            )));
+        }
+        return Ok(found);
+    }
+    let Some(snapshot) = crate::revisions::stored(txn, &found, found.head_revision).await? else {
+        return Err(Error::Internal(format!(
+            "revision {} of `{}` was not kept",
+            found.head_revision, found.slug
+        )));
+    };
+    let mut rewritten = crate::revisions::materialize(txn, &found, &snapshot).await?;
+    rewritten.revision = found.head_revision;
+    // Readers of the category it leaves, or joins, count it there.
+    if rewritten.category_id != found.category_id && found.visible_from.is_some() {
+        count(txn, found.category_id, -1).await?;
+        count(txn, rewritten.category_id, 1).await?;
+    }
+    let stored = article::Entity::update(rewritten.into_active_model().reset_all())
+        .exec(txn)
+        .await?;
+    crate::revisions::show_sign_offs(txn, stored.id, stored.revision).await?;
+    Ok(stored)
 }
 
 /// Sets the status of the `locale` translation of `found`.

@@ -1,0 +1,468 @@
+//! Numbered revisions of an article, and the one way content changes.
+//!
+//! Every save makes the next revision and keeps it whole in
+//! `article_revision`, as the content document it was saved from plus
+//! when each text was last brought up to date. The live rows (what
+//! delivery reads) hold `article.revision`:
+//!
+//! - an article readers have never seen (DRAFT, IN_REVIEW, APPROVED) has
+//!   its live rows rewritten by every save, so previews read it through
+//!   the delivery queries; a save sends it back to DRAFT, since what was
+//!   reviewed or approved has changed;
+//! - a PUBLISHED or ARCHIVED article keeps serving the published revision;
+//!   the save only moves `head_revision` on, and publishing the head
+//!   rewrites the live rows from its snapshot in one transaction.
+//!
+//! A sign-off names a revision (`sign_off`), so any save voids it for what
+//! comes after: the next revision is not the one signed off.
+
+use std::collections::{BTreeMap, HashMap};
+
+use entity::enums::Status;
+use entity::{article, article_revision, article_supervisor, section, sign_off};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::Actor;
+use crate::changes::{self, Touched};
+use crate::content::export::{self, SectionRevisions};
+use crate::content::import::{self, Existing};
+use crate::content::{ArticleDoc, SectionDoc};
+use crate::error::{Error, Result};
+
+/// The key under which the article-level texts' revisions are kept among
+/// the sections' (no anchor is empty).
+const ARTICLE_TEXTS: &str = "";
+
+/// A revision as kept: the document, and per section anchor (and
+/// [`ARTICLE_TEXTS`]) and locale, the source revision each text was made
+/// from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The article as a content document.
+    pub article: ArticleDoc,
+    /// Source revision of each text, by anchor and locale.
+    #[serde(default)]
+    pub texts: SectionRevisions,
+}
+
+impl Snapshot {
+    /// Reads a stored revision.
+    pub fn parse(row: &article_revision::Model) -> Result<Self> {
+        serde_json::from_str(&row.document)
+            .map_err(|err| Error::Internal(format!("revision {} is unreadable: {err}", row.number)))
+    }
+
+    fn revision_of(&self, anchor: &str, locale: &str) -> i32 {
+        self.texts
+            .get(anchor)
+            .and_then(|r| r.get(locale).copied())
+            .or_else(|| self.article.translations.get(locale).map(|t| t.source_revision))
+            .unwrap_or(self.article.revision)
+    }
+}
+
+/// The article `slug`, locked for the transaction, if `base` is its newest
+/// revision; `CONFLICT` with the newest one otherwise.
+pub async fn lock(txn: &DatabaseTransaction, slug: &str, base: i32) -> Result<article::Model> {
+    let mut find = article::Entity::find().filter(article::Column::Slug.eq(slug));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    let Some(found) = find.one(txn).await? else {
+        return Err(Error::bad_input(format!("no article `{slug}`")));
+    };
+    if found.head_revision != base {
+        return Err(Error::Conflict {
+            message: format!(
+                "revision {base} of `{slug}` is not the newest one ({}): reload it and apply the change again",
+                found.head_revision
+            ),
+            current_revision: found.head_revision,
+        });
+    }
+    Ok(found)
+}
+
+/// Revision `number` of `found`, if it was kept.
+pub async fn stored<C: ConnectionTrait>(db: &C, found: &article::Model, number: i32) -> Result<Option<Snapshot>> {
+    let row = article_revision::Entity::find_by_id((found.id, number)).one(db).await?;
+    row.as_ref().map(Snapshot::parse).transpose()
+}
+
+/// The newest revision of `found`: kept, or (for an article imported and
+/// not edited since) read from its live rows.
+pub async fn head<C: ConnectionTrait>(db: &C, found: &article::Model) -> Result<Snapshot> {
+    if let Some(kept) = stored(db, found, found.head_revision).await? {
+        return Ok(kept);
+    }
+    let (article, texts) = export::document(db, found).await?;
+    Ok(Snapshot { article, texts })
+}
+
+/// The stored revisions of `found`, newest first, without their documents.
+pub async fn list<C: ConnectionTrait>(db: &C, found: &article::Model) -> Result<Vec<article_revision::Model>> {
+    let rows = article_revision::Entity::find()
+        .select_only()
+        .columns([
+            article_revision::Column::ArticleId,
+            article_revision::Column::Number,
+            article_revision::Column::BaseRevision,
+            article_revision::Column::SavedAt,
+            article_revision::Column::SavedBy,
+            article_revision::Column::Note,
+        ])
+        .expr_as(Expr::val(""), "document")
+        .filter(article_revision::Column::ArticleId.eq(found.id))
+        .order_by_desc(article_revision::Column::Number)
+        .all(db)
+        .await?;
+    Ok(rows)
+}
+
+/// What a save did.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// The article after the save.
+    pub article: article::Model,
+    /// The new revision's number.
+    pub revision: i32,
+}
+
+/// The texts of one section in one locale, and for the source locale what
+/// its claims assert and cite: what a translation of it follows.
+fn section_unit<'a>(doc: &'a SectionDoc, locale: &str, source: bool) -> impl PartialEq + 'a {
+    let claims: Vec<_> = doc
+        .claims
+        .iter()
+        .map(|c| {
+            let text = c.text.get(locale).cloned();
+            if source {
+                (text, Some((c.kind, c.evidence, c.references.clone())))
+            } else {
+                (text, None)
+            }
+        })
+        .collect();
+    (
+        doc.heading.get(locale).cloned(),
+        doc.blocks.get(locale).cloned(),
+        claims,
+        source.then_some(doc.kind),
+    )
+}
+
+/// Whether the article-level texts of `locale` are the same in both.
+fn same_article_texts(a: &ArticleDoc, b: &ArticleDoc, locale: &str) -> bool {
+    match (a.translations.get(locale), b.translations.get(locale)) {
+        (Some(x), Some(y)) => {
+            (&x.title, &x.lead, &x.intro, &x.seo_title, &x.seo_description)
+                == (&y.title, &y.lead, &y.intro, &y.seo_title, &y.seo_description)
+        }
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Every section of `sections`, by anchor, with its parent's anchor and
+/// position: the tree's shape, to tell a move from no change.
+fn flatten<'a>(
+    sections: &'a [SectionDoc],
+    parent: Option<&'a str>,
+    out: &mut Vec<(&'a SectionDoc, Option<&'a str>, usize)>,
+) {
+    for (position, s) in sections.iter().enumerate() {
+        out.push((s, parent, position));
+        flatten(&s.sections, Some(&s.anchor), out);
+    }
+}
+
+/// Works out, for the edited document, the source revision of every text:
+/// a text changed in this save is made from revision `n`; an unchanged one
+/// keeps what it had. Returns the snapshot to keep.
+fn stamp(prev: &Snapshot, mut doc: ArticleDoc, n: i32) -> Snapshot {
+    let source = doc.source_locale.clone();
+    let mut before = Vec::new();
+    flatten(&prev.article.sections, None, &mut before);
+    let before: HashMap<&str, (&SectionDoc, Option<&str>, usize)> = before
+        .into_iter()
+        .map(|(s, p, i)| (s.anchor.as_str(), (s, p, i)))
+        .collect();
+    let mut after = Vec::new();
+    flatten(&doc.sections, None, &mut after);
+    let mut texts = SectionRevisions::new();
+    let mut source_changed = after.len() != before.len();
+    for (s, parent, position) in &after {
+        let old = before.get(s.anchor.as_str());
+        if old.is_none_or(|(_, p, i)| p != parent || i != position) {
+            source_changed = true;
+        }
+        let mut at = BTreeMap::new();
+        for locale in s.heading.keys() {
+            let is_source = *locale == source;
+            let same =
+                old.is_some_and(|(o, _, _)| section_unit(o, locale, is_source) == section_unit(s, locale, is_source));
+            if is_source && !same {
+                source_changed = true;
+            }
+            let revision = if same { prev.revision_of(&s.anchor, locale) } else { n };
+            at.insert(locale.clone(), revision);
+        }
+        texts.insert(s.anchor.clone(), at);
+    }
+    let mut at = BTreeMap::new();
+    for locale in doc.translations.keys() {
+        let same = same_article_texts(&prev.article, &doc, locale);
+        if *locale == source && !same {
+            source_changed = true;
+        }
+        let revision = if same {
+            prev.revision_of(ARTICLE_TEXTS, locale)
+        } else {
+            n
+        };
+        at.insert(locale.clone(), revision);
+    }
+    texts.insert(ARTICLE_TEXTS.to_owned(), at);
+    let source_revision = if source_changed {
+        n
+    } else {
+        prev.article
+            .translations
+            .get(&source)
+            .map_or(prev.article.revision, |t| t.source_revision)
+    };
+    // A translation as a whole is made from the newest source revision
+    // when none of its texts lags its source text; else it keeps what it
+    // had, and the sections that lag say which.
+    let lags = |locale: &str| {
+        texts.values().any(|at| {
+            let source_at = at.get(&source).copied().unwrap_or(source_revision);
+            at.get(locale).is_some_and(|mine| *mine < source_at)
+        })
+    };
+    for (locale, text) in &mut doc.translations {
+        text.source_revision = if *locale == source || !lags(locale) {
+            source_revision
+        } else {
+            prev.article
+                .translations
+                .get(locale)
+                .map_or(text.source_revision.min(n), |t| t.source_revision)
+        };
+    }
+    doc.revision = n;
+    Snapshot { article: doc, texts }
+}
+
+/// Checks and saves `edited` as the next revision of `found` (locked by
+/// [`lock`]), in `txn`. Workflow state is not the document's to change:
+/// the article's and its translations' states, publication time and
+/// sign-offs are kept; a new translation starts as a DRAFT.
+pub async fn save(
+    txn: &DatabaseTransaction,
+    actor: Actor<'_>,
+    found: article::Model,
+    mut edited: ArticleDoc,
+    note: Option<String>,
+) -> Result<Saved> {
+    if edited.slug != found.slug {
+        return Err(Error::bad_input(format!(
+            "document.slug: `{}` is not `{}`; an article's slug does not change",
+            edited.slug, found.slug
+        )));
+    }
+    let source = crate::graphql::locale::Locale::parse(&edited.source_locale).map_err(|_| {
+        Error::bad_input(format!(
+            "document.source_locale: `{}` is not a locale",
+            edited.source_locale
+        ))
+    })?;
+    if source.as_str() != found.source_locale {
+        return Err(Error::bad_input(format!(
+            "document.source_locale: `{}` is not `{}`; an article's source locale does not change",
+            edited.source_locale, found.source_locale
+        )));
+    }
+    // Locales are stored canonically, so `EN` and `en` are one translation.
+    let mut canonical = BTreeMap::new();
+    for (tag, text) in std::mem::take(&mut edited.translations) {
+        let locale = crate::graphql::locale::Locale::parse(&tag)
+            .map_err(|_| Error::bad_input(format!("document.translations.{tag}: not a locale")))?;
+        canonical.insert(locale.as_str().to_owned(), text);
+    }
+    edited.translations = canonical;
+    edited.source_locale = found.source_locale.clone();
+    let prev = head(txn, &found).await?;
+    if stored(txn, &found, found.head_revision).await?.is_none() {
+        keep(txn, &found, found.head_revision, None, &prev, "import", None).await?;
+    }
+    let n = found.head_revision + 1;
+    edited.status = found.status;
+    edited.published_at = found.published_at.map(|at| at.fixed_offset());
+    edited.updated_at = None;
+    for c in &mut edited.contributors {
+        c.signed_off_revision = None;
+        c.signed_off_at = None;
+        c.signed_off_locales.clear();
+        c.signed_off_claims = false;
+    }
+    for (locale, text) in &mut edited.translations {
+        text.status = prev
+            .article
+            .translations
+            .get(locale)
+            .map_or(Status::Draft, |t| t.status);
+    }
+    let snapshot = stamp(&prev, edited, n);
+    let live = matches!(found.status, Status::Draft | Status::InReview | Status::Approved);
+    let article = if live {
+        let mut rewritten = materialize(txn, &found, &snapshot).await?;
+        rewritten.status = Status::Draft;
+        rewritten.head_revision = n;
+        article::Entity::update(rewritten.clone().into_active_model().reset_all())
+            .exec(txn)
+            .await?;
+        rewritten
+    } else {
+        // Checked as thoroughly as if it went live now, so publishing it
+        // later cannot fail on what the editor could have been told today.
+        import::check(txn, &snapshot.article, &existing(txn, &found, &snapshot).await?).await?;
+        let mut row = found.clone().into_active_model();
+        row.head_revision = ActiveValue::Set(n);
+        article::Entity::update(row).exec(txn).await?
+    };
+    let (_, who) = actor.who();
+    keep(txn, &found, n, Some(found.head_revision), &snapshot, &who, note.clone()).await?;
+    crate::audit::record(
+        txn,
+        actor,
+        "EDIT",
+        &format!("article:{}", found.slug),
+        &format!(
+            "revision {n} from {}{}",
+            found.head_revision,
+            note.map(|n| format!("; {n}")).unwrap_or_default()
+        ),
+    )
+    .await?;
+    let mut touched = Touched::default();
+    touched.entity("article", found.id);
+    for locale in snapshot.article.translations.keys() {
+        touched.locale(locale);
+    }
+    changes::append(txn, changes::Kind::Edit, &touched).await?;
+    Ok(Saved { article, revision: n })
+}
+
+/// Stores `snapshot` as revision `number`.
+pub async fn keep(
+    txn: &DatabaseTransaction,
+    found: &article::Model,
+    number: i32,
+    base: Option<i32>,
+    snapshot: &Snapshot,
+    who: &str,
+    note: Option<String>,
+) -> Result<()> {
+    let document = serde_json::to_string(snapshot)
+        .map_err(|err| Error::Internal(format!("revision does not serialize: {err}")))?;
+    article_revision::Entity::insert(article_revision::ActiveModel {
+        article_id: ActiveValue::Set(found.id),
+        number: ActiveValue::Set(number),
+        base_revision: ActiveValue::Set(base),
+        document: ActiveValue::Set(document),
+        saved_at: ActiveValue::Set(import::stored_now()),
+        saved_by: ActiveValue::Set(who.chars().take(120).collect()),
+        note: ActiveValue::Set(note.map(|n| n.chars().take(500).collect())),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// What the rewrite of `found`'s live rows keeps: its id and its sections' ids.
+async fn existing(txn: &DatabaseTransaction, found: &article::Model, snapshot: &Snapshot) -> Result<Existing> {
+    let section_ids = section::Entity::find()
+        .filter(section::Column::ArticleId.eq(found.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.anchor, s.id))
+        .collect();
+    Ok(Existing {
+        id: found.id,
+        created_at: found.created_at,
+        section_ids,
+        section_revisions: snapshot.texts.clone(),
+    })
+}
+
+/// Replaces the live rows of `found` with `snapshot`; returns the article
+/// row to store (the caller sets the workflow columns and writes it).
+/// Translation states are the live ones: they are workflow, not content.
+pub async fn materialize(
+    txn: &DatabaseTransaction,
+    found: &article::Model,
+    snapshot: &Snapshot,
+) -> Result<article::Model> {
+    let mut doc = snapshot.article.clone();
+    let states: HashMap<String, Status> = entity::article_translation::Entity::find()
+        .filter(entity::article_translation::Column::ArticleId.eq(found.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| (t.locale, t.status))
+        .collect();
+    for (locale, text) in &mut doc.translations {
+        text.status = states.get(locale).copied().unwrap_or(Status::Draft);
+    }
+    doc.status = found.status;
+    doc.published_at = found.published_at.map(|at| at.fixed_offset());
+    let checked = import::check(txn, &doc, &existing(txn, found, snapshot).await?).await?;
+    checked.replace(txn, found.id).await?;
+    let Some(row) = checked.article() else {
+        return Err(Error::Internal("a checked article has no row".into()));
+    };
+    Ok(article::Model {
+        slug: found.slug.clone(),
+        status: found.status,
+        published_at: found.published_at,
+        visible_from: found.visible_from,
+        created_at: found.created_at,
+        updated_at: import::stored_now(),
+        head_revision: found.head_revision,
+        ..row.clone()
+    })
+}
+
+/// Makes the live sign-offs of `found` those of revision `number`, for
+/// the supervisors who signed it off; the others keep theirs, which name
+/// an older revision and so no longer cover what readers read.
+pub async fn show_sign_offs(txn: &DatabaseTransaction, article_id: uuid::Uuid, number: i32) -> Result<()> {
+    let signed = sign_off::Entity::find()
+        .filter(sign_off::Column::ArticleId.eq(article_id))
+        .filter(sign_off::Column::Revision.eq(number))
+        .all(txn)
+        .await?;
+    for s in signed {
+        article_supervisor::Entity::update_many()
+            .col_expr(article_supervisor::Column::SignedOffRevision, Expr::value(Some(number)))
+            .col_expr(article_supervisor::Column::SignedOffAt, Expr::value(s.signed_at))
+            .col_expr(
+                article_supervisor::Column::SignedOffLocales,
+                Expr::value(s.locales.clone()),
+            )
+            .col_expr(article_supervisor::Column::SignedOffClaims, Expr::value(s.claims))
+            .filter(article_supervisor::Column::ArticleId.eq(article_id))
+            .filter(article_supervisor::Column::SupervisorId.eq(s.supervisor_id))
+            .filter(article_supervisor::Column::Role.eq(entity::enums::ContributorRole::Supervisor))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
