@@ -9,6 +9,7 @@
 
 pub mod export;
 pub mod import;
+pub mod markdown;
 pub mod sample;
 
 use std::collections::BTreeMap;
