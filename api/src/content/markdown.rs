@@ -1529,10 +1529,22 @@ fn kind_classes() -> String {
 // ---------------------------------------------------------------- merging
 
 /// Applies a file's texts to `base` (the stored article):
-/// - file in the source locale: the file decides the structure (section tree, anchors, kinds, claims with kind/evidence/citations, tags, contributors' supervisor+role, category) and the source texts; other locales' texts are carried over from `base` for sections that keep their anchor and for claims at the same position within a section whose claims count is unchanged (drop them otherwise);
-/// - file in another locale: the structure must be the source's (an anchor not in `base` is an error at its line; claims of a section must match base's claims in number, kind, evidence and citations, else error at the section's line); its texts replace that locale's texts; a section absent from the file loses that locale's heading/blocks (it falls back for readers); the translation-level fields of that locale (title, lead, intro, seo fields) come from the file.
+/// - file in the source locale: the file decides the structure (section tree, anchors, kinds, claims with
+///   kind/evidence/citations, tags, contributors' supervisor+role, category) and the source texts; other locales'
+///   texts are carried over from `base` for sections that keep their anchor and for claims at the same position
+///   within a section whose claims count is unchanged (drop them otherwise);
+/// - file in another locale: the structure must be the source's (an anchor not in `base` is an error at its line;
+///   claims of a section must match base's claims in number, kind, evidence and citations, else error at the
+///   section's line); its texts replace that locale's texts; a section absent from the file loses that locale's
+///   heading/blocks (it falls back for readers); the translation-level fields of that locale (title, lead, intro,
+///   seo fields) come from the file.
 ///
-/// Workflow fields (status, revision, published_at, translation status, source_revision, signed_off_*) are kept from `base` in both cases.
+/// Workflow fields (status, revision, published_at, translation status, source_revision, signed_off_*) are kept
+/// from `base` in both cases, and so is `updated_at`, which the application sets when it saves; a contributor the
+/// file adds has signed nothing off. A source file also gives the `source` note. A translation file cannot change
+/// anything else of the article: its section kinds, parents and order must be the source's (errors at the
+/// section's line), a section absent or untranslated (`## {#anchor}`) loses that locale's claim texts too, and the
+/// rest of its front matter is ignored. A file whose slug or source locale is not `base`'s is an error at line 1.
 pub fn merge(base: &ArticleDoc, file: MarkdownArticle) -> Result<ArticleDoc, Vec<LineError>> {
     let mut errors = Vec::new();
     // Front matter problems are reported at its first line: the lines of
@@ -2097,6 +2109,25 @@ translation:
         Ok(())
     }
 
+    #[test]
+    fn a_translation_cannot_reorder_sections_or_change_their_kind() -> Result<(), String> {
+        let doc = sample_article("regenerative-medicine-law-risk-classes")?;
+        let md = to_markdown(&doc, "en")?;
+        let second = md.find("\n## The three risk classes").ok_or("no second section")?;
+        let first = md.find("\n## What the Act does").ok_or("no first section")?;
+        let swapped = format!("{}{}\n{}", &md[..first], md[second..].trim_end(), &md[first..second])
+            .replace("{#three-risk-classes}", "{#three-risk-classes .summary}");
+        let errors = merge(&doc, read(&swapped)?).err().ok_or("merged")?;
+        let kind_line = line_of(&swapped, "{#three-risk-classes")?;
+        let order_line = line_of(&swapped, "{#what-the-act-does}")?;
+        assert_eq!(errors.len(), 2, "{}", describe(&errors));
+        assert_eq!(errors[0].line, kind_line);
+        assert!(errors[0].message.contains("BODY"), "{}", errors[0]);
+        assert_eq!(errors[1].line, order_line);
+        assert!(errors[1].message.contains("comes before"), "{}", errors[1]);
+        Ok(())
+    }
+
     /// An article with `text` in every place a text can be.
     fn article_with(text: &str) -> ArticleDoc {
         let t = || text.to_owned();
@@ -2236,6 +2267,8 @@ translation:
             "a  \nhard break?",
             "\u{7}bell and next line\u{85}",
             "line\u{2028}separator and \u{feff}zero width",
+            "front\n---\nmatter\n...\nends?",
+            "yaml: 'quoted' \"double\" - [flow] {map} # comment",
         ];
         for text in texts {
             let doc = article_with(text);
