@@ -1040,10 +1040,9 @@ impl<'a> Reader<'a> {
                     Some("Q.") => Element::Question(plain(trim(&inline.chars))),
                     Some("A.") => Element::Answer(plain(trim(&inline.chars))),
                     Some(other) => {
-                        self.error(
-                            line,
-                            format!("bold `{other}` is not kept: texts are plain, and only `**Q.**` and `**A.**` start a paragraph in bold"),
-                        );
+                        let message =
+                            format!("bold `{other}` is not kept: only `**Q.**` and `**A.**` start a paragraph");
+                        self.error(line, message);
                         Element::Nothing
                     }
                 }
