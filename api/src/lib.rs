@@ -54,11 +54,22 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve,
-    /// Import content bundles (YAML files) into the database, all or nothing.
+    /// Import content (YAML bundles, or Markdown articles ending in `.md`)
+    /// into the database, all or nothing. An article that exists already is
+    /// saved as its next revision, from the revision the file names.
     Import {
-        /// YAML files to import together.
+        /// Files to import together.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Write one locale of an article's newest revision as Markdown to
+    /// standard output, in the form `kiji import` reads back.
+    Export {
+        /// The article's slug.
+        slug: String,
+        /// The locale to write.
+        #[arg(long)]
+        locale: String,
     },
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
@@ -244,6 +255,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             )?;
             Ok(())
         }
+        Command::Export { slug, locale } => {
+            init_tracing(&config);
+            let text = export_markdown(&config, &slug, &locale).await?;
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(())
+        }
         Command::Operations { action } => {
             init_tracing(&config);
             operations(&config, action).await
@@ -261,10 +278,20 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
 
 async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport, StartupError> {
     let mut bundle = content::Bundle::default();
+    let mut markdown = Vec::new();
     for file in files {
         let text = tokio::fs::read_to_string(file).await?;
+        let name = file.display().to_string();
+        if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
+            let read = content::markdown::from_markdown(&text).map_err(|errors| StartupError::Content {
+                file: name.clone(),
+                message: lines(&errors),
+            })?;
+            markdown.push((name, read));
+            continue;
+        }
         let part = content::Bundle::from_yaml(&text).map_err(|err| StartupError::Content {
-            file: file.display().to_string(),
+            file: name,
             message: err.to_string(),
         })?;
         bundle.extend(part);
@@ -272,7 +299,24 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
     let metrics = Arc::new(Metrics::default());
     let db = db::connect(&config.database_url, 1, metrics).await?;
     db::migrate(&db).await?;
-    Ok(content::import::import(&db, &bundle).await?)
+    Ok(revisions::import_files(&db, bundle, markdown).await?)
+}
+
+/// One problem per line, for the terminal.
+fn lines(errors: &[content::markdown::LineError]) -> String {
+    errors.iter().map(|e| format!("\n  {e}")).collect::<Vec<_>>().concat()
+}
+
+async fn export_markdown(config: &Config, slug: &str, locale: &str) -> Result<String, StartupError> {
+    let metrics = Arc::new(Metrics::default());
+    let db = db::connect(&config.database_url, 1, metrics).await?;
+    db::migrate(&db).await?;
+    revisions::export_markdown(&db, slug, locale)
+        .await
+        .map_err(|err| StartupError::Content {
+            file: slug.to_owned(),
+            message: err.to_string(),
+        })
 }
 
 async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> {

@@ -318,6 +318,31 @@ pub async fn save(
             .get(locale)
             .map_or(Status::Draft, |t| t.status);
     }
+    // Saving what is already there makes no revision: re-importing an
+    // unchanged file, or pressing save twice, leaves nothing to review.
+    let mut before = prev.article.clone();
+    before.revision = edited.revision;
+    before.updated_at = None;
+    for c in &mut before.contributors {
+        c.signed_off_revision = None;
+        c.signed_off_at = None;
+        c.signed_off_locales.clear();
+        c.signed_off_claims = false;
+    }
+    for (locale, text) in &mut before.translations {
+        if let Some(new) = edited.translations.get(locale) {
+            text.source_revision = new.source_revision;
+        }
+    }
+    before.status = edited.status;
+    before.published_at = edited.published_at;
+    before.source = edited.source.clone();
+    if before == edited {
+        return Ok(Saved {
+            article: found.clone(),
+            revision: found.head_revision,
+        });
+    }
     let snapshot = stamp(&prev, edited, n);
     let live = matches!(found.status, Status::Draft | Status::InReview | Status::Approved);
     let article = if live {
@@ -465,4 +490,125 @@ pub async fn show_sign_offs(txn: &DatabaseTransaction, article_id: uuid::Uuid, n
             .await?;
     }
     Ok(())
+}
+
+/// Imports `bundle` and Markdown `files` (each with its file name) in one
+/// transaction: new articles are created; an article that exists is saved
+/// as its next revision from the revision its file names, `CONFLICT`ing
+/// like an edit over the API when someone saved since. Several Markdown
+/// files of one article (its locales) make one revision.
+pub async fn import_files(
+    db: &sea_orm::DatabaseConnection,
+    mut bundle: crate::content::Bundle,
+    files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
+) -> Result<import::ImportReport, import::ImportError> {
+    use crate::content::markdown;
+    let as_import = |file: &str, err: Error| match err {
+        Error::Database(db) => import::ImportError::Database(std::sync::Arc::unwrap_or_clone(db)),
+        other => import::ImportError::Invalid {
+            at: file.to_owned(),
+            message: other.to_string(),
+        },
+    };
+    let mut slugs: Vec<String> = bundle.articles.iter().map(|a| a.slug.clone()).collect();
+    slugs.extend(files.iter().map(|(_, f)| f.doc.slug.clone()));
+    let stored: HashMap<String, article::Model> = article::Entity::find()
+        .filter(article::Column::Slug.is_in(slugs))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.slug.clone(), a))
+        .collect();
+    if stored.is_empty() && files.is_empty() {
+        return import::import(db, &bundle).await;
+    }
+    let txn = crate::db::begin_write(db).await?;
+    // Per article: the document to save and the files it came from.
+    let mut updates: Vec<(String, ArticleDoc, String)> = Vec::new();
+    let (existing, new): (Vec<ArticleDoc>, Vec<ArticleDoc>) = std::mem::take(&mut bundle.articles)
+        .into_iter()
+        .partition(|a| stored.contains_key(&a.slug));
+    bundle.articles = new;
+    for doc in existing {
+        updates.push((doc.slug.clone(), doc, "a YAML file".to_owned()));
+    }
+    // Source-locale files first: they make the structure translations follow.
+    let mut files = files;
+    files.sort_by_key(|(_, f)| f.locale != f.doc.source_locale);
+    for (name, file) in files {
+        let slug = file.doc.slug.clone();
+        let i = if let Some(i) = updates.iter().position(|(s, _, _)| *s == slug) {
+            i
+        } else if let Some(found) = stored.get(&slug) {
+            let head = head(&txn, found).await.map_err(|e| as_import(&name, e))?;
+            let mut doc = head.article;
+            doc.revision = file.doc.revision;
+            updates.push((slug.clone(), doc, String::new()));
+            updates.len() - 1
+        } else {
+            if let Some(doc) = bundle.articles.iter_mut().find(|a| a.slug == slug) {
+                *doc = markdown::merge(doc, file).map_err(|errors| import::ImportError::Invalid {
+                    at: name.clone(),
+                    message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                })?;
+            } else {
+                bundle.articles.push(file.doc);
+            }
+            continue;
+        };
+        let (_, doc, from) = &mut updates[i];
+        let revision = doc.revision;
+        let mut merged = markdown::merge(doc, file).map_err(|errors| import::ImportError::Invalid {
+            at: name.clone(),
+            message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        })?;
+        merged.revision = revision;
+        *doc = merged;
+        *from = if from.is_empty() {
+            name
+        } else {
+            format!("{from}, {name}")
+        };
+    }
+    let (report, mut touched) = import::create(&txn, bundle).await?;
+    for (slug, doc, from) in updates {
+        let found = lock(&txn, &slug, doc.revision).await.map_err(|e| as_import(&from, e))?;
+        touched.entity("article", found.id);
+        save(
+            &txn,
+            Actor::CommandLine,
+            found,
+            doc,
+            Some(format!("imported from {from}")),
+        )
+        .await
+        .map_err(|e| as_import(&from, e))?;
+    }
+    crate::audit::record(
+        &txn,
+        Actor::CommandLine,
+        "IMPORT",
+        "files",
+        &format!("{} new article(s)", report.articles),
+    )
+    .await?;
+    if !touched.is_empty() {
+        changes::append(&txn, changes::Kind::Import, &touched).await?;
+    }
+    txn.commit().await?;
+    crate::cache::changed().await;
+    Ok(report)
+}
+
+/// One locale of the newest revision of `slug` as Markdown, naming that
+/// revision, so re-importing the file after someone else saved conflicts.
+pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &str) -> Result<String> {
+    let found = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;
+    let mut doc = head(db, &found).await?.article;
+    doc.revision = found.head_revision;
+    crate::content::markdown::to_markdown(&doc, locale).map_err(Error::bad_input)
 }

@@ -237,10 +237,13 @@ pub(crate) async fn check<C: ConnectionTrait>(
 
 /// Validates `bundle` and writes it in `txn`, for a caller that records
 /// the change itself.
-pub(crate) async fn create<C: ConnectionTrait>(txn: &C, bundle: Bundle) -> Result<ImportReport, ImportError> {
+pub(crate) async fn create<C: ConnectionTrait>(
+    txn: &C,
+    bundle: Bundle,
+) -> Result<(ImportReport, Touched), ImportError> {
     let rows = Rows::build(&bundle, txn).await?;
     rows.write(txn).await?;
-    Ok(rows.report)
+    Ok((rows.report.clone(), rows.touched()))
 }
 
 /// The time now, to the microsecond: what both backends store, and what

@@ -321,7 +321,7 @@ impl EditingMutation {
         }
         let slug = doc.slug.clone();
         let txn = crate::db::begin_write(db(ctx)?).await?;
-        crate::content::import::create(
+        let (_, mut touched) = crate::content::import::create(
             &txn,
             Bundle {
                 articles: vec![doc],
@@ -349,7 +349,6 @@ impl EditingMutation {
             "revision 1",
         )
         .await?;
-        let mut touched = crate::changes::Touched::default();
         touched.entity("article", found.id);
         crate::changes::append(&txn, crate::changes::Kind::Edit, &touched).await?;
         txn.commit().await?;
