@@ -328,6 +328,46 @@ articles:
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.yaml") && stderr.contains("colour"), "{stderr}");
+
+    // A bad value inside a block is reported at its own line, with the
+    // block's place in the article.
+    let tone = dir.join("tone.yaml");
+    let text = "articles:\n  - slug: y\n    category: news\n    source_locale: en\n    status: DRAFT\n    translations: { en: { title: T, lead: L, status: DRAFT } }\n    sections:\n      - anchor: one\n        heading: { en: One }\n        blocks:\n          en:\n            - { type: paragraph, text: p }\n            - type: note\n              text: n\n              tone: LOUD\n";
+    std::fs::write(&tone, text).expect("write file");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kiji"))
+        .args(["--database-url", &database.url, "import"])
+        .arg(&tone)
+        .output()
+        .expect("kiji runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = text.lines().position(|l| l.contains("LOUD")).map_or(0, |i| i + 1);
+    assert!(
+        stderr.contains("articles[0].sections[0].blocks.en[1]") && stderr.contains(&format!("(line {line})")),
+        "{stderr}"
+    );
+
+    // The same slug in two files names both.
+    let again = dir.join("again.yaml");
+    std::fs::write(
+        &again,
+        "categories:\n  - { slug: news, source_locale: en, name: { en: News } }\n",
+    )
+    .expect("write file");
+    let first = dir.join("first.yaml");
+    std::fs::write(&first, "categories:\n  - { slug: news2, source_locale: en, name: { en: News } }\n  - { slug: news, source_locale: en, name: { en: News } }\n")
+        .expect("write file");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kiji"))
+        .args(["--database-url", &database.url, "import"])
+        .arg(&first)
+        .arg(&again)
+        .output()
+        .expect("kiji runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("again.yaml") && stderr.contains("first.yaml") && stderr.contains("`news`"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

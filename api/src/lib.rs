@@ -279,6 +279,8 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
 async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport, StartupError> {
     let mut bundle = content::Bundle::default();
     let mut markdown = Vec::new();
+    // Which file defined each slug and key, to name both files of a duplicate.
+    let mut defined: std::collections::HashMap<(&'static str, String), String> = std::collections::HashMap::new();
     for file in files {
         let text = tokio::fs::read_to_string(file).await?;
         let name = file.display().to_string();
@@ -291,9 +293,18 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
             continue;
         }
         let part = content::Bundle::from_yaml(&text).map_err(|err| StartupError::Content {
-            file: name,
+            file: name.clone(),
             message: err.to_string(),
         })?;
+        for key in part.keys() {
+            if let Some(first) = defined.get(&key) {
+                return Err(StartupError::Content {
+                    file: name,
+                    message: format!("{} `{}` is defined in {first} too", key.0, key.1),
+                });
+            }
+            defined.insert(key, name.clone());
+        }
         bundle.extend(part);
     }
     let metrics = Arc::new(Metrics::default());

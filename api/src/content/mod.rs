@@ -47,9 +47,24 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    /// Parses one YAML document.
-    pub fn from_yaml(text: &str) -> Result<Self, serde_norway::Error> {
-        serde_norway::from_str(text)
+    /// Parses one YAML document. An error names the path of the field
+    /// (`articles[0].sections[2].blocks.ja[3]`) as well as the line:
+    /// values inside a tagged block are only checked once the whole block
+    /// is read, so the line alone points at the block's start.
+    pub fn from_yaml(text: &str) -> Result<Self, YamlError> {
+        serde_path_to_error::deserialize(serde_norway::Deserializer::from_str(text))
+            .map_err(|err| YamlError::new(text, err))
+    }
+
+    /// Every slug and key the bundle defines, with the kind of thing it names.
+    pub fn keys(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = Vec::new();
+        out.extend(self.categories.iter().map(|c| ("category", c.slug.clone())));
+        out.extend(self.tags.iter().map(|t| ("tag", t.slug.clone())));
+        out.extend(self.supervisors.iter().map(|s| ("supervisor", s.slug.clone())));
+        out.extend(self.references.iter().map(|r| ("reference", r.key.clone())));
+        out.extend(self.articles.iter().map(|a| ("article", a.slug.clone())));
+        out
     }
 
     /// Appends everything in `other` to this bundle.
@@ -59,6 +74,50 @@ impl Bundle {
         self.supervisors.extend(other.supervisors);
         self.references.extend(other.references);
         self.articles.extend(other.articles);
+    }
+}
+
+/// A content file that does not fit the format: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}{}", .line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+pub struct YamlError {
+    /// The field, e.g. `articles[0].sections[2].blocks.ja[3]`.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+    /// The 1-based line of the offending value, where known.
+    pub line: Option<usize>,
+}
+
+impl YamlError {
+    fn new(text: &str, err: serde_path_to_error::Error<serde_norway::Error>) -> Self {
+        let path = err.path().to_string();
+        let inner = err.inner();
+        let mut line = inner.location().map(|l| l.line());
+        let mut message = inner.to_string();
+        // The parser prefixes its own path and suffixes the position; both
+        // are said once here.
+        if let Some((head, rest)) = message.split_once(": ")
+            && !head.contains(' ')
+        {
+            message = rest.to_owned();
+        }
+        if let Some(at) = message.find(" at line ") {
+            message.truncate(at);
+        }
+        // A value inside a tagged block is checked only once the whole
+        // block is read, so the parser's line is the block's first; the
+        // offending value is on the first line from there that holds it.
+        if let (Some(from), Some(value)) = (line, message.split('`').nth(1)) {
+            let holds = |l: &str| {
+                l.split_once(':')
+                    .is_some_and(|(_, v)| v.trim().trim_matches(['\'', '"']) == value)
+            };
+            if let Some(i) = text.lines().skip(from.saturating_sub(1)).position(holds) {
+                line = Some(from + i);
+            }
+        }
+        Self { path, message, line }
     }
 }
 
