@@ -217,3 +217,64 @@ async fn documented_bundles_import_with_and_without_the_sample(backend: Backend)
 }
 
 db_tests!(documented_bundles_import_with_and_without_the_sample);
+
+/// Every ```markdown block of the documentation, with its file and whether
+/// it needs the sample (```markdown sample).
+fn markdown_examples() -> Vec<(&'static str, String, bool)> {
+    let files: [(&str, &str); 2] = [
+        ("README.md", include_str!("../README.md")),
+        ("docs/content.md", include_str!("../docs/content.md")),
+    ];
+    let mut found = Vec::new();
+    for (file, text) in files {
+        let mut block: Option<String> = None;
+        let mut needs_sample = false;
+        for line in text.lines() {
+            match &mut block {
+                None if line.trim() == "```markdown" || line.trim() == "```markdown sample" => {
+                    needs_sample = line.trim() == "```markdown sample";
+                    block = Some(String::new());
+                }
+                Some(_) if line.trim() == "```" => found.push((file, block.take().unwrap_or_default(), needs_sample)),
+                Some(body) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                None => {}
+            }
+        }
+    }
+    found
+}
+
+/// A reader saves a documented Markdown column and runs `kiji import` on
+/// it; exporting it gives the same article back.
+async fn documented_markdown_files_import(backend: Backend) {
+    let examples = markdown_examples();
+    assert!(examples.len() >= 2, "found only {} Markdown examples", examples.len());
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    for (file, text, _) in &examples {
+        let read = api::content::markdown::from_markdown(text)
+            .unwrap_or_else(|errors| panic!("{file} example does not parse: {errors:?}\n{text}"));
+        let slug = read.doc.slug.clone();
+        let locale = read.locale.clone();
+        api::revisions::import_files(&app.db, api::content::Bundle::default(), vec![(file.to_string(), read)])
+            .await
+            .unwrap_or_else(|err| panic!("{file} example does not import: {err}\n{text}"));
+        let exported = api::revisions::export_markdown(&app.db, &slug, &locale)
+            .await
+            .unwrap_or_else(|err| panic!("{file} example does not export: {err}"));
+        let again = api::content::markdown::from_markdown(&exported)
+            .unwrap_or_else(|errors| panic!("{file} export does not parse: {errors:?}\n{exported}"));
+        let first = api::content::markdown::from_markdown(text).map(|m| m.doc.sections).ok();
+        assert_eq!(
+            Some(again.doc.sections),
+            first,
+            "{file}: the sections come back as written"
+        );
+    }
+}
+
+db_tests!(documented_markdown_files_import);

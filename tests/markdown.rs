@@ -13,8 +13,8 @@ use serde_json::json;
 
 const COLUMN: &str = "exosome-effects-and-side-effects";
 
-/// Imports Markdown files given as (name, text).
-async fn import(app: &TestApp, files: &[(&str, &str)]) -> Result<(), String> {
+/// Imports Markdown files given as (name, text); the number of revisions saved.
+async fn import(app: &TestApp, files: &[(&str, &str)]) -> Result<usize, String> {
     let mut read = Vec::new();
     for (name, text) in files {
         let parsed = from_markdown(text)
@@ -23,7 +23,7 @@ async fn import(app: &TestApp, files: &[(&str, &str)]) -> Result<(), String> {
     }
     import_files(&app.db, Bundle::default(), read)
         .await
-        .map(|_| ())
+        .map(|report| report.revisions)
         .map_err(|err| err.to_string())
 }
 
@@ -55,7 +55,8 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     assert!(en.contains("locale: en"), "{en}");
 
     // Both locales back in, unchanged: nothing to save.
-    import(&app, &[("ja.md", &ja), ("en.md", &en)]).await.expect("imports");
+    let saved = import(&app, &[("ja.md", &ja), ("en.md", &en)]).await.expect("imports");
+    assert_eq!(saved, 0);
     assert_eq!(head(&app).await, (1, 1));
     assert_eq!(export_markdown(&app.db, COLUMN, "ja").await.expect("exports"), ja);
     assert_eq!(export_markdown(&app.db, COLUMN, "en").await.expect("exports"), en);
@@ -66,7 +67,8 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
         "## エクソソームとは {#what-is-an-exosome}",
         "## エクソソームとは何か {#what-is-an-exosome}",
     );
-    import(&app, &[("ja.md", &edited)]).await.expect("imports the edit");
+    let saved = import(&app, &[("ja.md", &edited)]).await.expect("imports the edit");
+    assert_eq!(saved, 1);
     assert_eq!(head(&app).await, (2, 1));
     let now = export_markdown(&app.db, COLUMN, "ja").await.expect("exports");
     assert!(now.contains("revision: 2"), "{now}");

@@ -246,12 +246,14 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let report = import_files(&config, &files).await?;
             writeln!(
                 std::io::stdout().lock(),
-                "imported {} article(s), {} section(s), {} claim(s), {} reference(s), {} supervisor(s)",
+                "imported {} article(s), {} section(s), {} claim(s), {} reference(s), {} supervisor(s); \
+                 saved {} new revision(s)",
                 report.articles,
                 report.sections,
                 report.claims,
                 report.references,
-                report.supervisors
+                report.supervisors,
+                report.revisions
             )?;
             Ok(())
         }

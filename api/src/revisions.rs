@@ -100,7 +100,10 @@ pub async fn head<C: ConnectionTrait>(db: &C, found: &article::Model) -> Result<
     if let Some(kept) = stored(db, found, found.head_revision).await? {
         return Ok(kept);
     }
-    let (article, texts) = export::document(db, found).await?;
+    let (mut article, texts) = export::document(db, found).await?;
+    // A revision is content: who signed it off is kept in `sign_off`.
+    without_sign_offs(&mut article);
+    article.revision = found.head_revision;
     Ok(Snapshot { article, texts })
 }
 
@@ -122,6 +125,17 @@ pub async fn list<C: ConnectionTrait>(db: &C, found: &article::Model) -> Result<
         .all(db)
         .await?;
     Ok(rows)
+}
+
+/// Clears the sign-offs a document carries: sign-offs are not content, and
+/// are made with `signOff` and kept in `sign_off`.
+fn without_sign_offs(doc: &mut ArticleDoc) {
+    for c in &mut doc.contributors {
+        c.signed_off_revision = None;
+        c.signed_off_at = None;
+        c.signed_off_locales.clear();
+        c.signed_off_claims = false;
+    }
 }
 
 /// What a save did.
@@ -305,12 +319,7 @@ pub async fn save(
     edited.status = found.status;
     edited.published_at = found.published_at.map(|at| at.fixed_offset());
     edited.updated_at = None;
-    for c in &mut edited.contributors {
-        c.signed_off_revision = None;
-        c.signed_off_at = None;
-        c.signed_off_locales.clear();
-        c.signed_off_claims = false;
-    }
+    without_sign_offs(&mut edited);
     for (locale, text) in &mut edited.translations {
         text.status = prev
             .article
@@ -323,12 +332,7 @@ pub async fn save(
     let mut before = prev.article.clone();
     before.revision = edited.revision;
     before.updated_at = None;
-    for c in &mut before.contributors {
-        c.signed_off_revision = None;
-        c.signed_off_at = None;
-        c.signed_off_locales.clear();
-        c.signed_off_claims = false;
-    }
+    without_sign_offs(&mut before);
     for (locale, text) in &mut before.translations {
         if let Some(new) = edited.translations.get(locale) {
             text.source_revision = new.source_revision;
@@ -570,11 +574,12 @@ pub async fn import_files(
             format!("{from}, {name}")
         };
     }
-    let (report, mut touched) = import::create(&txn, bundle).await?;
+    let (mut report, mut touched) = import::create(&txn, bundle).await?;
     for (slug, doc, from) in updates {
         let found = lock(&txn, &slug, doc.revision).await.map_err(|e| as_import(&from, e))?;
         touched.entity("article", found.id);
-        save(
+        let head = found.head_revision;
+        let saved = save(
             &txn,
             Actor::CommandLine,
             found,
@@ -583,13 +588,19 @@ pub async fn import_files(
         )
         .await
         .map_err(|e| as_import(&from, e))?;
+        if saved.revision != head {
+            report.revisions += 1;
+        }
     }
     crate::audit::record(
         &txn,
         Actor::CommandLine,
         "IMPORT",
         "files",
-        &format!("{} new article(s)", report.articles),
+        &format!(
+            "{} new article(s), {} new revision(s)",
+            report.articles, report.revisions
+        ),
     )
     .await?;
     if !touched.is_empty() {

@@ -106,6 +106,8 @@ pub struct ImportReport {
     pub references: usize,
     /// Supervisors created.
     pub supervisors: usize,
+    /// New revisions saved of articles that existed.
+    pub revisions: usize,
 }
 
 /// An enum value as content files spell it (`UNSUPPORTED`, not `Unsupported`).
