@@ -305,35 +305,33 @@ async fn two_edits_from_one_revision_one_wins_one_conflicts(backend: Backend) {
         )
         .await;
     assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
-    let (a, b) = tokio::join!(
-        edit_heading(&app, &k.editor, WALKED, 1, "what-is-an-exosome", "見出しA"),
-        edit_heading(&app, &k.admin, WALKED, 1, "what-is-an-exosome", "見出しB"),
-    );
-    let outcomes = [&a, &b];
-    let won: Vec<&&Value> = outcomes.iter().filter(|r| r.get("errors").is_none()).collect();
-    let lost: Vec<&&Value> = outcomes.iter().filter(|r| r.get("errors").is_some()).collect();
-    assert_eq!((won.len(), lost.len()), (1, 1), "{a:#} {b:#}");
-    assert_eq!(won[0]["data"]["editSection"]["revision"], 2);
-    assert_eq!(code(lost[0]), "CONFLICT", "{:#}", lost[0]);
-    assert_eq!(lost[0]["errors"][0]["extensions"]["currentRevision"], 2);
-    // The winner's text is what is stored; nothing half-written.
-    let winner = if a.get("errors").is_none() {
-        "見出しA"
-    } else {
-        "見出しB"
-    };
-    let seen = page(&app, Some(&k.editor), WALKED, "ja").await;
-    assert_eq!(heading(&seen, "what-is-an-exosome"), winner);
-    assert_eq!(seen["headRevision"], 2);
-    // The loser retries from the revision the error named, and both
-    // edits are in the history.
-    let loser = if winner == "見出しA" {
-        "見出しB"
-    } else {
-        "見出しA"
-    };
-    let retried = edit_heading(&app, &k.editor, WALKED, 2, "what-is-an-exosome", loser).await;
-    assert_eq!(retried["data"]["editSection"]["revision"], 3, "{retried:#}");
+    // Several rounds, so the two requests overlap in at least some.
+    let mut base = 1;
+    for round in 0..6 {
+        let (text_a, text_b) = (format!("見出しA{round}"), format!("見出しB{round}"));
+        let (a, b) = tokio::join!(
+            edit_heading(&app, &k.editor, WALKED, base, "what-is-an-exosome", &text_a),
+            edit_heading(&app, &k.admin, WALKED, base, "what-is-an-exosome", &text_b),
+        );
+        let outcomes = [&a, &b];
+        let won: Vec<&&Value> = outcomes.iter().filter(|r| r.get("errors").is_none()).collect();
+        let lost: Vec<&&Value> = outcomes.iter().filter(|r| r.get("errors").is_some()).collect();
+        assert_eq!((won.len(), lost.len()), (1, 1), "{a:#} {b:#}");
+        assert_eq!(won[0]["data"]["editSection"]["revision"], base + 1);
+        assert_eq!(code(lost[0]), "CONFLICT", "{:#}", lost[0]);
+        assert_eq!(lost[0]["errors"][0]["extensions"]["currentRevision"], base + 1);
+        // The winner's text is what is stored; nothing half-written.
+        let winner = if a.get("errors").is_none() { "A" } else { "B" };
+        let seen = page(&app, Some(&k.editor), WALKED, "ja").await;
+        assert_eq!(heading(&seen, "what-is-an-exosome"), format!("見出し{winner}{round}"));
+        assert_eq!(seen["headRevision"], base + 1);
+        base += 1;
+    }
+    // The loser retries from the revision the error named, and every
+    // edit is in the history.
+    let loser = "見出し（再）";
+    let retried = edit_heading(&app, &k.editor, WALKED, base, "what-is-an-exosome", loser).await;
+    assert_eq!(retried["data"]["editSection"]["revision"], base + 1, "{retried:#}");
     let history = app
         .as_key(
             Some(&k.editor),
@@ -341,10 +339,11 @@ async fn two_edits_from_one_revision_one_wins_one_conflicts(backend: Backend) {
             json!({ "s": WALKED }),
         )
         .await;
-    assert_eq!(
-        history["data"]["articleRevisions"]["revisions"],
-        json!([{ "number": 3 }, { "number": 2 }, { "number": 1 }])
-    );
+    let numbers: Vec<i64> = history["data"]["articleRevisions"]["revisions"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|v| v["number"].as_i64()).collect())
+        .unwrap_or_default();
+    assert_eq!(numbers, (1..=8).rev().collect::<Vec<i64>>(), "every save, once");
 }
 
 /// One thing an editor, physician or admin may do next. Publishing and
@@ -475,8 +474,273 @@ fn the_public_sees_only_signed_off_published_revisions(backend: Backend) {
     );
 }
 
+/// A second physician and a category that is not medical.
+const MORE: &str = r#"
+categories:
+  - { slug: clinic-news, source_locale: ja, medical: false, name: { ja: お知らせ } }
+supervisors:
+  - slug: other-physician
+    source_locale: ja
+    profile: { ja: { name: 別の医師 } }
+"#;
+
+/// Saves `doc` over `slug` from `base` with `token`.
+async fn save(app: &TestApp, token: &str, slug: &str, base: i32, doc: &Value) -> Value {
+    app.as_key(
+        Some(token),
+        "mutation($input: SaveArticleInput!) { saveArticle(input: $input) { revision liveRevision status } }",
+        json!({ "input": { "slug": slug, "baseRevision": base, "document": doc } }),
+    )
+    .await
+}
+
+/// The newest revision of `slug` as a document.
+async fn document(app: &TestApp, token: &str, slug: &str, number: i32) -> Value {
+    let body = app
+        .as_key(
+            Some(token),
+            "query($s: String!, $n: Int!) { articleRevision(slug: $s, number: $n) }",
+            json!({ "s": slug, "n": number }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    body["data"]["articleRevision"].clone()
+}
+
+async fn a_pending_revision_is_judged_by_its_own_category_and_physicians(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    api::content::import::import(&app.db, &api::content::Bundle::from_yaml(MORE).expect("parses"))
+        .await
+        .expect("imports");
+    let k = keys(&app).await;
+    let (_, other) = auth::create_key_for(&app.db, Role::Supervisor, "Dr. Other", Some("other-physician"))
+        .await
+        .expect("key");
+    let slug = "news-then-medicine";
+    let mut doc = small_article(slug);
+    doc["category"] = json!("clinic-news");
+    doc["contributors"] = json!([]);
+    let created = app
+        .as_key(
+            Some(&k.editor),
+            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
+            json!({ "input": { "document": doc } }),
+        )
+        .await;
+    assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+    for field in ["submitForReview", "approve", "publish"] {
+        let body = step(&app, &k.admin, field, slug, 1).await;
+        assert!(body.get("errors").is_none(), "not medical, no sign-off: {body:#}");
+    }
+
+    // Revision 2 moves it into a medical category under a physician: it
+    // needs his sign-off, although the live revision needed none.
+    let mut moved = document(&app, &k.editor, slug, 1).await;
+    moved["category"] = json!("regenerative-medicine");
+    moved["contributors"] = json!([{ "supervisor": "shinichi-suita", "role": "SUPERVISOR" }]);
+    moved["sections"][0]["heading"]["ja"] = json!("医療の話");
+    assert_eq!(
+        save(&app, &k.editor, slug, 1, &moved).await["data"]["saveArticle"]["revision"],
+        2
+    );
+    let refused = step(&app, &k.admin, "publish", slug, 2).await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    assert_eq!(page(&app, None, slug, "ja").await["revision"], 1);
+    // The physician the pending revision names may sign it off.
+    let signed = sign(&app, &k.physician, slug, 2).await;
+    assert_eq!(signed["data"]["signOff"]["revision"], 2, "{signed:#}");
+
+    // Revision 3 names another physician: the first one's name no longer
+    // counts, and he may not sign it off.
+    let mut swapped = document(&app, &k.editor, slug, 2).await;
+    swapped["contributors"] = json!([{ "supervisor": "other-physician", "role": "SUPERVISOR" }]);
+    assert_eq!(
+        save(&app, &k.editor, slug, 2, &swapped).await["data"]["saveArticle"]["revision"],
+        3
+    );
+    assert_eq!(code(&sign(&app, &k.physician, slug, 3).await), "FORBIDDEN");
+    assert_eq!(code(&step(&app, &k.admin, "publish", slug, 3).await), "BAD_USER_INPUT");
+    assert_eq!(sign(&app, &other, slug, 3).await["data"]["signOff"]["revision"], 3);
+    let published = step(&app, &k.admin, "publish", slug, 3).await;
+    assert_eq!(published["data"]["publish"]["status"], "PUBLISHED", "{published:#}");
+    let public = page(&app, None, slug, "ja").await;
+    assert_eq!(public["revision"], 3);
+    assert_eq!(heading(&public, "body"), "医療の話");
+    assert_eq!(public["reviewedBySupervisor"], true);
+    assert_eq!(
+        public["contributors"],
+        json!([{ "signedOffRevision": 3, "signedOffCurrentRevision": true }])
+    );
+}
+
+async fn each_role_edits_only_what_it_may(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let k = keys(&app).await;
+    let (_, translator) = auth::create_key(&app.db, Role::Translator, "translation desk")
+        .await
+        .expect("key");
+    let created = app
+        .as_key(
+            Some(&k.editor),
+            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
+            json!({ "input": { "document": sample_column(WALKED) } }),
+        )
+        .await;
+    assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+    let en_edit = |token: String, locale: &'static str| {
+        let app = &app;
+        async move {
+            app.as_key(
+                Some(&token),
+                "mutation($input: EditSectionInput!) { editSection(input: $input) { revision } }",
+                json!({ "input": { "slug": WALKED, "baseRevision": 1, "anchor": "what-is-an-exosome", "locale": locale, "heading": "X" } }),
+            )
+            .await
+        }
+    };
+    // Roles that do not write, and a translator in the source locale.
+    for token in [&k.preview, &k.physician] {
+        assert_eq!(code(&en_edit(token.clone(), "en").await), "FORBIDDEN");
+    }
+    assert_eq!(code(&en_edit(translator.clone(), "ja").await), "FORBIDDEN");
+    // A locale key spelled otherwise cannot stand in for the source.
+    let mut doc = document(&app, &k.editor, WALKED, 1).await;
+    let ja = doc["translations"]["ja"].clone();
+    let mut hijack = ja.clone();
+    hijack["title"] = json!("hijacked");
+    doc["translations"]["ja-u-ca-japanese"] = hijack;
+    let body = save(&app, &translator, WALKED, 1, &doc).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
+    assert_eq!(document(&app, &k.editor, WALKED, 1).await["translations"]["ja"], ja);
+    // The translator's own locale is fine.
+    assert_eq!(en_edit(translator, "en").await["data"]["editSection"]["revision"], 2);
+}
+
+async fn sections_are_added_moved_deleted_and_restored(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let k = keys(&app).await;
+    let slug = "structure";
+    let created = app
+        .as_key(
+            Some(&k.editor),
+            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
+            json!({ "input": { "document": small_article(slug) } }),
+        )
+        .await;
+    assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+    assert_eq!(
+        step(&app, &k.editor, "submitForReview", slug, 1).await["data"]["submitForReview"]["status"],
+        "IN_REVIEW"
+    );
+    let run = |query: &'static str, input: Value| {
+        let app = &app;
+        let token = k.editor.clone();
+        async move { app.as_key(Some(&token), query, json!({ "input": input })).await }
+    };
+    let add = "mutation($input: AddSectionInput!) { addSection(input: $input) { revision status } }";
+    let body = run(add, json!({ "slug": slug, "baseRevision": 1, "parent": "body", "section": { "anchor": "child", "heading": { "ja": "子" } } })).await;
+    // An edit of what was sent to review sends it back to DRAFT.
+    assert_eq!(
+        body["data"]["addSection"],
+        json!({ "revision": 2, "status": "DRAFT" }),
+        "{body:#}"
+    );
+    let body = run(add, json!({ "slug": slug, "baseRevision": 2, "position": 9, "section": { "anchor": "far", "heading": { "ja": "遠い" } } })).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
+    let body = run(add, json!({ "slug": slug, "baseRevision": 2, "section": { "anchor": "bad", "heading": { "ja": "悪い" }, "blocks": { "ja": [{ "type": "note", "tone": "LOUD", "text": "x" }] } } })).await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("section.blocks.ja[0]"),
+        "the path of the bad field: {message}"
+    );
+
+    let mv = "mutation($input: MoveSectionInput!) { moveSection(input: $input) { revision } }";
+    let body = run(
+        mv,
+        json!({ "slug": slug, "baseRevision": 2, "anchor": "body", "parent": "child", "position": 0 }),
+    )
+    .await;
+    assert_eq!(
+        code(&body),
+        "BAD_USER_INPUT",
+        "a section cannot move into itself: {body:#}"
+    );
+    let body = run(
+        mv,
+        json!({ "slug": slug, "baseRevision": 2, "anchor": "child", "position": 0 }),
+    )
+    .await;
+    assert_eq!(body["data"]["moveSection"]["revision"], 3, "{body:#}");
+    let seen = page(&app, Some(&k.editor), slug, "ja").await;
+    let anchors: Vec<&str> = seen["sections"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|x| x["anchor"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(anchors, ["child", "body"]);
+
+    let del = "mutation($input: DeleteSectionInput!) { deleteSection(input: $input) { revision } }";
+    assert_eq!(
+        run(del, json!({ "slug": slug, "baseRevision": 3, "anchor": "child" })).await["data"]["deleteSection"]["revision"],
+        4
+    );
+    let restore = "mutation($input: RestoreRevisionInput!) { restoreRevision(input: $input) { revision } }";
+    assert_eq!(
+        run(restore, json!({ "slug": slug, "baseRevision": 4, "number": 3 })).await["data"]["restoreRevision"]["revision"],
+        5
+    );
+    let seen = page(&app, Some(&k.editor), slug, "ja").await;
+    let anchors: Vec<&str> = seen["sections"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|x| x["anchor"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(anchors, ["child", "body"], "revision 3 is back, as revision 5");
+    assert_eq!(
+        page(&app, None, slug, "ja").await,
+        Value::Null,
+        "and the public saw none of it"
+    );
+}
+
+async fn a_translation_step_on_an_unpublished_revision_is_refused(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let k = keys(&app).await;
+    let column = "exosome-effects-and-side-effects";
+    // The sample column is published; its English is live and reviewed by nobody.
+    let edited = edit_heading(&app, &k.editor, column, 1, "what-is-an-exosome", "改訂").await;
+    assert_eq!(edited["data"]["editSection"]["revision"], 2, "{edited:#}");
+    let query = "mutation($input: TranslationStepInput!) { withdrawTranslation(input: $input) { revision } }";
+    let body = app
+        .as_key(
+            Some(&k.admin),
+            query,
+            json!({ "input": { "slug": column, "revision": 2, "locale": "en" } }),
+        )
+        .await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
+    let en = app
+        .as_key(
+            None,
+            r#"{ article(slug: "exosome-effects-and-side-effects", locale: "en") { locale } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(en["data"]["article"]["locale"], "en", "the live English is untouched");
+}
+
 db_tests!(
     the_sample_column_walks_through_an_edit_that_voids_its_sign_off,
     two_edits_from_one_revision_one_wins_one_conflicts,
+    a_pending_revision_is_judged_by_its_own_category_and_physicians,
+    each_role_edits_only_what_it_may,
+    sections_are_added_moved_deleted_and_restored,
+    a_translation_step_on_an_unpublished_revision_is_refused,
 );
 db_properties!(the_public_sees_only_signed_off_published_revisions);

@@ -58,8 +58,22 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     let saved = import(&app, &[("ja.md", &ja), ("en.md", &en)]).await.expect("imports");
     assert_eq!(saved, 0);
     assert_eq!(head(&app).await, (1, 1));
-    assert_eq!(export_markdown(&app.db, COLUMN, "ja").await.expect("exports"), ja);
-    assert_eq!(export_markdown(&app.db, COLUMN, "en").await.expect("exports"), en);
+
+    // Into an empty database (with what the column cites), the two files
+    // make the same article: exported again, the same two files.
+    let Some(empty) = TestApp::spawn_with(backend, |config| config.load_sample = false).await else {
+        return;
+    };
+    let mut cited = api::content::sample::bundle().expect("the sample parses");
+    cited.articles.clear();
+    api::content::import::import(&empty.db, &cited)
+        .await
+        .expect("imports what it cites");
+    import(&empty, &[("ja.md", &ja), ("en.md", &en)])
+        .await
+        .expect("creates the column");
+    assert_eq!(export_markdown(&empty.db, COLUMN, "ja").await.expect("exports"), ja);
+    assert_eq!(export_markdown(&empty.db, COLUMN, "en").await.expect("exports"), en);
 
     // An edited heading is revision 2; the published column keeps
     // serving revision 1 until revision 2 is signed off and published.
@@ -113,4 +127,38 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     assert_eq!(head(&app).await, (2, 1), "nothing of the broken file was saved");
 }
 
-db_tests!(the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision);
+/// Two locale files of one article must both be written from its newest
+/// revision: an old English file next to a fresh Japanese one would undo
+/// the English saved in between.
+async fn an_old_locale_file_beside_a_fresh_one_conflicts(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let old_en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en");
+    let (_, editor) = api::auth::create_key(&app.db, entity::enums::Role::Editor, "desk")
+        .await
+        .expect("key");
+    let edited = app
+        .as_key(
+            Some(&editor),
+            "mutation($input: EditSectionInput!) { editSection(input: $input) { revision } }",
+            json!({ "input": { "slug": COLUMN, "baseRevision": 1, "anchor": "what-is-an-exosome", "locale": "en", "heading": "What an exosome is" } }),
+        )
+        .await;
+    assert_eq!(edited["data"]["editSection"]["revision"], 2, "{edited:#}");
+    let fresh_ja = export_markdown(&app.db, COLUMN, "ja").await.expect("exports ja");
+    let message = import(&app, &[("ja.md", &fresh_ja), ("en.md", &old_en)])
+        .await
+        .expect_err("the old English file is refused");
+    assert!(
+        message.contains("en.md") && message.contains("not the newest one (2)"),
+        "{message}"
+    );
+    let en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en");
+    assert!(en.contains("What an exosome is"), "the English saved in between stays");
+}
+
+db_tests!(
+    the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision,
+    an_old_locale_file_beside_a_fresh_one_conflicts,
+);

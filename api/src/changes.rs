@@ -77,6 +77,12 @@ impl Touched {
         self.locales.insert(locale.to_owned());
     }
 
+    /// Adds everything `other` touched.
+    pub fn merge(&mut self, other: Touched) {
+        self.entities.extend(other.entities);
+        self.locales.extend(other.locales);
+    }
+
     /// Whether nothing was touched.
     pub fn is_empty(&self) -> bool {
         self.entities.is_empty()

@@ -23,7 +23,7 @@ use entity::{article, article_revision, article_supervisor, section, sign_off};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -138,6 +138,57 @@ fn without_sign_offs(doc: &mut ArticleDoc) {
     }
 }
 
+/// What the newest revision says about who may sign it off and whether it
+/// must be: its category's `medical` flag and its SUPERVISOR contributors.
+/// A pending revision may have moved category or changed physicians, so
+/// these come from it, not from the live rows.
+pub struct HeadFacts {
+    /// Whether publishing it needs a sign-off.
+    pub medical: bool,
+    /// The physicians it names as SUPERVISOR.
+    pub supervisors: Vec<uuid::Uuid>,
+}
+
+/// The [`HeadFacts`] of `found`'s newest revision.
+pub async fn head_facts<C: ConnectionTrait>(db: &C, found: &article::Model) -> Result<HeadFacts> {
+    use entity::enums::ContributorRole;
+    if found.head_revision == found.revision {
+        let medical = entity::category::Entity::find_by_id(found.category_id)
+            .one(db)
+            .await?
+            .is_none_or(|c| c.medical);
+        let supervisors = article_supervisor::Entity::find()
+            .filter(article_supervisor::Column::ArticleId.eq(found.id))
+            .filter(article_supervisor::Column::Role.eq(ContributorRole::Supervisor))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|link| link.supervisor_id)
+            .collect();
+        return Ok(HeadFacts { medical, supervisors });
+    }
+    let doc = head(db, found).await?.article;
+    let medical = entity::category::Entity::find()
+        .filter(entity::category::Column::Slug.eq(doc.category.as_str()))
+        .one(db)
+        .await?
+        .is_none_or(|c| c.medical);
+    let slugs: Vec<&str> = doc
+        .contributors
+        .iter()
+        .filter(|c| c.role == ContributorRole::Supervisor)
+        .map(|c| c.supervisor.as_str())
+        .collect();
+    let supervisors = entity::supervisor::Entity::find()
+        .filter(entity::supervisor::Column::Slug.is_in(slugs))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    Ok(HeadFacts { medical, supervisors })
+}
+
 /// What a save did.
 #[derive(Debug, Clone)]
 pub struct Saved {
@@ -145,6 +196,9 @@ pub struct Saved {
     pub article: article::Model,
     /// The new revision's number.
     pub revision: i32,
+    /// What the save touched, for the caller to append to the change log
+    /// last, just before it commits (the append holds a lock until then).
+    pub touched: Touched,
 }
 
 /// The texts of one section in one locale, and for the source locale what
@@ -274,7 +328,7 @@ fn stamp(prev: &Snapshot, mut doc: ArticleDoc, n: i32) -> Snapshot {
 }
 
 /// Checks and saves `edited` as the next revision of `found` (locked by
-/// [`lock`]), in `txn`. Workflow state is not the document's to change:
+/// [`lock`]), in `txn`; the caller appends `touched` to the change log. Workflow state is not the document's to change:
 /// the article's and its translations' states, publication time and
 /// sign-offs are kept; a new translation starts as a DRAFT.
 pub async fn save(
@@ -302,14 +356,17 @@ pub async fn save(
             edited.source_locale, found.source_locale
         )));
     }
-    // Locales are stored canonically, so `EN` and `en` are one translation.
-    let mut canonical = BTreeMap::new();
-    for (tag, text) in std::mem::take(&mut edited.translations) {
-        let locale = crate::graphql::locale::Locale::parse(&tag)
+    // Locales are keys as stored, canonically: a key spelled otherwise
+    // (`EN`, `ja-u-ca-japanese`) could stand for, and overwrite, another.
+    for tag in edited.translations.keys() {
+        let locale = crate::graphql::locale::Locale::parse(tag)
             .map_err(|_| Error::bad_input(format!("document.translations.{tag}: not a locale")))?;
-        canonical.insert(locale.as_str().to_owned(), text);
+        if locale.as_str() != tag {
+            return Err(Error::bad_input(format!(
+                "document.translations.{tag}: write the locale as `{locale}`"
+            )));
+        }
     }
-    edited.translations = canonical;
     edited.source_locale = found.source_locale.clone();
     let prev = head(txn, &found).await?;
     if stored(txn, &found, found.head_revision).await?.is_none() {
@@ -345,6 +402,7 @@ pub async fn save(
         return Ok(Saved {
             article: found.clone(),
             revision: found.head_revision,
+            touched: Touched::default(),
         });
     }
     let snapshot = stamp(&prev, edited, n);
@@ -384,8 +442,11 @@ pub async fn save(
     for locale in snapshot.article.translations.keys() {
         touched.locale(locale);
     }
-    changes::append(txn, changes::Kind::Edit, &touched).await?;
-    Ok(Saved { article, revision: n })
+    Ok(Saved {
+        article,
+        revision: n,
+        touched,
+    })
 }
 
 /// Stores `snapshot` as revision `number`.
@@ -516,58 +577,82 @@ pub async fn import_files(
     };
     let mut slugs: Vec<String> = bundle.articles.iter().map(|a| a.slug.clone()).collect();
     slugs.extend(files.iter().map(|(_, f)| f.doc.slug.clone()));
-    let stored: HashMap<String, article::Model> = article::Entity::find()
+    let any_stored = article::Entity::find()
         .filter(article::Column::Slug.is_in(slugs))
-        .all(db)
+        .count(db)
         .await?
-        .into_iter()
-        .map(|a| (a.slug.clone(), a))
-        .collect();
-    if stored.is_empty() && files.is_empty() {
+        > 0;
+    if !any_stored && files.is_empty() {
         return import::import(db, &bundle).await;
     }
     let txn = crate::db::begin_write(db).await?;
-    // Per article: the document to save and the files it came from.
-    let mut updates: Vec<(String, ArticleDoc, String)> = Vec::new();
-    let (existing, new): (Vec<ArticleDoc>, Vec<ArticleDoc>) = std::mem::take(&mut bundle.articles)
-        .into_iter()
-        .partition(|a| stored.contains_key(&a.slug));
-    bundle.articles = new;
-    for doc in existing {
-        updates.push((doc.slug.clone(), doc, "a YAML file".to_owned()));
+    // Per article: the locked row, the document to save and its files.
+    let mut updates: Vec<(article::Model, ArticleDoc, String)> = Vec::new();
+    let mut new = Vec::new();
+    for doc in std::mem::take(&mut bundle.articles) {
+        match article::Entity::find()
+            .filter(article::Column::Slug.eq(doc.slug.as_str()))
+            .one(&txn)
+            .await?
+        {
+            Some(_) => {
+                let found = lock(&txn, &doc.slug, doc.revision)
+                    .await
+                    .map_err(|e| as_import("a YAML file", e))?;
+                updates.push((found, doc, "a YAML file".to_owned()));
+            }
+            None => new.push(doc),
+        }
     }
+    bundle.articles = new;
     // Source-locale files first: they make the structure translations follow.
     let mut files = files;
     files.sort_by_key(|(_, f)| f.locale != f.doc.source_locale);
     for (name, file) in files {
         let slug = file.doc.slug.clone();
-        let i = if let Some(i) = updates.iter().position(|(s, _, _)| *s == slug) {
+        let merge_error = |errors: Vec<markdown::LineError>| import::ImportError::Invalid {
+            at: name.clone(),
+            message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        };
+        let i = if let Some(i) = updates.iter().position(|(a, _, _)| a.slug == slug) {
+            // Every file of one article must be written from its newest
+            // revision: an older one would undo what was saved since.
+            let newest = updates[i].0.head_revision;
+            if file.doc.revision != newest {
+                return Err(as_import(
+                    &name,
+                    Error::Conflict {
+                        message: format!(
+                            "revision {} of `{slug}` is not the newest one ({newest}): export it again",
+                            file.doc.revision
+                        ),
+                        current_revision: newest,
+                    },
+                ));
+            }
             i
-        } else if let Some(found) = stored.get(&slug) {
-            let head = head(&txn, found).await.map_err(|e| as_import(&name, e))?;
-            let mut doc = head.article;
-            doc.revision = file.doc.revision;
-            updates.push((slug.clone(), doc, String::new()));
+        } else if article::Entity::find()
+            .filter(article::Column::Slug.eq(slug.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            let found = lock(&txn, &slug, file.doc.revision)
+                .await
+                .map_err(|e| as_import(&name, e))?;
+            let doc = head(&txn, &found).await.map_err(|e| as_import(&name, e))?.article;
+            updates.push((found, doc, String::new()));
             updates.len() - 1
         } else {
             if let Some(doc) = bundle.articles.iter_mut().find(|a| a.slug == slug) {
-                *doc = markdown::merge(doc, file).map_err(|errors| import::ImportError::Invalid {
-                    at: name.clone(),
-                    message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-                })?;
+                *doc = markdown::merge(doc, file).map_err(merge_error)?;
             } else {
                 bundle.articles.push(file.doc);
             }
             continue;
         };
         let (_, doc, from) = &mut updates[i];
-        let revision = doc.revision;
-        let mut merged = markdown::merge(doc, file).map_err(|errors| import::ImportError::Invalid {
-            at: name.clone(),
-            message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-        })?;
-        merged.revision = revision;
-        *doc = merged;
+        *doc = markdown::merge(doc, file).map_err(merge_error)?;
         *from = if from.is_empty() {
             name
         } else {
@@ -575,9 +660,7 @@ pub async fn import_files(
         };
     }
     let (mut report, mut touched) = import::create(&txn, bundle).await?;
-    for (slug, doc, from) in updates {
-        let found = lock(&txn, &slug, doc.revision).await.map_err(|e| as_import(&from, e))?;
-        touched.entity("article", found.id);
+    for (found, doc, from) in updates {
         let head = found.head_revision;
         let saved = save(
             &txn,
@@ -591,6 +674,7 @@ pub async fn import_files(
         if saved.revision != head {
             report.revisions += 1;
         }
+        touched.merge(saved.touched);
     }
     crate::audit::record(
         &txn,

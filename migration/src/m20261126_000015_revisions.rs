@@ -91,7 +91,7 @@ impl MigrationTrait for Migration {
                 .col(uuid(SignOff::ArticleId))
                 .col(integer(SignOff::Revision))
                 .col(uuid(SignOff::SupervisorId))
-                .col(string_len(SignOff::Locales, 200).default(""))
+                .col(text(SignOff::Locales).default(""))
                 .col(boolean(SignOff::Claims).default(false))
                 .col(timestamp_with_time_zone_null(SignOff::SignedAt))
                 .primary_key(

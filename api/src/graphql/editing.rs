@@ -235,6 +235,14 @@ fn children<'a>(doc: &'a mut ArticleDoc, parent: Option<&str>) -> Result<&'a mut
     }
 }
 
+/// `position` among `siblings` sections, from 0 to after the last.
+fn place(position: i32, siblings: usize) -> Result<usize> {
+    usize::try_from(position)
+        .ok()
+        .filter(|p| *p <= siblings)
+        .ok_or_else(|| Error::bad_input(format!("position: {position} is not between 0 and {siblings}")))
+}
+
 /// Runs `change` on the newest revision of `slug` and saves the result.
 async fn edit(
     ctx: &Context<'_>,
@@ -249,6 +257,9 @@ async fn edit(
     let Snapshot { mut article, .. } = revisions::head(&txn, &found).await?;
     change(&mut article)?;
     let saved = revisions::save(&txn, crate::audit::Actor::Key(key), found, article, note).await?;
+    if !saved.touched.is_empty() {
+        crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
+    }
     txn.commit().await?;
     crate::cache::changed().await;
     Ok(RevisionSaved {
@@ -314,21 +325,31 @@ impl EditingMutation {
             text.status = Status::Draft;
             text.source_revision = 1;
         }
-        if doc.contributors.iter().any(|c| c.signed_off_revision.is_some()) {
+        if doc.contributors.iter().any(|c| {
+            c.signed_off_revision.is_some()
+                || c.signed_off_at.is_some()
+                || !c.signed_off_locales.is_empty()
+                || c.signed_off_claims
+        }) {
             return Err(Error::bad_input(
                 "document.contributors: a sign-off is made by its physician with signOff, not written in a document",
             ));
         }
         let slug = doc.slug.clone();
         let txn = crate::db::begin_write(db(ctx)?).await?;
-        let (_, mut touched) = crate::content::import::create(
-            &txn,
-            Bundle {
-                articles: vec![doc],
-                ..Bundle::default()
-            },
-        )
-        .await?;
+        let bundle = Bundle {
+            articles: vec![doc],
+            ..Bundle::default()
+        };
+        // Two creations of one slug at once: the second finds the first's
+        // row only at its insert, as a unique violation.
+        let taken = |err: &sea_orm::DbErr| matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)));
+        let (_, mut touched) = match crate::content::import::create(&txn, bundle).await {
+            Err(crate::content::import::ImportError::Database(err)) if taken(&err) => {
+                return Err(Error::bad_input(format!("article `{slug}` already exists")));
+            }
+            other => other?,
+        };
         let found = revisions::lock(&txn, &slug, 1).await?;
         let head = revisions::head(&txn, &found).await?;
         revisions::keep(
@@ -428,9 +449,7 @@ impl EditingMutation {
             input.note,
             move |article| {
                 let list = children(article, input.parent.as_deref())?;
-                let at = input
-                    .position
-                    .map_or(list.len(), |p| (p.max(0) as usize).min(list.len()));
+                let at = place(input.position.unwrap_or(list.len() as i32), list.len())?;
                 list.insert(at, section);
                 Ok(())
             },
@@ -460,7 +479,7 @@ impl EditingMutation {
                     )));
                 }
                 let list = children(article, input.parent.as_deref())?;
-                let at = (input.position.max(0) as usize).min(list.len());
+                let at = place(input.position, list.len())?;
                 list.insert(at, moved);
                 Ok(())
             },
@@ -538,6 +557,9 @@ impl EditingMutation {
                 .unwrap_or_else(|| format!("restores revision {}", input.number)),
         );
         let saved = revisions::save(&txn, crate::audit::Actor::Key(&key), found, old.article, note).await?;
+        if !saved.touched.is_empty() {
+            crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
+        }
         txn.commit().await?;
         crate::cache::changed().await;
         Ok(RevisionSaved {

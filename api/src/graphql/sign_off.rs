@@ -9,9 +9,9 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::{ContributorRole, Role};
-use entity::{article_supervisor, sign_off};
-use sea_orm::{ActiveValue, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use entity::enums::Role;
+use entity::sign_off;
+use sea_orm::{ActiveValue, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::db;
 use super::locale::Locale;
@@ -90,20 +90,15 @@ impl SignOffMutation {
         locales.sort();
         locales.dedup();
         let now = crate::content::import::stored_now();
-        let link = article_supervisor::Entity::find()
-            .filter(article_supervisor::Column::ArticleId.eq(found.id))
-            .filter(article_supervisor::Column::SupervisorId.eq(*physician))
-            .filter(article_supervisor::Column::Role.eq(ContributorRole::Supervisor))
-            .one(&txn)
-            .await?;
-        // A physician signs off only an article that names them as its
+        // A physician signs off only a revision that names them as its
         // supervisor: a key must not attach a name to any article it likes.
-        let Some(link) = link else {
+        let facts = crate::revisions::head_facts(&txn, &found).await?;
+        if !facts.supervisors.contains(physician) {
             return Err(Error::Forbidden(format!(
-                "`{}` does not name this physician as its supervisor; an editor lists them first",
-                found.slug
+                "revision {} of `{}` does not name this physician as its supervisor; an editor lists them first",
+                found.head_revision, found.slug
             )));
-        };
+        }
         let revision = found.head_revision;
         sign_off::Entity::delete_many()
             .filter(sign_off::Column::ArticleId.eq(found.id))
@@ -124,12 +119,7 @@ impl SignOffMutation {
         // Readers see it at once when it covers what they read; a sign-off
         // of a revision not yet published shows when that revision does.
         if revision == found.revision {
-            let mut link = link.into_active_model();
-            link.signed_off_revision = ActiveValue::Set(Some(revision));
-            link.signed_off_at = ActiveValue::Set(Some(now));
-            link.signed_off_locales = ActiveValue::Set(locales.join(","));
-            link.signed_off_claims = ActiveValue::Set(input.claims);
-            article_supervisor::Entity::update(link).exec(&txn).await?;
+            crate::revisions::show_sign_offs(&txn, found.id, revision).await?;
         }
         let mut touched = Touched::default();
         touched.entity("article", found.id);

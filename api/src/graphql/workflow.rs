@@ -10,8 +10,8 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::enums::{ContributorRole, Role, Status};
-use entity::{article, article_supervisor, article_translation, category, sign_off};
+use entity::enums::{Role, Status};
+use entity::{article, article_translation, sign_off};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
@@ -89,23 +89,15 @@ pub(super) async fn current(txn: &DatabaseTransaction, slug: &str, revision: i32
 /// In a medical category, refuses unless a supervisor signed off this
 /// revision with the source locale among those reviewed.
 async fn require_sign_off(txn: &DatabaseTransaction, found: &article::Model, step: &str) -> Result<()> {
-    let medical = category::Entity::find_by_id(found.category_id)
-        .one(txn)
-        .await?
-        .is_none_or(|c| c.medical);
-    if !medical {
+    // The revision to be published decides: it may have moved category or
+    // changed physicians since the live one.
+    let facts = crate::revisions::head_facts(txn, found).await?;
+    if !facts.medical {
         return Ok(());
     }
-    // Only a physician the article names as its supervisor counts: a
+    // Only a physician the revision names as its supervisor counts: a
     // sign-off outlives their removal from the article, their name does not.
-    let supervisors: Vec<uuid::Uuid> = article_supervisor::Entity::find()
-        .filter(article_supervisor::Column::ArticleId.eq(found.id))
-        .filter(article_supervisor::Column::Role.eq(ContributorRole::Supervisor))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|link| link.supervisor_id)
-        .collect();
+    let supervisors = facts.supervisors;
     let signed = sign_off::Entity::find()
         .filter(sign_off::Column::ArticleId.eq(found.id))
         .filter(sign_off::Column::Revision.eq(found.head_revision))
@@ -122,6 +114,18 @@ async fn require_sign_off(txn: &DatabaseTransaction, found: &article::Model, ste
             found.slug, found.head_revision, found.source_locale
         )))
     }
+}
+
+/// Refuses a translation step while the newest revision is not the one
+/// readers read: the step names the newest, and would act on the older.
+fn require_live(found: &article::Model) -> Result<()> {
+    if found.head_revision == found.revision {
+        return Ok(());
+    }
+    Err(Error::bad_input(format!(
+        "revision {} of `{}` is not published yet (readers read revision {}): publish it first",
+        found.head_revision, found.slug, found.revision
+    )))
 }
 
 /// Refuses unless the article is in `from`.
@@ -245,12 +249,10 @@ impl WorkflowMutation {
         let republish = matches!(found.status, Status::Published | Status::Archived);
         // A new revision of an article being read keeps its first
         // publication date; `updatedAt` tells readers it changed.
+        let now = crate::content::import::stored_now();
         let first_published = found
-            .visible_from
-            .is_some()
-            .then_some(found.published_at)
-            .flatten()
-            .filter(|_| found.status == Status::Published);
+            .published_at
+            .filter(|_| found.status == Status::Published && found.visible_from.is_some_and(|v| v <= now));
         if !republish {
             require_status(&found, Status::Approved, "published")?;
         }
@@ -297,6 +299,7 @@ impl WorkflowMutation {
         let key = require_role(ctx, &[Role::Admin], "publishTranslation")?;
         let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
+        require_live(&found)?;
         require_status(&found, Status::Published, "given a published translation")?;
         set_translation(&txn, &found, &input.locale, Status::Published).await?;
         let (status, published_at) = (found.status, found.published_at);
@@ -309,6 +312,7 @@ impl WorkflowMutation {
         let key = require_role(ctx, &[Role::Admin], "withdrawTranslation")?;
         let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
+        require_live(&found)?;
         if input.locale.as_str() == found.source_locale {
             return Err(Error::bad_input(format!(
                 "`{}` is the source locale of `{}`: archive the article instead",
