@@ -67,7 +67,7 @@ async fn keys(app: &TestApp) -> Keys {
 async fn page(app: &TestApp, token: Option<&str>, slug: &str, locale: &str) -> Value {
     let query = r#"query($slug: String!, $locale: Locale!) {
       article(slug: $slug, locale: $locale) {
-        status revision headRevision reviewedBySupervisor isOutdated translatedFromRevision
+        status locale title revision headRevision reviewedBySupervisor isOutdated translatedFromRevision
         contributors { signedOffRevision signedOffCurrentRevision }
         sections { anchor heading isOutdated reviewedBySupervisor }
       }
@@ -357,6 +357,14 @@ enum Op {
     Publish,
     Schedule,
     Archive,
+    /// Restores revision 1 as the newest.
+    Restore,
+    /// Moves the article between a medical and a non-medical category.
+    SwapCategory,
+    /// Writes (or rewrites) the English title.
+    TranslateEn,
+    /// Publishes the English translation.
+    PublishEn,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -367,32 +375,49 @@ fn op() -> impl Strategy<Value = Op> {
         3 => Just(Op::Publish),
         1 => Just(Op::Schedule),
         1 => Just(Op::Archive),
+        1 => Just(Op::Restore),
+        1 => Just(Op::SwapCategory),
+        1 => Just(Op::TranslateEn),
+        1 => Just(Op::PublishEn),
     ]
 }
 
 /// Tries `steps` in order as an admin; a refusal must say why
-/// (`BAD_USER_INPUT`), never fail otherwise.
-async fn try_steps(app: &TestApp, admin: &str, slug: &str, head: i32, steps: &[&str], publish_at: Option<&str>) {
+/// (`BAD_USER_INPUT`), never fail otherwise. Whether the last succeeded.
+async fn try_steps(
+    app: &TestApp,
+    admin: &str,
+    slug: &str,
+    head: i32,
+    steps: &[&str],
+    publish_at: Option<&str>,
+) -> bool {
+    let mut ok = false;
     for field in steps {
-        let (query, mut input) = if *field == "publish" {
-            (
+        let (query, mut input) = match *field {
+            "publish" => (
                 "mutation($input: PublishInput!) { publish(input: $input) { status } }".to_owned(),
                 json!({ "slug": slug, "revision": head }),
-            )
-        } else {
-            (
+            ),
+            "publishTranslation" => (
+                "mutation($input: TranslationStepInput!) { publishTranslation(input: $input) { status } }".to_owned(),
+                json!({ "slug": slug, "revision": head, "locale": "en" }),
+            ),
+            _ => (
                 format!("mutation($input: StepInput!) {{ {field}(input: $input) {{ status }} }}"),
                 json!({ "slug": slug, "revision": head }),
-            )
+            ),
         };
         if let (true, Some(at)) = (*field == "publish", publish_at) {
             input["publishAt"] = json!(at);
         }
         let body = app.as_key(Some(admin), &query, json!({ "input": input })).await;
-        if body.get("errors").is_some() {
+        ok = body.get("errors").is_none();
+        if !ok {
             assert_eq!(code(&body), "BAD_USER_INPUT", "{field}: {body:#}");
         }
     }
+    ok
 }
 
 /// A small medical article naming its supervising physician.
@@ -408,12 +433,25 @@ fn small_article(slug: &str) -> Value {
     })
 }
 
+/// What each revision holds, as the model of the property test knows it.
+#[derive(Clone, Default)]
+struct Kept {
+    heading: String,
+    medical: bool,
+    english: Option<String>,
+}
+
 fn the_public_sees_only_signed_off_published_revisions(backend: Backend) {
     common::property(
         backend,
         24,
-        proptest::collection::vec(op(), 1..14),
+        proptest::collection::vec(op(), 1..16),
         async |app: &TestApp, case: usize, ops: Vec<Op>| {
+            if case == 1 {
+                api::content::import::import(&app.db, &api::content::Bundle::from_yaml(MORE).expect("parses"))
+                    .await
+                    .expect("imports");
+            }
             let k = keys(app).await;
             let slug = format!("prop-{case}");
             let created = app
@@ -425,24 +463,96 @@ fn the_public_sees_only_signed_off_published_revisions(backend: Backend) {
                 .await;
             assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
             let mut head = 1;
-            // Revisions a physician signed off, and each revision's heading.
             let mut signed = std::collections::HashSet::new();
-            let mut headings = std::collections::HashMap::from([(1, "v1".to_owned())]);
+            let mut kept = std::collections::HashMap::from([(
+                1,
+                Kept {
+                    heading: "v1".to_owned(),
+                    medical: true,
+                    english: None,
+                },
+            )]);
+            let mut english_published = false;
             for op in &ops {
+                let saved = |body: &Value, field: &str| {
+                    assert!(body.get("errors").is_none(), "{op:?}: {body:#}");
+                    body["data"][field]["revision"].as_i64().unwrap_or(0) as i32
+                };
+                let before = kept.get(&head).cloned().unwrap_or_default();
                 match op {
                     Op::Edit => {
                         let text = format!("v{}", head + 1);
                         let body = edit_heading(app, &k.editor, &slug, head, "body", &text).await;
-                        assert!(body.get("errors").is_none(), "{op:?}: {body:#}");
-                        head += 1;
-                        headings.insert(head, text);
+                        head = saved(&body, "editSection");
+                        kept.insert(
+                            head,
+                            Kept {
+                                heading: text,
+                                ..before
+                            },
+                        );
+                    }
+                    Op::SwapCategory => {
+                        let mut doc = document(app, &k.editor, &slug, head).await;
+                        doc["category"] = json!(if before.medical {
+                            "clinic-news"
+                        } else {
+                            "regenerative-medicine"
+                        });
+                        head = saved(&save(app, &k.editor, &slug, head, &doc).await, "saveArticle");
+                        kept.insert(
+                            head,
+                            Kept {
+                                medical: !before.medical,
+                                ..before
+                            },
+                        );
+                    }
+                    Op::Restore => {
+                        if head == 1 {
+                            continue;
+                        }
+                        let body = app
+                            .as_key(
+                                Some(&k.editor),
+                                "mutation($input: RestoreRevisionInput!) { restoreRevision(input: $input) { revision } }",
+                                json!({ "input": { "slug": slug, "baseRevision": head, "number": 1 } }),
+                            )
+                            .await;
+                        let first = kept.get(&1).cloned().unwrap_or_default();
+                        let restored = saved(&body, "restoreRevision");
+                        // Revision 1 differs from the newest unless it is the same.
+                        if restored != head {
+                            head = restored;
+                            kept.insert(head, first);
+                        }
+                    }
+                    Op::TranslateEn => {
+                        let title = format!("en{}", head + 1);
+                        let body = app
+                            .as_key(
+                                Some(&k.editor),
+                                "mutation($input: EditTranslationInput!) { editTranslation(input: $input) { revision } }",
+                                json!({ "input": { "slug": slug, "baseRevision": head, "locale": "en", "title": title, "lead": "Lead" } }),
+                            )
+                            .await;
+                        head = saved(&body, "editTranslation");
+                        kept.insert(
+                            head,
+                            Kept {
+                                english: Some(title),
+                                ..before
+                            },
+                        );
                     }
                     Op::SignOff => {
                         let body = sign(app, &k.physician, &slug, head).await;
                         assert!(body.get("errors").is_none(), "{op:?}: {body:#}");
                         signed.insert(head);
                     }
-                    Op::Submit => try_steps(app, &k.admin, &slug, head, &["submitForReview"], None).await,
+                    Op::Submit => {
+                        try_steps(app, &k.admin, &slug, head, &["submitForReview"], None).await;
+                    }
                     Op::Publish => {
                         let steps = ["submitForReview", "approve", "publish"];
                         try_steps(app, &k.admin, &slug, head, &steps, None).await;
@@ -451,24 +561,41 @@ fn the_public_sees_only_signed_off_published_revisions(backend: Backend) {
                         let steps = ["submitForReview", "approve", "publish"];
                         try_steps(app, &k.admin, &slug, head, &steps, Some("2999-01-01T00:00:00Z")).await;
                     }
-                    Op::Archive => try_steps(app, &k.admin, &slug, head, &["archive"], None).await,
+                    Op::Archive => {
+                        try_steps(app, &k.admin, &slug, head, &["archive"], None).await;
+                    }
+                    Op::PublishEn => {
+                        english_published |= try_steps(app, &k.admin, &slug, head, &["publishTranslation"], None).await;
+                    }
                 }
                 let public = page(app, None, &slug, "ja").await;
                 if public.is_null() {
                     continue;
                 }
                 let revision = public["revision"].as_i64().unwrap_or(0) as i32;
-                assert!(
-                    signed.contains(&revision),
-                    "after {ops:?} the public reads revision {revision}, which was never signed off"
-                );
+                let shown = kept.get(&revision).cloned().unwrap_or_default();
                 assert_eq!(
-                    Some(heading(&public, "body")),
-                    headings.get(&revision).map(String::as_str),
+                    heading(&public, "body"),
+                    shown.heading,
                     "after {ops:?} the public reads text that is not revision {revision}'s"
                 );
                 assert_eq!(public["status"], "PUBLISHED");
-                assert_eq!(public["reviewedBySupervisor"], true, "after {ops:?}");
+                if shown.medical {
+                    assert!(
+                        signed.contains(&revision),
+                        "after {ops:?} the public reads revision {revision} of a medical article, never signed off"
+                    );
+                    assert_eq!(public["reviewedBySupervisor"], true, "after {ops:?}");
+                }
+                let english = page(app, None, &slug, "en").await;
+                if english["locale"] == "en" {
+                    assert!(english_published, "after {ops:?} English is public, never published");
+                    assert_eq!(
+                        english["title"].as_str(),
+                        shown.english.as_deref(),
+                        "after {ops:?} the public reads English that is not revision {revision}'s"
+                    );
+                }
             }
         },
     );
