@@ -40,6 +40,18 @@ fn sample_column(slug: &str) -> Value {
     value
 }
 
+/// Creates `doc` as a new draft with `token`, as revision 1.
+async fn create_article(app: &TestApp, token: &str, doc: Value) {
+    let created = app
+        .as_key(
+            Some(token),
+            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
+            json!({ "input": { "document": doc } }),
+        )
+        .await;
+    assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+}
+
 /// Keys for every role in the walk.
 struct Keys {
     editor: String,
@@ -297,14 +309,7 @@ async fn two_edits_from_one_revision_one_wins_one_conflicts(backend: Backend) {
         return;
     };
     let k = keys(&app).await;
-    let created = app
-        .as_key(
-            Some(&k.editor),
-            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
-            json!({ "input": { "document": sample_column(WALKED) } }),
-        )
-        .await;
-    assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+    create_article(&app, &k.editor, sample_column(WALKED)).await;
     // Several rounds, so the two requests overlap in at least some.
     let mut base = 1;
     for round in 0..6 {
@@ -454,14 +459,7 @@ fn the_public_sees_only_signed_off_published_revisions(backend: Backend) {
             }
             let k = keys(app).await;
             let slug = format!("prop-{case}");
-            let created = app
-                .as_key(
-                    Some(&k.editor),
-                    "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
-                    json!({ "input": { "document": small_article(&slug) } }),
-                )
-                .await;
-            assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+            create_article(app, &k.editor, small_article(&slug)).await;
             let mut head = 1;
             let mut signed = std::collections::HashSet::new();
             let mut kept = std::collections::HashMap::from([(
@@ -649,14 +647,7 @@ async fn a_pending_revision_is_judged_by_its_own_category_and_physicians(backend
     let mut doc = small_article(slug);
     doc["category"] = json!("clinic-news");
     doc["contributors"] = json!([]);
-    let created = app
-        .as_key(
-            Some(&k.editor),
-            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
-            json!({ "input": { "document": doc } }),
-        )
-        .await;
-    assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+    create_article(&app, &k.editor, doc).await;
     for field in ["submitForReview", "approve", "publish"] {
         let body = step(&app, &k.admin, field, slug, 1).await;
         assert!(body.get("errors").is_none(), "not medical, no sign-off: {body:#}");
@@ -710,14 +701,7 @@ async fn each_role_edits_only_what_it_may(backend: Backend) {
     let (_, translator) = auth::create_key(&app.db, Role::Translator, "translation desk")
         .await
         .expect("key");
-    let created = app
-        .as_key(
-            Some(&k.editor),
-            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
-            json!({ "input": { "document": sample_column(WALKED) } }),
-        )
-        .await;
-    assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+    create_article(&app, &k.editor, sample_column(WALKED)).await;
     let en_edit = |token: String, locale: &'static str| {
         let app = &app;
         async move {
@@ -753,14 +737,7 @@ async fn sections_are_added_moved_deleted_and_restored(backend: Backend) {
     };
     let k = keys(&app).await;
     let slug = "structure";
-    let created = app
-        .as_key(
-            Some(&k.editor),
-            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { revision } }",
-            json!({ "input": { "document": small_article(slug) } }),
-        )
-        .await;
-    assert_eq!(created["data"]["createArticle"]["revision"], 1, "{created:#}");
+    create_article(&app, &k.editor, small_article(slug)).await;
     assert_eq!(
         step(&app, &k.editor, "submitForReview", slug, 1).await["data"]["submitForReview"]["status"],
         "IN_REVIEW"
@@ -862,7 +839,138 @@ async fn a_translation_step_on_an_unpublished_revision_is_refused(backend: Backe
     assert_eq!(en["data"]["article"]["locale"], "en", "the live English is untouched");
 }
 
+async fn references_tags_and_categories_are_saved_in_place(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let k = keys(&app).await;
+    let (_, translator) = auth::create_key(&app.db, Role::Translator, "translation desk")
+        .await
+        .expect("key");
+    let run = |token: String, field: &'static str, input: Value| {
+        let app = &app;
+        async move {
+            let query =
+                format!("mutation($input: SaveEntityInput!) {{ {field}(input: $input) {{ kind key created }} }}");
+            app.as_key(Some(&token), &query, json!({ "input": { "document": input } }))
+                .await
+        }
+    };
+    let kalluri = json!({
+        "key": "kalluri2020", "kind": "JOURNAL_ARTICLE",
+        "title": "The biology, function, and biomedical applications of exosomes (corrected)",
+        "authors": ["Kalluri R", "LeBleu VS"], "container_title": "Science", "year": 2020,
+        "volume": "367", "issue": "6478", "pages": "eaau6977",
+        "doi": "10.1126/science.aau6977", "pmid": "32029601",
+    });
+    assert_eq!(
+        code(&run(translator.clone(), "saveReference", kalluri.clone()).await),
+        "FORBIDDEN"
+    );
+    let body = run(k.editor.clone(), "saveReference", kalluri.clone()).await;
+    assert_eq!(
+        body["data"]["saveReference"],
+        json!({ "kind": "reference", "key": "kalluri2020", "created": false }),
+        "{body:#}"
+    );
+    // The claims that cite it keep citing it, and readers see the correction.
+    let cited = app
+        .as_key(
+            None,
+            r#"{ article(slug: "exosome-effects-and-side-effects", locale: "ja") { claims { references { reference { key title } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let titles: Vec<&str> = cited["data"]["article"]["claims"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["references"].as_array().into_iter().flatten())
+        .filter(|r| r["reference"]["key"] == "kalluri2020")
+        .filter_map(|r| r["reference"]["title"].as_str())
+        .collect();
+    assert!(!titles.is_empty(), "{cited:#}");
+    assert!(titles.iter().all(|t| t.ends_with("(corrected)")), "{titles:?}");
+    // Another work with the same DOI is refused, naming the owner.
+    let mut twin = kalluri.clone();
+    twin["key"] = json!("kalluri-twin");
+    let body = run(k.editor.clone(), "saveReference", twin).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body:#}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("kalluri2020"),
+        "{body:#}"
+    );
+    // A malformed DOI is named by its field.
+    let mut bad = kalluri.clone();
+    bad["doi"] = json!("doi.org/10.1126");
+    assert_eq!(
+        code(&run(k.editor.clone(), "saveReference", bad).await),
+        "BAD_USER_INPUT"
+    );
+
+    // A tag and a category: created, then replaced.
+    let tag = json!({ "slug": "new-topic", "public": true, "source_locale": "ja", "name": { "ja": "新しい話題" } });
+    assert_eq!(
+        run(k.editor.clone(), "saveTag", tag.clone()).await["data"]["saveTag"]["created"],
+        true
+    );
+    let mut renamed = tag.clone();
+    renamed["name"] = json!({ "ja": "新しい話題", "en": "A new topic" });
+    assert_eq!(
+        run(k.admin.clone(), "saveTag", renamed).await["data"]["saveTag"]["created"],
+        false
+    );
+    let tags = app
+        .as_key(None, r#"{ tags(locale: "en") { slug name } }"#, json!({}))
+        .await;
+    let names: Vec<&Value> = tags["data"]["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["slug"] == "new-topic")
+        .map(|t| &t["name"])
+        .collect();
+    assert_eq!(names, [&json!("A new topic")], "{tags:#}");
+    let category =
+        json!({ "slug": "clinic-news", "source_locale": "ja", "medical": false, "name": { "ja": "お知らせ" } });
+    let body = run(k.editor.clone(), "saveCategory", category).await;
+    assert_eq!(body["data"]["saveCategory"]["created"], true, "{body:#}");
+    let body = run(
+        k.editor.clone(),
+        "saveCategory",
+        json!({ "slug": "clinic-news", "name": { "ja": "x" } }),
+    )
+    .await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("source_locale"), "a missing field is named: {message}");
+
+    // A supervisor's profile is replaced in place: the article keeps him.
+    let profile = json!({
+        "slug": "shinichi-suita", "source_locale": "ja",
+        "profile": { "ja": { "name": "吹田真一", "title": "院長（更新）" } },
+        "qualifications": [{ "kind": "LICENSE", "name": { "ja": "医師免許" } }],
+    });
+    let body = run(k.editor.clone(), "saveSupervisor", profile).await;
+    assert_eq!(body["data"]["saveSupervisor"]["created"], false, "{body:#}");
+    let seen = app
+        .as_key(
+            None,
+            r#"{ article(slug: "exosome-effects-and-side-effects", locale: "ja") { contributors { supervisor { slug title qualifications { name } } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        seen["data"]["article"]["contributors"][0]["supervisor"],
+        json!({ "slug": "shinichi-suita", "title": "院長（更新）", "qualifications": [{ "name": "医師免許" }] }),
+        "{seen:#}"
+    );
+}
+
 db_tests!(
+    references_tags_and_categories_are_saved_in_place,
     the_sample_column_walks_through_an_edit_that_voids_its_sign_off,
     two_edits_from_one_revision_one_wins_one_conflicts,
     a_pending_revision_is_judged_by_its_own_category_and_physicians,

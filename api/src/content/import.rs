@@ -18,8 +18,8 @@ use entity::{
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -32,6 +32,11 @@ use crate::graphql::visibility;
 const MAX_LEVEL: i32 = 6;
 /// Deepest nesting of lists inside one list block.
 const MAX_LIST_DEPTH: usize = 4;
+/// Longest text of one field (a paragraph, a heading, a claim): a long
+/// column's longest paragraph is well under a tenth of it.
+const MAX_TEXT: usize = 20_000;
+/// Most sections one article may have.
+const MAX_SECTIONS: usize = 1_000;
 /// Rows per INSERT statement; well under PostgreSQL's 65 535 bind parameters.
 const BATCH: usize = 500;
 
@@ -248,6 +253,139 @@ pub(crate) async fn create<C: ConnectionTrait>(
     Ok((rows.report.clone(), rows.touched()))
 }
 
+/// What [`save_entity`] saved.
+pub(crate) struct SavedEntity {
+    /// `category`, `tag`, `supervisor` or `reference`.
+    pub kind: &'static str,
+    /// Its slug or key.
+    pub key: String,
+    /// Whether it is new.
+    pub created: bool,
+    /// What to append to the change log.
+    pub touched: Touched,
+}
+
+/// Creates, or replaces in place (keeping its id, so articles keep
+/// pointing at it), the one category, tag, supervisor or reference in
+/// `bundle`, in `txn`, under the same checks as an import.
+pub(crate) async fn save_entity<C: ConnectionTrait>(txn: &C, bundle: Bundle) -> Result<SavedEntity, ImportError> {
+    let n = bundle.categories.len() + bundle.tags.len() + bundle.supervisors.len() + bundle.references.len();
+    if n != 1 || !bundle.articles.is_empty() {
+        return Err(invalid(
+            "document",
+            "give exactly one category, tag, supervisor or reference",
+        ));
+    }
+    let (kind, key) = bundle
+        .keys()
+        .into_iter()
+        .next()
+        .ok_or_else(|| invalid("document", "nothing to save"))?;
+    let mut taken = Taken::find(&bundle, txn).await?;
+    let existing = match kind {
+        "category" => taken.categories.remove(&key),
+        "tag" => taken.tags.remove(&key),
+        "supervisor" => taken.supervisors.remove(&key),
+        _ => taken.references.remove(&key),
+    };
+    // Its own identifiers are not a duplicate of itself.
+    taken.dois.retain(|_, owner| *owner != key);
+    taken.pmids.retain(|_, owner| *owner != key);
+    let now = stored_now();
+    let mut rows = Rows::default();
+    let mut known = Known::default();
+    let mut problems = Problems::default();
+    problems.note(rows.add_categories(&bundle, &taken, &mut known, now));
+    problems.note(rows.add_tags(&bundle, &taken, &mut known));
+    problems.note(rows.add_supervisors(&bundle, &taken, &mut known, now));
+    problems.note(rows.add_references(&bundle, &taken, &mut known));
+    problems.into_result()?;
+    let Some(id) = existing else {
+        rows.write(txn).await?;
+        return Ok(SavedEntity {
+            kind,
+            touched: rows.touched(),
+            key,
+            created: true,
+        });
+    };
+    rows.reuse_id(id);
+    match kind {
+        "category" => {
+            if let Some(old) = category::Entity::find_by_id(id).one(txn).await? {
+                for row in &mut rows.categories {
+                    row.created_at = old.created_at;
+                }
+            }
+            category_translation::Entity::delete_many()
+                .filter(category_translation::Column::CategoryId.eq(id))
+                .exec(txn)
+                .await?;
+            for row in &rows.categories {
+                category::Entity::update(row.clone().into_active_model().reset_all())
+                    .exec(txn)
+                    .await?;
+            }
+            insert::<category_translation::Entity, _>(txn, &rows.category_texts).await?;
+        }
+        "tag" => {
+            tag_translation::Entity::delete_many()
+                .filter(tag_translation::Column::TagId.eq(id))
+                .exec(txn)
+                .await?;
+            for row in &rows.tags {
+                tag::Entity::update(row.clone().into_active_model().reset_all())
+                    .exec(txn)
+                    .await?;
+            }
+            insert::<tag_translation::Entity, _>(txn, &rows.tag_texts).await?;
+        }
+        "supervisor" => {
+            if let Some(old) = supervisor::Entity::find_by_id(id).one(txn).await? {
+                for row in &mut rows.supervisors {
+                    row.created_at = old.created_at;
+                }
+            }
+            supervisor_translation::Entity::delete_many()
+                .filter(supervisor_translation::Column::SupervisorId.eq(id))
+                .exec(txn)
+                .await?;
+            // Cascades to their translations.
+            qualification::Entity::delete_many()
+                .filter(qualification::Column::SupervisorId.eq(id))
+                .exec(txn)
+                .await?;
+            career_entry::Entity::delete_many()
+                .filter(career_entry::Column::SupervisorId.eq(id))
+                .exec(txn)
+                .await?;
+            for row in &rows.supervisors {
+                supervisor::Entity::update(row.clone().into_active_model().reset_all())
+                    .exec(txn)
+                    .await?;
+            }
+            insert::<supervisor_translation::Entity, _>(txn, &rows.supervisor_texts).await?;
+            insert::<qualification::Entity, _>(txn, &rows.qualifications).await?;
+            insert::<qualification_translation::Entity, _>(txn, &rows.qualification_texts).await?;
+            insert::<career_entry::Entity, _>(txn, &rows.careers).await?;
+            insert::<career_entry_translation::Entity, _>(txn, &rows.career_texts).await?;
+        }
+        _ => {
+            for row in &rows.references {
+                reference::Entity::update(row.clone().into_active_model().reset_all())
+                    .exec(txn)
+                    .await?;
+            }
+        }
+    }
+    Ok(SavedEntity {
+        kind,
+        touched: rows.touched(),
+        key,
+        created: false,
+    })
+}
+
 /// The time now, to the microsecond: what both backends store, and what
 /// keeps SQLite's text comparison of times in order.
 pub fn stored_now() -> DateTime<Utc> {
@@ -337,6 +475,11 @@ fn check_localized<T>(at: &str, map: &Localized<T>, source: &str) -> Result<(), 
 fn check_text(at: &str, text: &str) -> Result<(), ImportError> {
     if text.trim().is_empty() {
         Err(invalid(at, "text is empty"))
+    } else if text.chars().count() > MAX_TEXT {
+        Err(invalid(
+            at,
+            format!("text is {} characters long; at most {MAX_TEXT}", text.chars().count()),
+        ))
     } else {
         Ok(())
     }
@@ -567,6 +710,38 @@ fn new_id(
 }
 
 impl Rows {
+    /// Gives the one category, tag, supervisor or reference these rows
+    /// create the id `id` of the stored one they replace.
+    fn reuse_id(&mut self, id: Uuid) {
+        for row in &mut self.categories {
+            row.id = id;
+        }
+        for row in &mut self.category_texts {
+            row.category_id = id;
+        }
+        for row in &mut self.tags {
+            row.id = id;
+        }
+        for row in &mut self.tag_texts {
+            row.tag_id = id;
+        }
+        for row in &mut self.supervisors {
+            row.id = id;
+        }
+        for row in &mut self.supervisor_texts {
+            row.supervisor_id = id;
+        }
+        for row in &mut self.qualifications {
+            row.supervisor_id = id;
+        }
+        for row in &mut self.careers {
+            row.supervisor_id = id;
+        }
+        for row in &mut self.references {
+            row.id = id;
+        }
+    }
+
     async fn build<C: ConnectionTrait>(bundle: &Bundle, db: &C) -> Result<Self, ImportError> {
         let now = stored_now();
         let mut rows = Rows::default();
@@ -1038,6 +1213,15 @@ impl Rows {
             });
         }
         let mut anchors = HashSet::new();
+        let mut count = 0;
+        let mut stack: Vec<&SectionDoc> = doc.sections.iter().collect();
+        while let Some(section) = stack.pop() {
+            count += 1;
+            stack.extend(section.sections.iter());
+        }
+        if count > MAX_SECTIONS {
+            return Err(invalid(&at, format!("{count} sections; at most {MAX_SECTIONS}")));
+        }
         for (position, section) in doc.sections.iter().enumerate() {
             let place = Place {
                 article_id: id,

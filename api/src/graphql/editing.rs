@@ -571,6 +571,118 @@ impl EditingMutation {
     }
 }
 
+/// A category, tag, supervisor or reference to create or replace.
+#[derive(InputObject)]
+pub struct SaveEntityInput {
+    /// The entry as in content files (docs/content.md), as JSON. Its slug
+    /// (or key, for a reference) says which one it replaces; a new one is
+    /// created.
+    document: Json<Value>,
+}
+
+/// A saved category, tag, supervisor or reference.
+#[derive(SimpleObject)]
+pub struct EntitySaved {
+    /// `category`, `tag`, `supervisor` or `reference`.
+    kind: String,
+    /// Its slug, or a reference's key.
+    key: String,
+    /// Whether it was created rather than replaced.
+    created: bool,
+}
+
+/// Saves the one entity of `bundle` in one transaction, with its audit
+/// entry and change-log row.
+async fn save_entity(ctx: &Context<'_>, key: &Principal, bundle: Bundle) -> Result<EntitySaved> {
+    let txn = crate::db::begin_write(db(ctx)?).await?;
+    let saved = crate::content::import::save_entity(&txn, bundle).await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Actor::Key(key),
+        if saved.created { "CREATE" } else { "REPLACE" },
+        &format!("{}:{}", saved.kind, saved.key),
+        "",
+    )
+    .await?;
+    crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
+    txn.commit().await?;
+    crate::cache::changed().await;
+    Ok(EntitySaved {
+        kind: saved.kind.to_owned(),
+        key: saved.key,
+        created: saved.created,
+    })
+}
+
+#[Object]
+impl EntityMutation {
+    /// Creates or replaces a bibliographic reference; claims citing it
+    /// keep citing it. Needs an EDITOR or ADMIN key.
+    async fn save_reference(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
+        let key = require_role(ctx, &EDITING, "saveReference")?;
+        let doc = parse("document", input.document.0)?;
+        save_entity(
+            ctx,
+            &key,
+            Bundle {
+                references: vec![doc],
+                ..Bundle::default()
+            },
+        )
+        .await
+    }
+
+    /// Creates or replaces a supervisor's profile with qualifications and
+    /// career. Needs an EDITOR or ADMIN key.
+    async fn save_supervisor(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
+        let key = require_role(ctx, &EDITING, "saveSupervisor")?;
+        let doc = parse("document", input.document.0)?;
+        save_entity(
+            ctx,
+            &key,
+            Bundle {
+                supervisors: vec![doc],
+                ..Bundle::default()
+            },
+        )
+        .await
+    }
+
+    /// Creates or replaces a category. Needs an EDITOR or ADMIN key.
+    async fn save_category(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
+        let key = require_role(ctx, &EDITING, "saveCategory")?;
+        let doc = parse("document", input.document.0)?;
+        save_entity(
+            ctx,
+            &key,
+            Bundle {
+                categories: vec![doc],
+                ..Bundle::default()
+            },
+        )
+        .await
+    }
+
+    /// Creates or replaces a tag. Needs an EDITOR or ADMIN key.
+    async fn save_tag(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
+        let key = require_role(ctx, &EDITING, "saveTag")?;
+        let doc = parse("document", input.document.0)?;
+        save_entity(
+            ctx,
+            &key,
+            Bundle {
+                tags: vec![doc],
+                ..Bundle::default()
+            },
+        )
+        .await
+    }
+}
+
+/// Mutations of categories, tags, supervisors and references.
+#[derive(Default)]
+pub struct EntityMutation;
+
 /// The revision history of articles, for every key.
 #[derive(Default)]
 pub struct RevisionQuery;

@@ -54,6 +54,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     editing::EditingMutation,
+    editing::EntityMutation,
     sign_off::SignOffMutation,
     workflow::WorkflowMutation,
 );
