@@ -212,6 +212,28 @@ async fn the_sample_column_walks_through_an_edit_that_voids_its_sign_off(backend
         (editor_view["revision"].clone(), editor_view["headRevision"].clone()),
         (json!(1), json!(2))
     );
+    // A preview key reads revision 2 through the same delivery query;
+    // readers asking for it get nothing.
+    let pending = r#"query($s: String!) {
+      article(slug: $s, locale: "ja", revision: 2) {
+        slug status revision reviewedBySupervisor sections { anchor heading }
+      }
+    }"#;
+    let draft = app.as_key(Some(&k.preview), pending, json!({ "s": WALKED })).await;
+    let draft = &draft["data"]["article"];
+    assert_eq!(
+        (
+            draft["slug"].clone(),
+            draft["status"].clone(),
+            draft["revision"].clone()
+        ),
+        (json!(WALKED), json!("DRAFT"), json!(2)),
+        "{draft:#}"
+    );
+    assert_eq!(heading(draft, first), "エクソソームとは（改訂）");
+    assert_eq!(draft["reviewedBySupervisor"], false, "nobody signed revision 2");
+    let readers = app.as_key(None, pending, json!({ "s": WALKED })).await;
+    assert_eq!(readers["data"]["article"], Value::Null, "{readers:#}");
     let preview = app
         .as_key(
             Some(&k.preview),
@@ -252,6 +274,11 @@ async fn the_sample_column_walks_through_an_edit_that_voids_its_sign_off(backend
     assert_eq!(
         sign(&app, &k.physician, WALKED, 2).await["data"]["signOff"]["revision"],
         2
+    );
+    let draft = app.as_key(Some(&k.preview), pending, json!({ "s": WALKED })).await;
+    assert_eq!(
+        draft["data"]["article"]["reviewedBySupervisor"], true,
+        "the preview shows the new sign-off"
     );
     let public = page(&app, None, WALKED, "ja").await;
     assert_eq!(public["revision"], 1, "signing off publishes nothing");
@@ -567,9 +594,26 @@ fn the_public_sees_only_signed_off_published_revisions(backend: Backend) {
                     }
                 }
                 let public = page(app, None, &slug, "ja").await;
+                // Listed once at most: a preview copy is never listed.
+                let listed = app
+                    .as_key(None, "{ articles(first: 100) { nodes { slug revision } } }", json!({}))
+                    .await;
+                let mine: Vec<&Value> = listed["data"]["articles"]["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|n| n["slug"] == slug.as_str())
+                    .collect();
+                assert!(mine.len() <= 1, "after {ops:?}: {mine:?}");
                 if public.is_null() {
+                    assert!(mine.is_empty(), "after {ops:?} listed but not readable: {mine:?}");
                     continue;
                 }
+                assert_eq!(
+                    mine.first().map(|n| &n["revision"]),
+                    Some(&public["revision"]),
+                    "after {ops:?}"
+                );
                 let revision = public["revision"].as_i64().unwrap_or(0) as i32;
                 let shown = kept.get(&revision).cloned().unwrap_or_default();
                 assert_eq!(

@@ -69,7 +69,9 @@ impl Snapshot {
 /// The article `slug`, locked for the transaction, if `base` is its newest
 /// revision; `CONFLICT` with the newest one otherwise.
 pub async fn lock(txn: &DatabaseTransaction, slug: &str, base: i32) -> Result<article::Model> {
-    let mut find = article::Entity::find().filter(article::Column::Slug.eq(slug));
+    let mut find = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .filter(article::Column::DraftOf.is_null());
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         find = find.lock_exclusive();
     }
@@ -416,9 +418,7 @@ pub async fn save(
             .await?;
         rewritten
     } else {
-        // Checked as thoroughly as if it went live now, so publishing it
-        // later cannot fail on what the editor could have been told today.
-        import::check(txn, &snapshot.article, &existing(txn, &found, &snapshot).await?).await?;
+        write_draft_copy(txn, &found, &snapshot).await?;
         let mut row = found.clone().into_active_model();
         row.head_revision = ActiveValue::Set(n);
         article::Entity::update(row).exec(txn).await?
@@ -475,32 +475,89 @@ pub async fn keep(
     Ok(())
 }
 
-/// What the rewrite of `found`'s live rows keeps: its id and its sections' ids.
-async fn existing(txn: &DatabaseTransaction, found: &article::Model, snapshot: &Snapshot) -> Result<Existing> {
+/// What the rewrite of article `id`'s rows keeps: its id and its
+/// sections' ids.
+async fn existing(
+    txn: &DatabaseTransaction,
+    id: uuid::Uuid,
+    created_at: chrono::DateTime<chrono::Utc>,
+    snapshot: &Snapshot,
+) -> Result<Existing> {
     let section_ids = section::Entity::find()
-        .filter(section::Column::ArticleId.eq(found.id))
+        .filter(section::Column::ArticleId.eq(id))
         .all(txn)
         .await?
         .into_iter()
         .map(|s| (s.anchor, s.id))
         .collect();
     Ok(Existing {
-        id: found.id,
-        created_at: found.created_at,
+        id,
+        created_at,
         section_ids,
         section_revisions: snapshot.texts.clone(),
     })
 }
 
-/// Replaces the live rows of `found` with `snapshot`; returns the article
-/// row to store (the caller sets the workflow columns and writes it).
-/// Translation states are the live ones: they are workflow, not content.
-pub async fn materialize(
-    txn: &DatabaseTransaction,
-    found: &article::Model,
-    snapshot: &Snapshot,
-) -> Result<article::Model> {
+/// The hidden copy showing editors the unpublished newest revision of the
+/// published article `id`, if it has one.
+pub async fn draft_copy<C: ConnectionTrait>(db: &C, id: uuid::Uuid) -> Result<Option<article::Model>> {
+    Ok(article::Entity::find()
+        .filter(article::Column::DraftOf.eq(id))
+        .one(db)
+        .await?)
+}
+
+/// Writes revision `snapshot` of the published `found` into its hidden
+/// copy (created on first use), checking it as if it went live: previews
+/// read it through the delivery queries, readers never (it has no
+/// `visible_from`), and publishing it later cannot fail on what the editor
+/// could have been told today.
+async fn write_draft_copy(txn: &DatabaseTransaction, found: &article::Model, snapshot: &Snapshot) -> Result<()> {
+    let now = import::stored_now();
+    let copy = match draft_copy(txn, found.id).await? {
+        Some(copy) => copy,
+        None => {
+            let copy = article::Model {
+                id: uuid::Uuid::now_v7(),
+                slug: format!("{}~draft", found.slug),
+                status: Status::Draft,
+                published_at: None,
+                visible_from: None,
+                created_at: now,
+                updated_at: now,
+                draft_of: Some(found.id),
+                ..found.clone()
+            };
+            article::Entity::insert(copy.clone().into_active_model())
+                .exec_without_returning(txn)
+                .await?;
+            copy
+        }
+    };
     let mut doc = snapshot.article.clone();
+    live_states(txn, found, &mut doc).await?;
+    let checked = import::check(txn, &doc, &existing(txn, copy.id, copy.created_at, snapshot).await?).await?;
+    checked.replace(txn, copy.id).await?;
+    let Some(row) = checked.article() else {
+        return Err(Error::Internal("a checked article has no row".into()));
+    };
+    let stored = article::Model {
+        category_id: row.category_id,
+        revision: row.revision,
+        head_revision: row.revision,
+        source_revision: row.source_revision,
+        updated_at: now,
+        ..copy
+    };
+    article::Entity::update(stored.into_active_model().reset_all())
+        .exec(txn)
+        .await?;
+    show_sign_offs(txn, found.id, row.revision, Some(copy.id)).await
+}
+
+/// Gives `doc` the workflow states of the live `found`: translation states
+/// are workflow, not content.
+async fn live_states(txn: &DatabaseTransaction, found: &article::Model, doc: &mut ArticleDoc) -> Result<()> {
     let states: HashMap<String, Status> = entity::article_translation::Entity::find()
         .filter(entity::article_translation::Column::ArticleId.eq(found.id))
         .all(txn)
@@ -513,7 +570,20 @@ pub async fn materialize(
     }
     doc.status = found.status;
     doc.published_at = found.published_at.map(|at| at.fixed_offset());
-    let checked = import::check(txn, &doc, &existing(txn, found, snapshot).await?).await?;
+    Ok(())
+}
+
+/// Replaces the live rows of `found` with `snapshot`; returns the article
+/// row to store (the caller sets the workflow columns and writes it).
+/// Translation states are the live ones: they are workflow, not content.
+pub async fn materialize(
+    txn: &DatabaseTransaction,
+    found: &article::Model,
+    snapshot: &Snapshot,
+) -> Result<article::Model> {
+    let mut doc = snapshot.article.clone();
+    live_states(txn, found, &mut doc).await?;
+    let checked = import::check(txn, &doc, &existing(txn, found.id, found.created_at, snapshot).await?).await?;
     checked.replace(txn, found.id).await?;
     let Some(row) = checked.article() else {
         return Err(Error::Internal("a checked article has no row".into()));
@@ -530,10 +600,16 @@ pub async fn materialize(
     })
 }
 
-/// Makes the live sign-offs of `found` those of revision `number`, for
-/// the supervisors who signed it off; the others keep theirs, which name
-/// an older revision and so no longer cover what readers read.
-pub async fn show_sign_offs(txn: &DatabaseTransaction, article_id: uuid::Uuid, number: i32) -> Result<()> {
+/// Makes the sign-offs readers of article `onto` (default: `article_id`
+/// itself; else its hidden draft copy) see those of revision `number` of
+/// `article_id`, for the supervisors who signed it off; the others keep
+/// theirs, which name an older revision and so no longer cover what is read.
+pub async fn show_sign_offs(
+    txn: &DatabaseTransaction,
+    article_id: uuid::Uuid,
+    number: i32,
+    onto: Option<uuid::Uuid>,
+) -> Result<()> {
     let signed = sign_off::Entity::find()
         .filter(sign_off::Column::ArticleId.eq(article_id))
         .filter(sign_off::Column::Revision.eq(number))
@@ -548,7 +624,7 @@ pub async fn show_sign_offs(txn: &DatabaseTransaction, article_id: uuid::Uuid, n
                 Expr::value(s.locales.clone()),
             )
             .col_expr(article_supervisor::Column::SignedOffClaims, Expr::value(s.claims))
-            .filter(article_supervisor::Column::ArticleId.eq(article_id))
+            .filter(article_supervisor::Column::ArticleId.eq(onto.unwrap_or(article_id)))
             .filter(article_supervisor::Column::SupervisorId.eq(s.supervisor_id))
             .filter(article_supervisor::Column::Role.eq(entity::enums::ContributorRole::Supervisor))
             .exec(txn)
@@ -592,6 +668,7 @@ pub async fn import_files(
     for doc in std::mem::take(&mut bundle.articles) {
         match article::Entity::find()
             .filter(article::Column::Slug.eq(doc.slug.as_str()))
+            .filter(article::Column::DraftOf.is_null())
             .one(&txn)
             .await?
         {
@@ -633,6 +710,7 @@ pub async fn import_files(
             i
         } else if article::Entity::find()
             .filter(article::Column::Slug.eq(slug.as_str()))
+            .filter(article::Column::DraftOf.is_null())
             .one(&txn)
             .await?
             .is_some()
@@ -700,6 +778,7 @@ pub async fn import_files(
 pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &str) -> Result<String> {
     let found = article::Entity::find()
         .filter(article::Column::Slug.eq(slug))
+        .filter(article::Column::DraftOf.is_null())
         .one(db)
         .await?
         .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;

@@ -32,6 +32,9 @@ pub struct Model {
     /// translations made from an older one are outdated.
     pub source_revision: i32,
     pub updated_at: DateTimeUtc,
+    /// Set on the hidden copy that shows editors the unpublished newest
+    /// revision of a published article: the article it is a copy of.
+    pub draft_of: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,24 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
+        // The preview copy of a published article's unpublished revision:
+        // a hidden article row (never visible: no `visible_from`) whose
+        // sections delivery reads like any other's.
+        m.alter_table(
+            Table::alter()
+                .table(Article::Table)
+                .add_column(uuid_null(Article::DraftOf))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_article_draft_of")
+                .table(Article::Table)
+                .col(Article::DraftOf)
+                .to_owned(),
+        )
+        .await?;
         m.alter_table(
             Table::alter()
                 .table(Section::Table)
@@ -142,7 +160,17 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for column in [Article::SourceRevision, Article::HeadRevision] {
+        let db = m.get_connection();
+        db.execute_unprepared("DELETE FROM article WHERE draft_of IS NOT NULL")
+            .await?;
+        m.drop_index(
+            Index::drop()
+                .name("ix_article_draft_of")
+                .table(Article::Table)
+                .to_owned(),
+        )
+        .await?;
+        for column in [Article::DraftOf, Article::SourceRevision, Article::HeadRevision] {
             m.alter_table(Table::alter().table(Article::Table).drop_column(column).to_owned())
                 .await?;
         }
@@ -156,6 +184,7 @@ enum Article {
     Id,
     HeadRevision,
     SourceRevision,
+    DraftOf,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -1112,6 +1112,7 @@ impl Rows {
                 published_at,
                 doc.translations.values().map(|t| t.status),
             ),
+            draft_of: None,
         });
         for (locale, text) in &doc.translations {
             let at = format!("{at} › translation {locale}");

@@ -210,7 +210,12 @@ impl Article {
 
     /// URL slug, the same in every locale.
     async fn slug(&self) -> &str {
-        &self.model.slug
+        // A preview copy is stored under `slug~draft`; it shows the
+        // article's own.
+        match self.model.draft_of {
+            Some(_) => self.model.slug.strip_suffix("~draft").unwrap_or(&self.model.slug),
+            None => &self.model.slug,
+        }
     }
 
     /// The locale the text of this object is actually in.
@@ -457,18 +462,53 @@ impl ArticleQuery {
         #[graphql(desc = "Locale to read in; defaults to Accept-Language, then the server default.")] locale: Option<
             Locale,
         >,
+        #[graphql(
+            desc = "For a key: the revision to read, the published one (`revision`) or the newest \
+                    (`headRevision`) while it waits to be published. Readers only ever get the \
+                    published one: another number is null for them."
+        )]
+        revision: Option<i32>,
     ) -> Result<Option<Article>> {
         let pref = preference(ctx, locale)?;
         super::tags::collection(ctx, "articles");
+        let audience = super::audience(ctx);
         // The article and its translations in one statement; the
         // translations go to the loader, where `wrap_all` finds them.
         let condition = sea_orm::Condition::all()
             .add(Expr::col((article::Entity, article::Column::Slug)).eq(slug))
-            .add(visibility::article_for(super::audience(ctx), Utc::now()));
+            .add(Expr::col((article::Entity, article::Column::DraftOf)).is_null())
+            .add(visibility::article_for(audience, Utc::now()));
         let found = crate::loaders::articles_with_texts(db(ctx)?, condition).await?;
-        let Some((model, texts)) = found.into_iter().next() else {
+        let Some((mut model, mut texts)) = found.into_iter().next() else {
             return Ok(None);
         };
+        match revision {
+            Some(wanted) if wanted != model.revision => {
+                if audience == visibility::Audience::Public {
+                    return Ok(None);
+                }
+                if wanted != model.head_revision {
+                    return Err(Error::bad_input(format!(
+                        "revision {wanted} of `{}` is neither published ({}) nor the newest ({}): \
+                         read it with articleRevision",
+                        model.slug, model.revision, model.head_revision
+                    )));
+                }
+                // The newest revision of a published article lives in its
+                // hidden copy, which the loaders read like any article.
+                let condition =
+                    sea_orm::Condition::all().add(Expr::col((article::Entity, article::Column::DraftOf)).eq(model.id));
+                let copy = crate::loaders::articles_with_texts(db(ctx)?, condition).await?;
+                let Some(copy) = copy.into_iter().next() else {
+                    return Err(Error::Internal(format!(
+                        "revision {wanted} of `{}` has no preview copy",
+                        model.slug
+                    )));
+                };
+                (model, texts) = copy;
+            }
+            _ => {}
+        }
         loader(ctx)?
             .feed_one(
                 ChildrenOf::<article_translation::Entity>::new(model.id),

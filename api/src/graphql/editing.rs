@@ -780,6 +780,7 @@ async fn revision_of(ctx: &Context<'_>, slug: &str, number: i32) -> Result<Snaps
     let db = db(ctx)?;
     let found = entity::article::Entity::find()
         .filter(entity::article::Column::Slug.eq(slug))
+        .filter(entity::article::Column::DraftOf.is_null())
         .one(db)
         .await?
         .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;
@@ -806,6 +807,7 @@ impl RevisionQuery {
         let db = db(ctx)?;
         let found = entity::article::Entity::find()
             .filter(entity::article::Column::Slug.eq(slug.as_str()))
+            .filter(entity::article::Column::DraftOf.is_null())
             .one(db)
             .await?
             .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;

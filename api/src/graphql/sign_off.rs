@@ -119,7 +119,9 @@ impl SignOffMutation {
         // Readers see it at once when it covers what they read; a sign-off
         // of a revision not yet published shows when that revision does.
         if revision == found.revision {
-            crate::revisions::show_sign_offs(&txn, found.id, revision).await?;
+            crate::revisions::show_sign_offs(&txn, found.id, revision, None).await?;
+        } else if let Some(copy) = crate::revisions::draft_copy(&txn, found.id).await? {
+            crate::revisions::show_sign_offs(&txn, found.id, revision, Some(copy.id)).await?;
         }
         let mut touched = Touched::default();
         touched.entity("article", found.id);

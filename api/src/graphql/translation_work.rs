@@ -84,6 +84,7 @@ impl TranslationWorkQuery {
         while tasks.len() < first as usize {
             let articles = article::Entity::find()
                 .filter(article::Column::SourceLocale.ne(locale.as_str()))
+                .filter(article::Column::DraftOf.is_null())
                 .order_by_asc(article::Column::UpdatedAt)
                 .order_by_asc(article::Column::Id)
                 .paginate(db, PAGE)

@@ -351,6 +351,11 @@ async fn publish_head(txn: &DatabaseTransaction, found: article::Model, at: Date
             found.head_revision, found.slug
         )));
     };
+    // The preview copy has served its purpose: the revision goes live.
+    article::Entity::delete_many()
+        .filter(article::Column::DraftOf.eq(found.id))
+        .exec(txn)
+        .await?;
     let mut rewritten = crate::revisions::materialize(txn, &found, &snapshot).await?;
     rewritten.revision = found.head_revision;
     // Readers of the category it leaves, or joins, count it there.
@@ -361,7 +366,7 @@ async fn publish_head(txn: &DatabaseTransaction, found: article::Model, at: Date
     let stored = article::Entity::update(rewritten.into_active_model().reset_all())
         .exec(txn)
         .await?;
-    crate::revisions::show_sign_offs(txn, stored.id, stored.revision).await?;
+    crate::revisions::show_sign_offs(txn, stored.id, stored.revision, None).await?;
     Ok(stored)
 }
 
