@@ -1013,7 +1013,93 @@ async fn references_tags_and_categories_are_saved_in_place(backend: Backend) {
     );
 }
 
+async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend: Backend) {
+    let Some(database) = common::TestDatabase::create(backend).await else {
+        return;
+    };
+    let app = TestApp::spawn_on(&database.url, |_| {}).await;
+    let k = keys(&app).await;
+    let column = "exosome-effects-and-side-effects";
+    assert_eq!(
+        edit_heading(&app, &k.editor, column, 1, "what-is-an-exosome", "予定の改訂").await["data"]["editSection"]["revision"],
+        2
+    );
+    assert_eq!(
+        sign(&app, &k.physician, column, 2).await["data"]["signOff"]["revision"],
+        2
+    );
+    let at = chrono::Utc::now() + chrono::Duration::hours(1);
+    let body = app
+        .as_key(
+            Some(&k.admin),
+            "mutation($input: PublishInput!) { publish(input: $input) { status revision scheduledAt } }",
+            json!({ "input": { "slug": column, "revision": 2, "publishAt": at.to_rfc3339() } }),
+        )
+        .await;
+    assert_eq!(body["data"]["publish"]["status"], "PUBLISHED", "{body:#}");
+    assert!(body["data"]["publish"]["scheduledAt"].is_string(), "{body:#}");
+    // Not yet: readers keep revision 1.
+    assert_eq!(
+        api::graphql::workflow::publish_due(&app.db, chrono::Utc::now())
+            .await
+            .expect("runs"),
+        0
+    );
+    assert_eq!(page(&app, None, column, "ja").await["revision"], 1);
+
+    // Another instance on the same database (a restart) finds the
+    // schedule and, once it is due, publishes revision 2.
+    let restarted = TestApp::spawn_on(&database.url, |_| {}).await;
+    let later = at + chrono::Duration::minutes(1);
+    assert_eq!(
+        api::graphql::workflow::publish_due(&restarted.db, later)
+            .await
+            .expect("runs"),
+        1
+    );
+    let public = page(&restarted, None, column, "ja").await;
+    assert_eq!(public["revision"], 2);
+    assert_eq!(heading(&public, "what-is-an-exosome"), "予定の改訂");
+    assert_eq!(public["reviewedBySupervisor"], true);
+    assert_eq!(
+        api::graphql::workflow::publish_due(&restarted.db, later)
+            .await
+            .expect("runs"),
+        0,
+        "once"
+    );
+
+    // An edit after scheduling cancels the schedule: what was checked is
+    // no longer the newest revision.
+    assert_eq!(
+        edit_heading(&app, &k.editor, column, 2, "what-is-an-exosome", "三度目").await["data"]["editSection"]["revision"],
+        3
+    );
+    assert_eq!(
+        sign(&app, &k.physician, column, 3).await["data"]["signOff"]["revision"],
+        3
+    );
+    let body = app
+        .as_key(
+            Some(&k.admin),
+            "mutation($input: PublishInput!) { publish(input: $input) { scheduledAt } }",
+            json!({ "input": { "slug": column, "revision": 3, "publishAt": at.to_rfc3339() } }),
+        )
+        .await;
+    assert!(body["data"]["publish"]["scheduledAt"].is_string(), "{body:#}");
+    assert_eq!(
+        edit_heading(&app, &k.editor, column, 3, "what-is-an-exosome", "四度目").await["data"]["editSection"]["revision"],
+        4
+    );
+    assert_eq!(
+        api::graphql::workflow::publish_due(&app.db, later).await.expect("runs"),
+        0
+    );
+    assert_eq!(page(&app, None, column, "ja").await["revision"], 2);
+}
+
 db_tests!(
+    a_scheduled_revision_goes_live_at_its_time_even_after_a_restart,
     references_tags_and_categories_are_saved_in_place,
     the_sample_column_walks_through_an_edit_that_voids_its_sign_off,
     two_edits_from_one_revision_one_wins_one_conflicts,

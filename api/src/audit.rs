@@ -13,6 +13,8 @@ pub enum Actor<'a> {
     Key(&'a Principal),
     /// A command run on the server (`kiji import`, `kiji keys …`).
     CommandLine,
+    /// The server itself, publishing what was scheduled.
+    Scheduler,
 }
 
 impl Actor<'_> {
@@ -22,6 +24,7 @@ impl Actor<'_> {
             Actor::Key(Principal::Key { id, name, .. }) => (Some(*id), name.clone()),
             Actor::Key(Principal::Public) => (None, "public".to_owned()),
             Actor::CommandLine => (None, "command line".to_owned()),
+            Actor::Scheduler => (None, "scheduler".to_owned()),
         }
     }
 }

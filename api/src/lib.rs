@@ -203,6 +203,10 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         std::time::Duration::from_millis(config.change_poll_ms),
     )
     .await;
+    // Its own connection, like the cache's: its reads are not counted with
+    // the requests' statements.
+    let scheduler = db::connect(&config.database_url, 1, Arc::new(Metrics::default())).await?;
+    tokio::spawn(publish_scheduled(scheduler));
     Ok(AppState {
         cache,
         caching: http_caching(config),
@@ -214,6 +218,23 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
         key_limits: Arc::new(auth::KeyLimits::new(config.key_rate_limit)),
     })
+}
+
+/// How often the server looks for scheduled revisions that are due: a
+/// revision goes live at most this late. The schedule is in the database,
+/// so a restart loses none, and the first look is at start.
+const SCHEDULE_POLL: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Publishes scheduled revisions as they fall due, for the life of the server.
+async fn publish_scheduled(db: sea_orm::DatabaseConnection) {
+    loop {
+        match graphql::workflow::publish_due(&db, content::import::stored_now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(published = n, "published scheduled revisions"),
+            Err(err) => tracing::warn!(error = %err, "publishing scheduled revisions failed"),
+        }
+        tokio::time::sleep(SCHEDULE_POLL).await;
+    }
 }
 
 /// The `Cache-Control` of public answers.

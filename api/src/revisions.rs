@@ -421,6 +421,9 @@ pub async fn save(
         write_draft_copy(txn, &found, &snapshot).await?;
         let mut row = found.clone().into_active_model();
         row.head_revision = ActiveValue::Set(n);
+        // A scheduled replacement was the revision before this one.
+        row.scheduled_revision = ActiveValue::Set(None);
+        row.scheduled_at = ActiveValue::Set(None);
         article::Entity::update(row).exec(txn).await?
     };
     let (_, who) = actor.who();
@@ -526,6 +529,8 @@ async fn write_draft_copy(txn: &DatabaseTransaction, found: &article::Model, sna
                 created_at: now,
                 updated_at: now,
                 draft_of: Some(found.id),
+                scheduled_revision: None,
+                scheduled_at: None,
                 ..found.clone()
             };
             article::Entity::insert(copy.clone().into_active_model())

@@ -35,6 +35,11 @@ pub struct Model {
     /// Set on the hidden copy that shows editors the unpublished newest
     /// revision of a published article: the article it is a copy of.
     pub draft_of: Option<Uuid>,
+    /// A newer revision of a published article, set to replace the live
+    /// one at `scheduled_at`.
+    pub scheduled_revision: Option<i32>,
+    /// When `scheduled_revision` goes live.
+    pub scheduled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,6 +39,22 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // A newer revision of a published article set to replace it at a
+        // time: the scheduler publishes it then (or at its next start).
+        m.alter_table(
+            Table::alter()
+                .table(Article::Table)
+                .add_column(integer_null(Article::ScheduledRevision))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Article::Table)
+                .add_column(timestamp_with_time_zone_null(Article::ScheduledAt))
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("ix_article_draft_of")
@@ -170,7 +186,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for column in [Article::DraftOf, Article::SourceRevision, Article::HeadRevision] {
+        for column in [
+            Article::ScheduledAt,
+            Article::ScheduledRevision,
+            Article::DraftOf,
+            Article::SourceRevision,
+            Article::HeadRevision,
+        ] {
             m.alter_table(Table::alter().table(Article::Table).drop_column(column).to_owned())
                 .await?;
         }
@@ -185,6 +207,8 @@ enum Article {
     HeadRevision,
     SourceRevision,
     DraftOf,
+    ScheduledRevision,
+    ScheduledAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -1113,6 +1113,8 @@ impl Rows {
                 doc.translations.values().map(|t| t.status),
             ),
             draft_of: None,
+            scheduled_revision: None,
+            scheduled_at: None,
         });
         for (locale, text) in &doc.translations {
             let at = format!("{at} › translation {locale}");

@@ -14,7 +14,8 @@ use entity::enums::{Role, Status};
 use entity::{article, article_translation, sign_off};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect,
 };
 
 use super::{db, require_role, visibility};
@@ -75,6 +76,9 @@ pub struct ArticleState {
     published_at: Option<DateTime<Utc>>,
     /// When readers may see it; null while they may not.
     visible_from: Option<DateTime<Utc>>,
+    /// When the newest revision replaces the one readers read, if that is
+    /// scheduled.
+    scheduled_at: Option<DateTime<Utc>>,
 }
 
 /// Roles that move articles through review.
@@ -154,7 +158,7 @@ async fn count(txn: &DatabaseTransaction, category: uuid::Uuid, delta: i64) -> R
 /// step, records the step, and commits.
 async fn finish(
     txn: DatabaseTransaction,
-    key: &Principal,
+    actor: crate::audit::Actor<'_>,
     before: article::Model,
     status: Status,
     published_at: Option<DateTime<Utc>>,
@@ -180,6 +184,10 @@ async fn finish(
     row.published_at = ActiveValue::Set(published_at);
     row.visible_from = ActiveValue::Set(visible_from);
     row.updated_at = ActiveValue::Set(crate::content::import::stored_now());
+    // Any step supersedes a scheduled replacement: it was set for the
+    // article as it stood.
+    row.scheduled_revision = ActiveValue::Set(None);
+    row.scheduled_at = ActiveValue::Set(None);
     article::Entity::update(row).exec(&txn).await?;
     let visible = visible_from.map_or_else(
         || "not visible".to_owned(),
@@ -187,7 +195,7 @@ async fn finish(
     );
     crate::audit::record(
         &txn,
-        crate::audit::Actor::Key(key),
+        actor,
         action,
         &format!("article:{slug}"),
         &format!("revision {revision}; now {}; {visible}", spelled(&status)),
@@ -205,6 +213,7 @@ async fn finish(
         status,
         published_at,
         visible_from,
+        scheduled_at: None,
     })
 }
 
@@ -217,7 +226,15 @@ impl WorkflowMutation {
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Draft, "sent to review")?;
         let published_at = found.published_at;
-        finish(txn, &key, found, Status::InReview, published_at, "SUBMIT_FOR_REVIEW").await
+        finish(
+            txn,
+            crate::audit::Actor::Key(&key),
+            found,
+            Status::InReview,
+            published_at,
+            "SUBMIT_FOR_REVIEW",
+        )
+        .await
     }
 
     /// Approves an article IN_REVIEW; in a medical category only once a
@@ -229,7 +246,15 @@ impl WorkflowMutation {
         require_status(&found, Status::InReview, "approved")?;
         require_sign_off(&txn, &found, "approve").await?;
         let published_at = found.published_at;
-        finish(txn, &key, found, Status::Approved, published_at, "APPROVE").await
+        finish(
+            txn,
+            crate::audit::Actor::Key(&key),
+            found,
+            Status::Approved,
+            published_at,
+            "APPROVE",
+        )
+        .await
     }
 
     /// Publishes an APPROVED article, now or at `publishAt`, with its
@@ -257,8 +282,11 @@ impl WorkflowMutation {
             require_status(&found, Status::Approved, "published")?;
         }
         require_sign_off(&txn, &found, "publish").await?;
+        if first_published.is_some() && at > now && found.head_revision != found.revision {
+            return schedule(txn, &key, found, at).await;
+        }
         if republish {
-            found = publish_head(&txn, found, at).await?;
+            found = publish_head(&txn, found).await?;
         }
         article_translation::Entity::update_many()
             .col_expr(article_translation::Column::Status, Expr::value(Status::Published))
@@ -272,7 +300,7 @@ impl WorkflowMutation {
             .await?;
         finish(
             txn,
-            &key,
+            crate::audit::Actor::Key(&key),
             found,
             Status::Published,
             first_published.or(Some(at)),
@@ -289,7 +317,15 @@ impl WorkflowMutation {
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Published, "archived")?;
         let published_at = found.published_at;
-        finish(txn, &key, found, Status::Archived, published_at, "ARCHIVE").await
+        finish(
+            txn,
+            crate::audit::Actor::Key(&key),
+            found,
+            Status::Archived,
+            published_at,
+            "ARCHIVE",
+        )
+        .await
     }
 
     /// Publishes one translation of a PUBLISHED article: locales go out one
@@ -303,7 +339,15 @@ impl WorkflowMutation {
         require_status(&found, Status::Published, "given a published translation")?;
         set_translation(&txn, &found, &input.locale, Status::Published).await?;
         let (status, published_at) = (found.status, found.published_at);
-        finish(txn, &key, found, status, published_at, "PUBLISH_TRANSLATION").await
+        finish(
+            txn,
+            crate::audit::Actor::Key(&key),
+            found,
+            status,
+            published_at,
+            "PUBLISH_TRANSLATION",
+        )
+        .await
     }
 
     /// Takes one translation back to DRAFT (the source locale goes only
@@ -321,21 +365,22 @@ impl WorkflowMutation {
         }
         set_translation(&txn, &found, &input.locale, Status::Draft).await?;
         let (status, published_at) = (found.status, found.published_at);
-        finish(txn, &key, found, status, published_at, "WITHDRAW_TRANSLATION").await
+        finish(
+            txn,
+            crate::audit::Actor::Key(&key),
+            found,
+            status,
+            published_at,
+            "WITHDRAW_TRANSLATION",
+        )
+        .await
     }
 }
 
 /// Brings the newest revision of a PUBLISHED or ARCHIVED article live:
 /// its live rows are rewritten from the kept revision, and the sign-offs
 /// readers see become that revision's. Returns the article as rewritten.
-async fn publish_head(txn: &DatabaseTransaction, found: article::Model, at: DateTime<Utc>) -> Result<article::Model> {
-    let now = crate::content::import::stored_now();
-    if found.visible_from.is_some_and(|from| from <= now) && at > now {
-        return Err(Error::bad_input(format!(
-            "`{}` is being read now: publish revision {} now, or archive the article before scheduling it",
-            found.slug, found.head_revision
-        )));
-    }
+async fn publish_head(txn: &DatabaseTransaction, found: article::Model) -> Result<article::Model> {
     if found.head_revision == found.revision {
         if found.status == Status::Published {
             return Err(Error::bad_input(format!(
@@ -368,6 +413,101 @@ async fn publish_head(txn: &DatabaseTransaction, found: article::Model, at: Date
         .await?;
     crate::revisions::show_sign_offs(txn, stored.id, stored.revision, None).await?;
     Ok(stored)
+}
+
+/// Sets the newest revision of an article being read to replace the live
+/// one at `at`; checked now (its sign-off included), published then by
+/// [`publish_due`]. The schedule is in the article row, so a restart in
+/// between loses nothing; an edit or any other step cancels it.
+async fn schedule(
+    txn: DatabaseTransaction,
+    key: &Principal,
+    found: article::Model,
+    at: DateTime<Utc>,
+) -> Result<ArticleState> {
+    let (id, slug, revision) = (found.id, found.slug.clone(), found.head_revision);
+    let state = ArticleState {
+        slug: found.slug.clone(),
+        revision,
+        status: found.status,
+        published_at: found.published_at,
+        visible_from: found.visible_from,
+        scheduled_at: Some(at),
+    };
+    let source_locale = found.source_locale.clone();
+    let mut row = found.into_active_model();
+    row.scheduled_revision = ActiveValue::Set(Some(revision));
+    row.scheduled_at = ActiveValue::Set(Some(at));
+    article::Entity::update(row).exec(&txn).await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Actor::Key(key),
+        "SCHEDULE",
+        &format!("article:{slug}"),
+        &format!("revision {revision} replaces the published one at {}", at.to_rfc3339()),
+    )
+    .await?;
+    let mut touched = Touched::default();
+    touched.entity("article", id);
+    touched.locale(&source_locale);
+    changes::append(&txn, changes::Kind::Workflow, &touched).await?;
+    txn.commit().await?;
+    crate::cache::changed().await;
+    Ok(state)
+}
+
+/// Publishes every scheduled revision due by `now`, each in its own
+/// transaction, checked again as when it was scheduled; returns how many
+/// went live. The server runs it at start and then periodically.
+pub async fn publish_due(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> Result<usize> {
+    let due = article::Entity::find()
+        .filter(article::Column::ScheduledAt.lte(now))
+        .filter(article::Column::DraftOf.is_null())
+        .all(db)
+        .await?;
+    let mut published = 0;
+    for candidate in due {
+        let txn = crate::db::begin_write(db).await?;
+        let mut find = article::Entity::find_by_id(candidate.id);
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            find = find.lock_exclusive();
+        }
+        // Another instance may have published it meanwhile.
+        let Some(found) = find.one(&txn).await? else { continue };
+        let (Some(revision), Some(at)) = (found.scheduled_revision, found.scheduled_at) else {
+            continue;
+        };
+        if at > now {
+            continue;
+        }
+        if revision != found.head_revision || found.status != Status::Published {
+            // Cancelled by what happened since, which already cleared it
+            // in every path; kept as a guard.
+            let mut row = found.into_active_model();
+            row.scheduled_revision = ActiveValue::Set(None);
+            row.scheduled_at = ActiveValue::Set(None);
+            article::Entity::update(row).exec(&txn).await?;
+            txn.commit().await?;
+            continue;
+        }
+        if let Err(err) = require_sign_off(&txn, &found, "publish").await {
+            tracing::warn!(article = %found.slug, revision, error = %err, "scheduled revision not published");
+            continue;
+        }
+        let published_at = found.published_at;
+        let found = publish_head(&txn, found).await?;
+        finish(
+            txn,
+            crate::audit::Actor::Scheduler,
+            found,
+            Status::Published,
+            published_at,
+            "PUBLISH",
+        )
+        .await?;
+        published += 1;
+    }
+    Ok(published)
 }
 
 /// Sets the status of the `locale` translation of `found`.
