@@ -122,7 +122,75 @@ async fn a_preview_key_reads_a_translation_before_it_is_published(backend: Backe
     assert_eq!(article["sections"], json!([{ "heading": "첫 번째" }]));
 }
 
+/// A second draft, for a key limited to the first.
+const OTHER_DRAFT: &str = r#"
+articles:
+  - slug: another-draft
+    category: regenerative-medicine
+    source_locale: ja
+    status: DRAFT
+    translations: { ja: { title: 別の下書き, lead: リード, status: DRAFT } }
+"#;
+
+async fn a_preview_key_for_one_article_reads_that_draft_only(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    import(&app.db, &Bundle::from_yaml(OTHER_DRAFT).expect("parses"))
+        .await
+        .expect("imports");
+    let (key, token) = auth::create_key_with(&app.db, Role::Preview, "outside reviewer", None, Some(DRAFT))
+        .await
+        .expect("key");
+    assert!(key.article_id.is_some());
+    let (status, cache_control, mine) = read(&app, Some(&token), PAGE, json!({ "slug": DRAFT, "locale": "ja" })).await;
+    assert_eq!(status, 200);
+    assert!(cache_control.contains("no-store"), "{cache_control}");
+    assert_eq!(mine["data"]["article"]["status"], "DRAFT", "{mine:#}");
+    let (_, _, other) = read(
+        &app,
+        Some(&token),
+        PAGE,
+        json!({ "slug": "another-draft", "locale": "ja" }),
+    )
+    .await;
+    assert_eq!(
+        other["data"]["article"],
+        Value::Null,
+        "another draft stays unseen: {other:#}"
+    );
+    // Published articles read as they do for the public.
+    let (_, _, published) = read(
+        &app,
+        Some(&token),
+        PAGE,
+        json!({ "slug": "exosome-effects-and-side-effects", "locale": "ja" }),
+    )
+    .await;
+    assert_eq!(published["data"]["article"]["status"], "PUBLISHED");
+    // Its history is readable; another article's is refused alike whether
+    // or not it exists.
+    let history = "query($s: String!) { articleRevisions(slug: $s) { headRevision } }";
+    let (_, _, own) = read(&app, Some(&token), history, json!({ "s": DRAFT })).await;
+    assert_eq!(own["data"]["articleRevisions"]["headRevision"], 1, "{own:#}");
+    for slug in ["another-draft", "no-such-article"] {
+        let (_, _, refused) = read(&app, Some(&token), history, json!({ "s": slug })).await;
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused:#}");
+        assert_eq!(
+            refused["errors"][0]["message"],
+            "this key previews one other article only"
+        );
+    }
+    // Only a PREVIEW key can be limited so.
+    assert!(
+        auth::create_key_with(&app.db, Role::Editor, "desk", None, Some(DRAFT))
+            .await
+            .is_err()
+    );
+}
+
 db_tests!(
     a_preview_key_reads_a_draft_the_public_never_sees,
     a_preview_key_reads_a_translation_before_it_is_published,
+    a_preview_key_for_one_article_reads_that_draft_only,
 );

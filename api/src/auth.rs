@@ -43,6 +43,8 @@ pub enum Principal {
         role: Role,
         /// For a SUPERVISOR key, the physician it speaks for.
         supervisor: Option<Uuid>,
+        /// For a PREVIEW key limited to one article, that article.
+        article: Option<Uuid>,
     },
 }
 
@@ -132,6 +134,7 @@ pub async fn authenticate(db: &DatabaseConnection, authorization: Option<&[u8]>)
         name: row.name,
         role: row.role,
         supervisor: row.supervisor_id,
+        article: row.article_id,
     })
 }
 
@@ -181,6 +184,12 @@ pub enum KeyError {
     /// No supervisor has this slug.
     #[error("no supervisor `{0}`")]
     UnknownSupervisor(String),
+    /// Only a PREVIEW key can be limited to one article.
+    #[error("only a PREVIEW key can be limited to one article (--article)")]
+    Article,
+    /// No article has this slug.
+    #[error("no article `{0}`")]
+    UnknownArticle(String),
     /// The operating system's random source failed.
     #[error("no random bytes for a token: {0}")]
     Random(getrandom::Error),
@@ -202,6 +211,31 @@ pub async fn create_key_for(
     name: &str,
     supervisor: Option<&str>,
 ) -> Result<(api_key::Model, String), KeyError> {
+    create_key_with(db, role, name, supervisor, None).await
+}
+
+/// Creates a key; a SUPERVISOR key names the physician (by slug) it signs
+/// off for, and a PREVIEW key may name the one article (by slug) it previews.
+pub async fn create_key_with(
+    db: &DatabaseConnection,
+    role: Role,
+    name: &str,
+    supervisor: Option<&str>,
+    article: Option<&str>,
+) -> Result<(api_key::Model, String), KeyError> {
+    let article_id = match (role, article) {
+        (_, None) => None,
+        (Role::Preview, Some(slug)) => Some(
+            entity::article::Entity::find()
+                .filter(entity::article::Column::Slug.eq(slug))
+                .filter(entity::article::Column::DraftOf.is_null())
+                .one(db)
+                .await?
+                .ok_or_else(|| KeyError::UnknownArticle(slug.to_owned()))?
+                .id,
+        ),
+        (_, Some(_)) => return Err(KeyError::Article),
+    };
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(KeyError::BadName);
@@ -228,6 +262,7 @@ pub async fn create_key_for(
         created_at: ActiveValue::Set(crate::content::import::stored_now()),
         revoked_at: ActiveValue::Set(None),
         supervisor_id: ActiveValue::Set(supervisor_id),
+        article_id: ActiveValue::Set(article_id),
     };
     let txn = db.begin().await?;
     let model = api_key::Entity::insert(row).exec_with_returning(&txn).await?;
@@ -236,7 +271,12 @@ pub async fn create_key_for(
         crate::audit::Actor::CommandLine,
         "KEY_CREATE",
         &format!("key:{}", model.id),
-        &format!("role {}; name {}", model.role.as_str(), model.name),
+        &format!(
+            "role {}; name {}{}",
+            model.role.as_str(),
+            model.name,
+            article.map(|a| format!("; article {a}")).unwrap_or_default()
+        ),
     )
     .await?;
     txn.commit().await?;

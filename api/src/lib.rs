@@ -101,6 +101,10 @@ pub enum KeysCommand {
         /// For a SUPERVISOR key: the slug of the physician it signs off for.
         #[arg(long)]
         supervisor: Option<String>,
+        /// For a PREVIEW key: the slug of the one article it previews
+        /// (every article when left out).
+        #[arg(long)]
+        article: Option<String>,
     },
     /// List keys: id, token prefix, role, name, created, revoked. No secrets.
     List,
@@ -371,8 +375,14 @@ async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> 
         )
     };
     match action {
-        KeysCommand::Create { role, name, supervisor } => {
-            let (key, token) = auth::create_key_for(&db, role, &name, supervisor.as_deref()).await?;
+        KeysCommand::Create {
+            role,
+            name,
+            supervisor,
+            article,
+        } => {
+            let (key, token) =
+                auth::create_key_with(&db, role, &name, supervisor.as_deref(), article.as_deref()).await?;
             writeln!(out, "{}", show(&key))?;
             writeln!(
                 out,

@@ -22,6 +22,8 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     /// For a SUPERVISOR key, the physician it signs off for.
     pub supervisor_id: Option<Uuid>,
+    /// For a PREVIEW key limited to one article: that article.
+    pub article_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -163,9 +163,16 @@ impl Article {
         let mut out = Vec::with_capacity(models.len());
         for model in models {
             super::tags::entity(ctx, "article", model.id);
+            // A preview copy is covered as the article it copies.
+            let covered = model.draft_of.unwrap_or(model.id);
             let published: Vec<article_translation::Model> = texts
                 .remove(&ChildrenOf::new(model.id))
-                .map(|rows| rows.iter().filter(|t| audience.sees(t.status)).cloned().collect())
+                .map(|rows| {
+                    rows.iter()
+                        .filter(|t| audience.sees(covered, t.status))
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default();
             let allowed: Arc<[String]> = published.iter().map(|t| t.locale.clone()).collect();
             let Some(l10n) = Localization::resolve(published, pref, &model.source_locale) else {
@@ -252,10 +259,9 @@ impl Article {
     /// The newest saved revision, which edits name as `baseRevision`; higher
     /// than `revision` while edits wait to be published. Null for the public.
     async fn head_revision(&self, ctx: &Context<'_>) -> Option<i32> {
-        match super::audience(ctx) {
-            super::visibility::Audience::Public => None,
-            _ => Some(self.model.head_revision),
-        }
+        super::audience(ctx)
+            .covers(self.model.draft_of.unwrap_or(self.model.id))
+            .then_some(self.model.head_revision)
     }
 
     /// Publication state of the translation shown.
@@ -341,7 +347,7 @@ impl Article {
         // without a readable profile drops only their own rows.
         // The public sees a supervisor only once they signed a revision off:
         // a physician assigned to an article is not yet vouching for it.
-        let everyone = super::audience(ctx) == visibility::Audience::Editorial;
+        let everyone = super::audience(ctx).covers(self.model.draft_of.unwrap_or(self.model.id));
         Ok(rows
             .iter()
             .filter(|(link, _, _)| role.is_none_or(|r| link.role == r))
@@ -484,7 +490,7 @@ impl ArticleQuery {
         };
         match revision {
             Some(wanted) if wanted != model.revision => {
-                if audience == visibility::Audience::Public {
+                if !audience.covers(model.id) {
                     return Ok(None);
                 }
                 if wanted != model.head_revision {

@@ -778,12 +778,7 @@ fn diff(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec
 /// The stored revision `number` of `slug`, or the newest when it has none kept.
 async fn revision_of(ctx: &Context<'_>, slug: &str, number: i32) -> Result<Snapshot> {
     let db = db(ctx)?;
-    let found = entity::article::Entity::find()
-        .filter(entity::article::Column::Slug.eq(slug))
-        .filter(entity::article::Column::DraftOf.is_null())
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;
+    let found = readable(ctx, slug).await?;
     if let Some(kept) = revisions::stored(db, &found, number).await? {
         return Ok(kept);
     }
@@ -795,6 +790,26 @@ async fn revision_of(ctx: &Context<'_>, slug: &str, number: i32) -> Result<Snaps
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+/// The article `slug`, if the request's key may read its drafts. A key
+/// limited to another article is told only that, whether or not `slug`
+/// exists.
+async fn readable(ctx: &Context<'_>, slug: &str) -> Result<entity::article::Model> {
+    let found = entity::article::Entity::find()
+        .filter(entity::article::Column::Slug.eq(slug))
+        .filter(entity::article::Column::DraftOf.is_null())
+        .one(db(ctx)?)
+        .await?;
+    let audience = super::audience(ctx);
+    match found {
+        Some(found) if audience.covers(found.id) => Ok(found),
+        _ if matches!(audience, super::visibility::Audience::Article(_)) => {
+            Err(Error::Forbidden("this key previews one other article only".into()))
+        }
+        Some(_) => Err(Error::Forbidden("this key cannot read drafts".into())),
+        None => Err(Error::bad_input(format!("no article `{slug}`"))),
+    }
+}
+
 #[Object]
 impl RevisionQuery {
     /// The revision history of an article. Needs a key (any role).
@@ -805,12 +820,7 @@ impl RevisionQuery {
     ) -> Result<RevisionHistory> {
         require_role(ctx, &ANY, "articleRevisions")?;
         let db = db(ctx)?;
-        let found = entity::article::Entity::find()
-            .filter(entity::article::Column::Slug.eq(slug.as_str()))
-            .filter(entity::article::Column::DraftOf.is_null())
-            .one(db)
-            .await?
-            .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;
+        let found = readable(ctx, &slug).await?;
         let revisions = revisions::list(db, &found)
             .await?
             .into_iter()

@@ -42,20 +42,36 @@ pub enum Audience {
     /// A preview or editorial key: drafts, scheduled and archived articles
     /// and unpublished translations too. Never cached or shared.
     Editorial,
+    /// A PREVIEW key limited to one article: that article as an editorial
+    /// key sees it (with its category, tags and people), everything else as
+    /// the public does.
+    Article(uuid::Uuid),
 }
 
 impl Audience {
     /// The audience of a request made by `principal`.
     pub fn of(principal: Option<&crate::auth::Principal>) -> Self {
-        match principal.and_then(crate::auth::Principal::role) {
-            Some(_) => Self::Editorial,
-            None => Self::Public,
+        match principal {
+            Some(crate::auth::Principal::Key {
+                article: Some(article), ..
+            }) => Self::Article(*article),
+            Some(crate::auth::Principal::Key { .. }) => Self::Editorial,
+            _ => Self::Public,
         }
     }
 
-    /// Whether a translation in `status` may be shown.
-    pub fn sees(self, status: Status) -> bool {
-        self == Self::Editorial || status == Status::Published
+    /// Whether drafts of article `id` are shown.
+    pub fn covers(self, id: uuid::Uuid) -> bool {
+        match self {
+            Self::Public => false,
+            Self::Editorial => true,
+            Self::Article(only) => only == id,
+        }
+    }
+
+    /// Whether a translation of article `article` in `status` may be shown.
+    pub fn sees(self, article: uuid::Uuid, status: Status) -> bool {
+        self.covers(article) || status == Status::Published
     }
 }
 
@@ -64,6 +80,9 @@ pub fn article_for(audience: Audience, now: DateTime<Utc>) -> Condition {
     match audience {
         Audience::Public => article(now),
         Audience::Editorial => Condition::all(),
+        Audience::Article(id) => Condition::any()
+            .add(article(now))
+            .add(Expr::col((article::Entity, article::Column::Id)).eq(id)),
     }
 }
 
@@ -72,6 +91,15 @@ pub fn category_for(audience: Audience, now: DateTime<Utc>) -> Condition {
     match audience {
         Audience::Public => category(now),
         Audience::Editorial => Condition::all(),
+        Audience::Article(id) => Condition::any().add(category(now)).add(
+            Expr::col((category::Entity, category::Column::Id)).in_subquery(
+                Query::select()
+                    .column(article::Column::CategoryId)
+                    .from(article::Entity)
+                    .and_where(Expr::col((article::Entity, article::Column::Id)).eq(id))
+                    .to_owned(),
+            ),
+        ),
     }
 }
 
@@ -80,6 +108,15 @@ pub fn tag_for(audience: Audience, now: DateTime<Utc>) -> Condition {
     match audience {
         Audience::Public => tag(now),
         Audience::Editorial => Condition::all(),
+        Audience::Article(id) => Condition::any().add(tag(now)).add(
+            Expr::col((tag::Entity, tag::Column::Id)).in_subquery(
+                Query::select()
+                    .column(article_tag::Column::TagId)
+                    .from(article_tag::Entity)
+                    .and_where(Expr::col((article_tag::Entity, article_tag::Column::ArticleId)).eq(id))
+                    .to_owned(),
+            ),
+        ),
     }
 }
 
@@ -88,6 +125,15 @@ pub fn supervisor_for(audience: Audience, now: DateTime<Utc>) -> Condition {
     match audience {
         Audience::Public => supervisor(now),
         Audience::Editorial => Condition::all(),
+        Audience::Article(id) => Condition::any().add(supervisor(now)).add(
+            Expr::col((supervisor::Entity, supervisor::Column::Id)).in_subquery(
+                Query::select()
+                    .column(article_supervisor::Column::SupervisorId)
+                    .from(article_supervisor::Entity)
+                    .and_where(Expr::col((article_supervisor::Entity, article_supervisor::Column::ArticleId)).eq(id))
+                    .to_owned(),
+            ),
+        ),
     }
 }
 
