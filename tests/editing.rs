@@ -1098,7 +1098,63 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
     assert_eq!(page(&app, None, column, "ja").await["revision"], 2);
 }
 
+async fn a_reviewer_is_named_to_readers_only_once_he_signed_off(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    api::content::import::import(&app.db, &api::content::Bundle::from_yaml(MORE).expect("parses"))
+        .await
+        .expect("imports");
+    let k = keys(&app).await;
+    let (_, reviewer) = auth::create_key_for(&app.db, Role::Supervisor, "Dr. Other", Some("other-physician"))
+        .await
+        .expect("key");
+    let column = "exosome-effects-and-side-effects";
+    let mut doc = document(&app, &k.editor, column, 1).await;
+    doc["contributors"]
+        .as_array_mut()
+        .expect("contributors")
+        .push(json!({ "supervisor": "other-physician", "role": "REVIEWER" }));
+    assert_eq!(
+        save(&app, &k.editor, column, 1, &doc).await["data"]["saveArticle"]["revision"],
+        2
+    );
+    assert_eq!(
+        sign(&app, &k.physician, column, 2).await["data"]["signOff"]["revision"],
+        2
+    );
+    let published = step(&app, &k.admin, "publish", column, 2).await;
+    assert_eq!(published["data"]["publish"]["status"], "PUBLISHED", "{published:#}");
+    let seen = r#"query($s: String!) {
+      article(slug: $s, locale: "ja") { contributors { role supervisor { slug } } }
+      supervisor(slug: "other-physician") { slug }
+      articles(filter: { supervisor: "other-physician" }) { totalCount }
+    }"#;
+    let public = app.as_key(None, seen, json!({ "s": column })).await;
+    assert_eq!(
+        public["data"]["article"]["contributors"],
+        json!([{ "role": "SUPERVISOR", "supervisor": { "slug": "shinichi-suita" } }]),
+        "the reviewer reviewed nothing yet: {public:#}"
+    );
+    assert_eq!(public["data"]["supervisor"], Value::Null);
+    assert_eq!(public["data"]["articles"]["totalCount"], 0);
+    // He reviews revision 2 and signs it off: now readers see his name.
+    let signed = sign(&app, &reviewer, column, 2).await;
+    assert_eq!(signed["data"]["signOff"]["revision"], 2, "{signed:#}");
+    let public = app.as_key(None, seen, json!({ "s": column })).await;
+    let roles: Vec<&Value> = public["data"]["article"]["contributors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| &c["role"])
+        .collect();
+    assert_eq!(roles, [&json!("SUPERVISOR"), &json!("REVIEWER")], "{public:#}");
+    assert_eq!(public["data"]["supervisor"]["slug"], "other-physician");
+    assert_eq!(public["data"]["articles"]["totalCount"], 1);
+}
+
 db_tests!(
+    a_reviewer_is_named_to_readers_only_once_he_signed_off,
     a_scheduled_revision_goes_live_at_its_time_even_after_a_restart,
     references_tags_and_categories_are_saved_in_place,
     the_sample_column_walks_through_an_edit_that_voids_its_sign_off,

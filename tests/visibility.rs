@@ -180,7 +180,8 @@ async fn taxonomy_and_people_are_public_only_while_a_visible_article_uses_them(b
         assert!(!body.contains(secret), "{secret} leaked: {body}");
     }
 
-    // Once a published article uses them, they are shown.
+    // Once a published article uses them, they are shown (a physician
+    // once they have signed it off: before that they vouch for nothing).
     let published = r#"
 articles:
   - slug: now-announced
@@ -189,7 +190,7 @@ articles:
     status: PUBLISHED
     published_at: 2025-01-01T00:00:00Z
     tags: [unannounced-topic]
-    contributors: [{ supervisor: engaged-doc, role: SUPERVISOR }]
+    contributors: [{ supervisor: engaged-doc, role: SUPERVISOR, signed_off_revision: 1 }]
     translations: { ja: { title: 公開記事, lead: リード, status: PUBLISHED } }
 "#;
     import(&app.db, &Bundle::from_yaml(published).expect("parses"))

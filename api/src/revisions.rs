@@ -149,6 +149,9 @@ pub struct HeadFacts {
     pub medical: bool,
     /// The physicians it names as SUPERVISOR.
     pub supervisors: Vec<uuid::Uuid>,
+    /// The physicians it names as REVIEWER: they may sign it off too, and
+    /// readers see their names only once they have.
+    pub reviewers: Vec<uuid::Uuid>,
 }
 
 /// The [`HeadFacts`] of `found`'s newest revision.
@@ -159,15 +162,22 @@ pub async fn head_facts<C: ConnectionTrait>(db: &C, found: &article::Model) -> R
             .one(db)
             .await?
             .is_none_or(|c| c.medical);
-        let supervisors = article_supervisor::Entity::find()
+        let links = article_supervisor::Entity::find()
             .filter(article_supervisor::Column::ArticleId.eq(found.id))
-            .filter(article_supervisor::Column::Role.eq(ContributorRole::Supervisor))
             .all(db)
-            .await?
-            .into_iter()
-            .map(|link| link.supervisor_id)
-            .collect();
-        return Ok(HeadFacts { medical, supervisors });
+            .await?;
+        let named = |role: ContributorRole| {
+            links
+                .iter()
+                .filter(|link| link.role == role)
+                .map(|link| link.supervisor_id)
+                .collect()
+        };
+        return Ok(HeadFacts {
+            medical,
+            supervisors: named(ContributorRole::Supervisor),
+            reviewers: named(ContributorRole::Reviewer),
+        });
     }
     let doc = head(db, found).await?.article;
     let medical = entity::category::Entity::find()
@@ -175,20 +185,25 @@ pub async fn head_facts<C: ConnectionTrait>(db: &C, found: &article::Model) -> R
         .one(db)
         .await?
         .is_none_or(|c| c.medical);
-    let slugs: Vec<&str> = doc
-        .contributors
-        .iter()
-        .filter(|c| c.role == ContributorRole::Supervisor)
-        .map(|c| c.supervisor.as_str())
-        .collect();
-    let supervisors = entity::supervisor::Entity::find()
-        .filter(entity::supervisor::Column::Slug.is_in(slugs))
+    let ids: HashMap<String, uuid::Uuid> = entity::supervisor::Entity::find()
+        .filter(entity::supervisor::Column::Slug.is_in(doc.contributors.iter().map(|c| c.supervisor.as_str())))
         .all(db)
         .await?
         .into_iter()
-        .map(|s| s.id)
+        .map(|s| (s.slug, s.id))
         .collect();
-    Ok(HeadFacts { medical, supervisors })
+    let named = |role: ContributorRole| {
+        doc.contributors
+            .iter()
+            .filter(|c| c.role == role)
+            .filter_map(|c| ids.get(&c.supervisor).copied())
+            .collect()
+    };
+    Ok(HeadFacts {
+        medical,
+        supervisors: named(ContributorRole::Supervisor),
+        reviewers: named(ContributorRole::Reviewer),
+    })
 }
 
 /// What a save did.
@@ -631,7 +646,7 @@ pub async fn show_sign_offs(
             .col_expr(article_supervisor::Column::SignedOffClaims, Expr::value(s.claims))
             .filter(article_supervisor::Column::ArticleId.eq(onto.unwrap_or(article_id)))
             .filter(article_supervisor::Column::SupervisorId.eq(s.supervisor_id))
-            .filter(article_supervisor::Column::Role.eq(entity::enums::ContributorRole::Supervisor))
+            .filter(article_supervisor::Column::Role.ne(entity::enums::ContributorRole::Author))
             .exec(txn)
             .await?;
     }

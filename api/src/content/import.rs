@@ -1491,7 +1491,7 @@ impl Rows {
         let sign_offs: Vec<entity::sign_off::Model> = self
             .contributors
             .iter()
-            .filter(|c| c.role == entity::enums::ContributorRole::Supervisor)
+            .filter(|c| c.role != entity::enums::ContributorRole::Author)
             .filter_map(|c| {
                 Some(entity::sign_off::Model {
                     article_id: c.article_id,

@@ -345,14 +345,15 @@ impl Article {
         // One contributor per stored link: a physician in two roles appears
         // twice, each time with that link's own role and sign-off; a person
         // without a readable profile drops only their own rows.
-        // The public sees a supervisor only once they signed a revision off:
-        // a physician assigned to an article is not yet vouching for it.
+        // The public sees a supervisor or reviewer only once they signed a
+        // revision off: a physician assigned to an article is not yet
+        // vouching for it. Authors are who wrote it.
         let everyone = super::audience(ctx).covers(self.model.draft_of.unwrap_or(self.model.id));
         Ok(rows
             .iter()
             .filter(|(link, _, _)| role.is_none_or(|r| link.role == r))
             .filter(|(link, _, _)| {
-                everyone || link.role != ContributorRole::Supervisor || link.signed_off_revision.is_some()
+                everyone || link.role == ContributorRole::Author || link.signed_off_revision.is_some()
             })
             .filter_map(|(link, person, texts)| {
                 let supervisor = Supervisor::from_texts(ctx, person.clone(), texts.clone(), &self.scope.pref)?;

@@ -94,6 +94,7 @@ impl ArticleFilter {
                 .column(article_supervisor::Column::ArticleId)
                 .from(article_supervisor::Entity)
                 .and_where(Expr::col(article_supervisor::Column::SupervisorId).in_subquery(supervisor_ids))
+                .cond_where(visibility::vouching())
                 .to_owned();
             cond = cond.add(Expr::col((article::Entity, article::Column::Id)).in_subquery(article_ids));
         }

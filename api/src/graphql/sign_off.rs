@@ -93,9 +93,9 @@ impl SignOffMutation {
         // A physician signs off only a revision that names them as its
         // supervisor: a key must not attach a name to any article it likes.
         let facts = crate::revisions::head_facts(&txn, &found).await?;
-        if !facts.supervisors.contains(physician) {
+        if !facts.supervisors.contains(physician) && !facts.reviewers.contains(physician) {
             return Err(Error::Forbidden(format!(
-                "revision {} of `{}` does not name this physician as its supervisor; an editor lists them first",
+                "revision {} of `{}` does not name this physician as its supervisor or reviewer; an editor lists them first",
                 found.head_revision, found.slug
             )));
         }

@@ -145,6 +145,23 @@ pub fn article(now: DateTime<Utc>) -> Condition {
     Condition::all().add(Expr::col((article::Entity, article::Column::VisibleFrom)).lte(now))
 }
 
+/// The links that put a physician's name before readers: an author's, or a
+/// supervisor's or reviewer's once they have signed a revision off.
+pub fn vouching() -> Condition {
+    Condition::any()
+        .add(
+            Expr::col((article_supervisor::Entity, article_supervisor::Column::Role))
+                .eq(entity::enums::ContributorRole::Author),
+        )
+        .add(
+            Expr::col((
+                article_supervisor::Entity,
+                article_supervisor::Column::SignedOffRevision,
+            ))
+            .is_not_null(),
+        )
+}
+
 /// `SELECT 1 FROM article WHERE <visible> AND <link>`
 fn visible_articles(now: DateTime<Utc>) -> SelectStatement {
     Query::select()
@@ -193,6 +210,7 @@ pub fn supervisor(now: DateTime<Utc>) -> Condition {
             Expr::col((article_supervisor::Entity, article_supervisor::Column::SupervisorId))
                 .equals((supervisor::Entity, supervisor::Column::Id)),
         )
+        .cond_where(vouching())
         .to_owned();
     Condition::any()
         .add(Expr::col((supervisor::Entity, supervisor::Column::IsPublic)).eq(true))
