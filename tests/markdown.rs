@@ -125,6 +125,24 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
         );
     }
     assert_eq!(head(&app).await, (2, 1), "nothing of the broken file was saved");
+
+    // A mistake found only against the database (a reference nobody
+    // defined) is still reported at the line of its section's heading.
+    let unknown = now.replacen("[@kalluri2020", "[@nosuch2020", 1);
+    let cited = unknown.lines().position(|l| l.contains("@nosuch2020")).expect("cited");
+    let heading = unknown
+        .lines()
+        .take(cited)
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("##"))
+        .map(|(i, _)| i + 1)
+        .last()
+        .expect("a section");
+    let message = import(&app, &[("ja.md", &unknown)]).await.expect_err("refused");
+    assert!(
+        message.contains(&format!("ja.md line {heading}")) && message.contains("nosuch2020"),
+        "{message}"
+    );
 }
 
 /// Two locale files of one article must both be written from its newest

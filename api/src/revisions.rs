@@ -660,6 +660,53 @@ pub async fn show_sign_offs(
 /// files of one article (its locales) make one revision.
 pub async fn import_files(
     db: &sea_orm::DatabaseConnection,
+    bundle: crate::content::Bundle,
+    files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
+) -> Result<import::ImportReport, import::ImportError> {
+    // Where each section of each Markdown file is, to say so in errors the
+    // file's checks find only once it meets the database.
+    let places: Vec<(String, String, HashMap<String, usize>)> = files
+        .iter()
+        .map(|(name, f)| (f.doc.slug.clone(), name.clone(), f.lines.clone()))
+        .collect();
+    import_checked(db, bundle, files)
+        .await
+        .map_err(|err| locate(err, &places))
+}
+
+/// Prefixes each problem in a section of a Markdown file with the file and
+/// the line of that section's heading.
+fn locate(err: import::ImportError, places: &[(String, String, HashMap<String, usize>)]) -> import::ImportError {
+    use import::ImportError::{Invalid, Several};
+    // "article SLUG › section ANCHOR › claim 2": the last section named.
+    let place = |text: &str| -> Option<String> {
+        let slug = text.strip_prefix("article ")?.split([' ', ':']).next()?;
+        let anchor = text
+            .rsplit("› section ")
+            .next()
+            .filter(|_| text.contains("› section "))?;
+        let anchor = anchor.split([' ', ':']).next()?;
+        places
+            .iter()
+            .filter(|(s, _, _)| s == slug)
+            .find_map(|(_, file, lines)| lines.get(anchor).map(|line| format!("{file} line {line}")))
+    };
+    match err {
+        Invalid { at, message } => match place(&at).or_else(|| place(&message)) {
+            Some(line) => Invalid {
+                at: format!("{line} ({at})"),
+                message,
+            },
+            None => Invalid { at, message },
+        },
+        Several(all) => Several(all.into_iter().map(|e| locate(e, places)).collect()),
+        other => other,
+    }
+}
+
+/// [`import_files`], with errors as the checks state them.
+async fn import_checked(
+    db: &sea_orm::DatabaseConnection,
     mut bundle: crate::content::Bundle,
     files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
 ) -> Result<import::ImportReport, import::ImportError> {
