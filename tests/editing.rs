@@ -911,7 +911,11 @@ async fn references_tags_and_categories_are_saved_in_place(backend: Backend) {
         code(&run(translator.clone(), "saveReference", kalluri.clone()).await),
         "FORBIDDEN"
     );
-    let body = run(k.editor.clone(), "saveReference", kalluri.clone()).await;
+    // Replacing a cited work changes what reviewed claims rest on: an
+    // ADMIN key's decision.
+    let refused = run(k.editor.clone(), "saveReference", kalluri.clone()).await;
+    assert_eq!(code(&refused), "FORBIDDEN", "{refused:#}");
+    let body = run(k.admin.clone(), "saveReference", kalluri.clone()).await;
     assert_eq!(
         body["data"]["saveReference"],
         json!({ "kind": "reference", "key": "kalluri2020", "created": false }),
@@ -951,7 +955,7 @@ async fn references_tags_and_categories_are_saved_in_place(backend: Backend) {
     let mut bad = kalluri.clone();
     bad["doi"] = json!("doi.org/10.1126");
     assert_eq!(
-        code(&run(k.editor.clone(), "saveReference", bad).await),
+        code(&run(k.admin.clone(), "saveReference", bad).await),
         "BAD_USER_INPUT"
     );
 
@@ -982,6 +986,9 @@ async fn references_tags_and_categories_are_saved_in_place(backend: Backend) {
         json!({ "slug": "clinic-news", "source_locale": "ja", "medical": false, "name": { "ja": "お知らせ" } });
     let body = run(k.editor.clone(), "saveCategory", category).await;
     assert_eq!(body["data"]["saveCategory"]["created"], true, "{body:#}");
+    // Whether a category needs a sign-off at all is an ADMIN key's call.
+    let flipped = json!({ "slug": "regenerative-medicine", "source_locale": "ja", "medical": false, "name": { "ja": "再生医療コラム" } });
+    assert_eq!(code(&run(k.editor.clone(), "saveCategory", flipped).await), "FORBIDDEN");
     let body = run(
         k.editor.clone(),
         "saveCategory",
@@ -1096,6 +1103,87 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
         0
     );
     assert_eq!(page(&app, None, column, "ja").await["revision"], 2);
+
+    // A schedule whose sign-off no longer holds at its time is dropped,
+    // and says so, rather than going live whenever one turns up.
+    assert_eq!(
+        sign(&app, &k.physician, column, 4).await["data"]["signOff"]["revision"],
+        4
+    );
+    let body = app
+        .as_key(
+            Some(&k.admin),
+            "mutation($input: PublishInput!) { publish(input: $input) { scheduledAt } }",
+            json!({ "input": { "slug": column, "revision": 4, "publishAt": at.to_rfc3339() } }),
+        )
+        .await;
+    assert!(body["data"]["publish"]["scheduledAt"].is_string(), "{body:#}");
+    let seen = app
+        .as_key(
+            Some(&k.editor),
+            "query($s: String!) { article(slug: $s) { scheduledRevision scheduledAt } }",
+            json!({ "s": column }),
+        )
+        .await;
+    assert_eq!(seen["data"]["article"]["scheduledRevision"], 4, "{seen:#}");
+    let public = app
+        .as_key(
+            None,
+            "query($s: String!) { article(slug: $s) { scheduledRevision } }",
+            json!({ "s": column }),
+        )
+        .await;
+    assert_eq!(public["data"]["article"]["scheduledRevision"], Value::Null);
+    let narrowed = app
+        .as_key(
+            Some(&k.physician),
+            "mutation($input: SignOffInput!) { signOff(input: $input) { revision } }",
+            json!({ "input": { "slug": column, "revision": 4, "locales": ["en"], "claims": false } }),
+        )
+        .await;
+    assert_eq!(narrowed["data"]["signOff"]["revision"], 4, "{narrowed:#}");
+    assert_eq!(
+        api::graphql::workflow::publish_due(&app.db, later).await.expect("runs"),
+        0
+    );
+    let audit = app
+        .as_key(Some(&k.admin), "{ auditLog(first: 5) { actor action } }", json!({}))
+        .await;
+    assert_eq!(
+        audit["data"]["auditLog"][0],
+        json!({ "actor": "scheduler", "action": "SCHEDULE_DROPPED" }),
+        "{audit:#}"
+    );
+    assert_eq!(
+        sign(&app, &k.physician, column, 4).await["data"]["signOff"]["revision"],
+        4
+    );
+    assert_eq!(
+        api::graphql::workflow::publish_due(&app.db, later).await.expect("runs"),
+        0,
+        "dropped for good"
+    );
+    assert_eq!(page(&app, None, column, "ja").await["revision"], 2);
+}
+
+async fn a_published_article_with_the_longest_slug_can_be_edited(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    api::content::import::import(&app.db, &api::content::Bundle::from_yaml(MORE).expect("parses"))
+        .await
+        .expect("imports");
+    let k = keys(&app).await;
+    let slug = "a".repeat(200);
+    let mut doc = small_article(&slug);
+    doc["category"] = json!("clinic-news");
+    create_article(&app, &k.editor, doc).await;
+    for field in ["submitForReview", "approve", "publish"] {
+        let body = step(&app, &k.admin, field, &slug, 1).await;
+        assert!(body.get("errors").is_none(), "{body:#}");
+    }
+    let edited = edit_heading(&app, &k.editor, &slug, 1, "body", "v2").await;
+    assert_eq!(edited["data"]["editSection"]["revision"], 2, "{edited:#}");
 }
 
 async fn a_reviewer_is_named_to_readers_only_once_he_signed_off(backend: Backend) {
@@ -1154,6 +1242,7 @@ async fn a_reviewer_is_named_to_readers_only_once_he_signed_off(backend: Backend
 }
 
 db_tests!(
+    a_published_article_with_the_longest_slug_can_be_edited,
     a_reviewer_is_named_to_readers_only_once_he_signed_off,
     a_scheduled_revision_goes_live_at_its_time_even_after_a_restart,
     references_tags_and_categories_are_saved_in_place,

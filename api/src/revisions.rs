@@ -455,8 +455,10 @@ pub async fn save(
         ),
     )
     .await?;
+    // A save readers cannot see yet (a published article's next revision)
+    // names the draft, so it drops no public answer from any cache.
     let mut touched = Touched::default();
-    touched.entity("article", found.id);
+    touched.entity(if live { "article" } else { "draft" }, found.id);
     for locale in snapshot.article.translations.keys() {
         touched.locale(locale);
     }

@@ -57,6 +57,22 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(
             Index::create()
+                .name("ix_article_scheduled_at")
+                .table(Article::Table)
+                .col(Article::ScheduledAt)
+                .to_owned(),
+        )
+        .await?;
+        // A preview copy's slug is the article's plus `~draft`, so the
+        // column takes a 200-character slug and the suffix (SQLite does
+        // not enforce the length).
+        if m.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+            m.get_connection()
+                .execute_unprepared("ALTER TABLE article ALTER COLUMN slug TYPE varchar(210)")
+                .await?;
+        }
+        m.create_index(
+            Index::create()
                 .name("ix_article_draft_of")
                 .table(Article::Table)
                 .col(Article::DraftOf)
@@ -179,6 +195,17 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         db.execute_unprepared("DELETE FROM article WHERE draft_of IS NOT NULL")
             .await?;
+        if m.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+            db.execute_unprepared("ALTER TABLE article ALTER COLUMN slug TYPE varchar(200)")
+                .await?;
+        }
+        m.drop_index(
+            Index::drop()
+                .name("ix_article_scheduled_at")
+                .table(Article::Table)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("ix_article_draft_of")

@@ -264,6 +264,23 @@ impl Article {
             .then_some(self.model.head_revision)
     }
 
+    /// The newer revision scheduled to replace this one, if any (`publish`
+    /// with a later `publishAt`). Null for the public.
+    async fn scheduled_revision(&self, ctx: &Context<'_>) -> Option<i32> {
+        super::audience(ctx)
+            .covers(self.model.id)
+            .then_some(self.model.scheduled_revision)
+            .flatten()
+    }
+
+    /// When `scheduledRevision` replaces this one. Null for the public.
+    async fn scheduled_at(&self, ctx: &Context<'_>) -> Option<chrono::DateTime<Utc>> {
+        super::audience(ctx)
+            .covers(self.model.id)
+            .then_some(self.model.scheduled_at)
+            .flatten()
+    }
+
     /// Publication state of the translation shown.
     async fn translation_status(&self) -> Status {
         self.l10n.text().status

@@ -594,14 +594,88 @@ pub struct EntitySaved {
 /// Saves the one entity of `bundle` in one transaction, with its audit
 /// entry and change-log row.
 async fn save_entity(ctx: &Context<'_>, key: &Principal, bundle: Bundle) -> Result<EntitySaved> {
+    use entity::{category, reference};
+    use sea_orm::{ConnectionTrait, QuerySelect};
+    let admin = matches!(key, Principal::Key { role: Role::Admin, .. });
     let txn = crate::db::begin_write(db(ctx)?).await?;
-    let saved = crate::content::import::save_entity(&txn, bundle).await?;
+    let postgres = txn.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let mut detail = String::new();
+    // What signed-off medical text rests on changes only by an ADMIN: a
+    // cited work (claims cite it by id, and keep their sign-off) and
+    // whether a category needs a physician's sign-off at all. The rows are
+    // locked, so two replacements of one entry run one after the other.
+    if let Some(doc) = bundle.references.first() {
+        let mut find = reference::Entity::find().filter(reference::Column::Key.eq(doc.key.as_str()));
+        if postgres {
+            find = find.lock_exclusive();
+        }
+        if let Some(old) = find.one(&txn).await? {
+            if !admin {
+                return Err(Error::Forbidden(
+                    "replacing a reference changes what reviewed claims cite: it needs an ADMIN key".into(),
+                ));
+            }
+            detail = format!(
+                "was: {} ({}), doi {}, pmid {}",
+                old.title,
+                old.year.map_or_else(|| "n.d.".to_owned(), |y| y.to_string()),
+                old.doi.unwrap_or_default(),
+                old.pmid.unwrap_or_default()
+            );
+        }
+    }
+    if let Some(doc) = bundle.categories.first() {
+        let mut find = category::Entity::find().filter(category::Column::Slug.eq(doc.slug.as_str()));
+        if postgres {
+            find = find.lock_exclusive();
+        }
+        if let Some(old) = find.one(&txn).await?
+            && old.medical != doc.medical
+        {
+            if !admin {
+                return Err(Error::Forbidden(
+                    "whether a category needs a physician's sign-off is changed with an ADMIN key".into(),
+                ));
+            }
+            detail = format!("medical {} → {}", old.medical, doc.medical);
+        }
+    }
+    for doc in &bundle.supervisors {
+        if postgres {
+            entity::supervisor::Entity::find()
+                .filter(entity::supervisor::Column::Slug.eq(doc.slug.as_str()))
+                .lock_exclusive()
+                .one(&txn)
+                .await?;
+        }
+    }
+    for doc in &bundle.tags {
+        if postgres {
+            entity::tag::Entity::find()
+                .filter(entity::tag::Column::Slug.eq(doc.slug.as_str()))
+                .lock_exclusive()
+                .one(&txn)
+                .await?;
+        }
+    }
+    // Two creations of one key at once: the second meets the first only
+    // at its insert, as a unique violation.
+    let saved = match crate::content::import::save_entity(&txn, bundle).await {
+        Err(crate::content::import::ImportError::Database(err))
+            if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
+        {
+            return Err(Error::bad_input(
+                "another entry with this slug, key, DOI or PMID was saved at the same time; reload and try again",
+            ));
+        }
+        other => other?,
+    };
     crate::audit::record(
         &txn,
         crate::audit::Actor::Key(key),
         if saved.created { "CREATE" } else { "REPLACE" },
         &format!("{}:{}", saved.kind, saved.key),
-        "",
+        &detail,
     )
     .await?;
     crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
@@ -616,8 +690,9 @@ async fn save_entity(ctx: &Context<'_>, key: &Principal, bundle: Bundle) -> Resu
 
 #[Object]
 impl EntityMutation {
-    /// Creates or replaces a bibliographic reference; claims citing it
-    /// keep citing it. Needs an EDITOR or ADMIN key.
+    /// Creates a bibliographic reference (an EDITOR or ADMIN key), or
+    /// replaces one (an ADMIN key: claims citing it keep citing it, and
+    /// keep their sign-offs).
     async fn save_reference(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
         let key = require_role(ctx, &EDITING, "saveReference")?;
         let doc = parse("document", input.document.0)?;
@@ -648,7 +723,8 @@ impl EntityMutation {
         .await
     }
 
-    /// Creates or replaces a category. Needs an EDITOR or ADMIN key.
+    /// Creates or replaces a category. Needs an EDITOR or ADMIN key; an
+    /// ADMIN key to change whether it is medical.
     async fn save_category(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
         let key = require_role(ctx, &EDITING, "saveCategory")?;
         let doc = parse("document", input.document.0)?;

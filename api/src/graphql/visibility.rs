@@ -82,7 +82,8 @@ pub fn article_for(audience: Audience, now: DateTime<Utc>) -> Condition {
         Audience::Editorial => Condition::all(),
         Audience::Article(id) => Condition::any()
             .add(article(now))
-            .add(Expr::col((article::Entity, article::Column::Id)).eq(id)),
+            .add(Expr::col((article::Entity, article::Column::Id)).eq(id))
+            .add(Expr::col((article::Entity, article::Column::DraftOf)).eq(id)),
     }
 }
 
@@ -96,7 +97,7 @@ pub fn category_for(audience: Audience, now: DateTime<Utc>) -> Condition {
                 Query::select()
                     .column(article::Column::CategoryId)
                     .from(article::Entity)
-                    .and_where(Expr::col((article::Entity, article::Column::Id)).eq(id))
+                    .cond_where(previewed(id))
                     .to_owned(),
             ),
         ),
@@ -113,7 +114,9 @@ pub fn tag_for(audience: Audience, now: DateTime<Utc>) -> Condition {
                 Query::select()
                     .column(article_tag::Column::TagId)
                     .from(article_tag::Entity)
-                    .and_where(Expr::col((article_tag::Entity, article_tag::Column::ArticleId)).eq(id))
+                    .and_where(
+                        Expr::col((article_tag::Entity, article_tag::Column::ArticleId)).in_subquery(previewed_ids(id)),
+                    )
                     .to_owned(),
             ),
         ),
@@ -130,7 +133,10 @@ pub fn supervisor_for(audience: Audience, now: DateTime<Utc>) -> Condition {
                 Query::select()
                     .column(article_supervisor::Column::SupervisorId)
                     .from(article_supervisor::Entity)
-                    .and_where(Expr::col((article_supervisor::Entity, article_supervisor::Column::ArticleId)).eq(id))
+                    .and_where(
+                        Expr::col((article_supervisor::Entity, article_supervisor::Column::ArticleId))
+                            .in_subquery(previewed_ids(id)),
+                    )
                     .to_owned(),
             ),
         ),
@@ -143,6 +149,22 @@ pub fn article(now: DateTime<Utc>) -> Condition {
     // Qualified: this condition is also used inside subqueries that join
     // other tables.
     Condition::all().add(Expr::col((article::Entity, article::Column::VisibleFrom)).lte(now))
+}
+
+/// Article `id` and its preview copy: what a key limited to `id` previews.
+fn previewed(id: uuid::Uuid) -> Condition {
+    Condition::any()
+        .add(Expr::col((article::Entity, article::Column::Id)).eq(id))
+        .add(Expr::col((article::Entity, article::Column::DraftOf)).eq(id))
+}
+
+/// The ids of [`previewed`].
+fn previewed_ids(id: uuid::Uuid) -> SelectStatement {
+    Query::select()
+        .column((article::Entity, article::Column::Id))
+        .from(article::Entity)
+        .cond_where(previewed(id))
+        .to_owned()
 }
 
 /// The links that put a physician's name before readers: an author's, or a

@@ -447,8 +447,10 @@ async fn schedule(
         &format!("revision {revision} replaces the published one at {}", at.to_rfc3339()),
     )
     .await?;
+    // Nothing readers see changed yet: the entry names the draft, so no
+    // public answer is dropped for it.
     let mut touched = Touched::default();
-    touched.entity("article", id);
+    touched.entity("draft", id);
     touched.locale(&source_locale);
     changes::append(&txn, changes::Kind::Workflow, &touched).await?;
     txn.commit().await?;
@@ -467,47 +469,74 @@ pub async fn publish_due(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -
         .await?;
     let mut published = 0;
     for candidate in due {
-        let txn = crate::db::begin_write(db).await?;
-        let mut find = article::Entity::find_by_id(candidate.id);
-        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-            find = find.lock_exclusive();
+        // One article's failure holds back none of the others.
+        match publish_one_due(db, candidate.id, now).await {
+            Ok(true) => published += 1,
+            Ok(false) => {}
+            Err(err) => tracing::warn!(article = %candidate.slug, error = %err, "scheduled revision not published"),
         }
-        // Another instance may have published it meanwhile.
-        let Some(found) = find.one(&txn).await? else { continue };
-        let (Some(revision), Some(at)) = (found.scheduled_revision, found.scheduled_at) else {
-            continue;
-        };
-        if at > now {
-            continue;
-        }
-        if revision != found.head_revision || found.status != Status::Published {
-            // Cancelled by what happened since, which already cleared it
-            // in every path; kept as a guard.
-            let mut row = found.into_active_model();
-            row.scheduled_revision = ActiveValue::Set(None);
-            row.scheduled_at = ActiveValue::Set(None);
-            article::Entity::update(row).exec(&txn).await?;
-            txn.commit().await?;
-            continue;
-        }
-        if let Err(err) = require_sign_off(&txn, &found, "publish").await {
-            tracing::warn!(article = %found.slug, revision, error = %err, "scheduled revision not published");
-            continue;
-        }
-        let published_at = found.published_at;
-        let found = publish_head(&txn, found).await?;
-        finish(
-            txn,
-            crate::audit::Actor::Scheduler,
-            found,
-            Status::Published,
-            published_at,
-            "PUBLISH",
-        )
-        .await?;
-        published += 1;
     }
     Ok(published)
+}
+
+/// Publishes the scheduled revision of article `id` if it is due by
+/// `now`; drops a schedule that no longer holds, saying why in the audit
+/// trail. Whether it went live.
+async fn publish_one_due(db: &sea_orm::DatabaseConnection, id: uuid::Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let txn = crate::db::begin_write(db).await?;
+    let mut find = article::Entity::find_by_id(id);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    // Another instance may have published it meanwhile.
+    let Some(found) = find.one(&txn).await? else {
+        return Ok(false);
+    };
+    let (Some(revision), Some(at)) = (found.scheduled_revision, found.scheduled_at) else {
+        return Ok(false);
+    };
+    if at > now {
+        return Ok(false);
+    }
+    let refused = if revision != found.head_revision || found.status != Status::Published {
+        Some("the article changed since it was scheduled".to_owned())
+    } else {
+        require_sign_off(&txn, &found, "publish")
+            .await
+            .err()
+            .map(|e| e.to_string())
+    };
+    if let Some(why) = refused {
+        // Dropped, not retried: publishing days later, whenever a sign-off
+        // turns up, is not what was scheduled.
+        let slug = found.slug.clone();
+        let mut row = found.into_active_model();
+        row.scheduled_revision = ActiveValue::Set(None);
+        row.scheduled_at = ActiveValue::Set(None);
+        article::Entity::update(row).exec(&txn).await?;
+        crate::audit::record(
+            &txn,
+            crate::audit::Actor::Scheduler,
+            "SCHEDULE_DROPPED",
+            &format!("article:{slug}"),
+            &format!("revision {revision} due {}: {why}", at.to_rfc3339()),
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(false);
+    }
+    let published_at = found.published_at;
+    let found = publish_head(&txn, found).await?;
+    finish(
+        txn,
+        crate::audit::Actor::Scheduler,
+        found,
+        Status::Published,
+        published_at,
+        "PUBLISH",
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Sets the status of the `locale` translation of `found`.
