@@ -18,7 +18,6 @@ mod m20261126_000010_sign_off_scope;
 mod m20261126_000011_supervisor_keys;
 mod m20261126_000012_audit;
 mod m20261126_000013_workflow;
-mod m20261126_000014_status_indexes_on_rollback;
 mod m20261126_000015_revisions;
 mod m20261126_000016_article_preview_keys;
 
@@ -42,7 +41,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_supervisor_keys::Migration),
             Box::new(m20261126_000012_audit::Migration),
             Box::new(m20261126_000013_workflow::Migration),
-            Box::new(m20261126_000014_status_indexes_on_rollback::Migration),
             Box::new(m20261126_000015_revisions::Migration),
             Box::new(m20261126_000016_article_preview_keys::Migration),
         ]

@@ -78,6 +78,22 @@ impl MigrationTrait for Migration {
             m.drop_index(Index::drop().name(name).table(Article::Table).to_owned())
                 .await?;
         }
+        // The indexes `up` replaced, so that `up` can run again.
+        for (name, key) in [
+            ("ix_article_status_published", Article::PublishedAt),
+            ("ix_article_status_updated", Article::UpdatedAt),
+        ] {
+            m.create_index(
+                Index::create()
+                    .name(name)
+                    .table(Article::Table)
+                    .col(Article::Status)
+                    .col(key)
+                    .col(Article::Id)
+                    .to_owned(),
+            )
+            .await?;
+        }
         Ok(())
     }
 }
@@ -95,6 +111,7 @@ async fn insert_count<C: ConnectionTrait>(db: &C, scope: &str, n: i64) -> Result
 enum Article {
     Table,
     Id,
+    Status,
     CategoryId,
     PublishedAt,
     UpdatedAt,

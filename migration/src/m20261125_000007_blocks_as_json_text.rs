@@ -16,26 +16,24 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() == DatabaseBackend::Postgres {
-            m.get_connection()
-                .execute_unprepared(
-                    "ALTER TABLE section_translation ALTER COLUMN blocks TYPE json USING blocks::json; \
-                     ALTER TABLE article_translation ALTER COLUMN intro TYPE json USING intro::json",
-                )
-                .await?;
-        }
-        Ok(())
+        retype(m, "json").await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() == DatabaseBackend::Postgres {
-            m.get_connection()
-                .execute_unprepared(
-                    "ALTER TABLE section_translation ALTER COLUMN blocks TYPE jsonb USING blocks::jsonb; \
-                     ALTER TABLE article_translation ALTER COLUMN intro TYPE jsonb USING intro::jsonb",
-                )
-                .await?;
-        }
-        Ok(())
+        retype(m, "jsonb").await
     }
+}
+
+/// Gives both columns the type `ty` on PostgreSQL.
+async fn retype(m: &SchemaManager<'_>, ty: &str) -> Result<(), DbErr> {
+    if m.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    m.get_connection()
+        .execute_unprepared(&format!(
+            "ALTER TABLE section_translation ALTER COLUMN blocks TYPE {ty} USING blocks::{ty}; \
+             ALTER TABLE article_translation ALTER COLUMN intro TYPE {ty} USING intro::{ty}"
+        ))
+        .await
+        .map(|_| ())
 }
