@@ -161,23 +161,27 @@ async fn documented_queries_run_without_errors(backend: Backend) {
 
 db_tests!(documented_queries_run_without_errors);
 
-/// Every ```yaml block of the documentation, with its file and whether it
-/// needs the sample (```yaml sample: it names sample content). A
-/// ```yaml fragment block is part of a bundle, shown alone, and skipped.
-fn yaml_examples() -> Vec<(&'static str, String, bool)> {
-    let files: [(&str, &str); 3] = [
-        ("README.md", include_str!("../README.md")),
-        ("docs/content.md", include_str!("../docs/content.md")),
-        ("docs/queries.md", include_str!("../docs/queries.md")),
-    ];
+/// The documentation a reader copies blocks from.
+const DOCS: [(&str, &str); 3] = [
+    ("README.md", include_str!("../README.md")),
+    ("docs/content.md", include_str!("../docs/content.md")),
+    ("docs/queries.md", include_str!("../docs/queries.md")),
+];
+
+/// Every ```LANG block of the documentation, with its file and whether it
+/// needs the sample (```LANG sample: it names sample content). Any other
+/// word after the language (```yaml fragment: part of a bundle shown
+/// alone) leaves the block out.
+fn fenced(lang: &str) -> Vec<(&'static str, String, bool)> {
+    let (plain, sample) = (format!("```{lang}"), format!("```{lang} sample"));
     let mut found = Vec::new();
-    for (file, text) in files {
+    for (file, text) in DOCS {
         let mut block: Option<String> = None;
         let mut needs_sample = false;
         for line in text.lines() {
             match &mut block {
-                None if line.trim() == "```yaml" || line.trim() == "```yaml sample" => {
-                    needs_sample = line.trim() == "```yaml sample";
+                None if line.trim() == plain || line.trim() == sample => {
+                    needs_sample = line.trim() == sample;
                     block = Some(String::new());
                 }
                 Some(_) if line.trim() == "```" => found.push((file, block.take().unwrap_or_default(), needs_sample)),
@@ -195,7 +199,7 @@ fn yaml_examples() -> Vec<(&'static str, String, bool)> {
 /// A reader copies a documented bundle into a file and imports it: into the
 /// database the quick start made (with the sample) and into an empty one.
 async fn documented_bundles_import_with_and_without_the_sample(backend: Backend) {
-    let examples = yaml_examples();
+    let examples = fenced("yaml");
     assert!(examples.len() >= 2, "found only {} YAML examples", examples.len());
     for with_sample in [true, false] {
         let Some(app) = TestApp::spawn_with(backend, |config| config.load_sample = with_sample).await else {
@@ -218,39 +222,10 @@ async fn documented_bundles_import_with_and_without_the_sample(backend: Backend)
 
 db_tests!(documented_bundles_import_with_and_without_the_sample);
 
-/// Every ```markdown block of the documentation, with its file and whether
-/// it needs the sample (```markdown sample).
-fn markdown_examples() -> Vec<(&'static str, String, bool)> {
-    let files: [(&str, &str); 2] = [
-        ("README.md", include_str!("../README.md")),
-        ("docs/content.md", include_str!("../docs/content.md")),
-    ];
-    let mut found = Vec::new();
-    for (file, text) in files {
-        let mut block: Option<String> = None;
-        let mut needs_sample = false;
-        for line in text.lines() {
-            match &mut block {
-                None if line.trim() == "```markdown" || line.trim() == "```markdown sample" => {
-                    needs_sample = line.trim() == "```markdown sample";
-                    block = Some(String::new());
-                }
-                Some(_) if line.trim() == "```" => found.push((file, block.take().unwrap_or_default(), needs_sample)),
-                Some(body) => {
-                    body.push_str(line);
-                    body.push('\n');
-                }
-                None => {}
-            }
-        }
-    }
-    found
-}
-
 /// A reader saves a documented Markdown column and runs `kiji import` on
 /// it; exporting it gives the same article back.
 async fn documented_markdown_files_import(backend: Backend) {
-    let examples = markdown_examples();
+    let examples = fenced("markdown");
     assert!(examples.len() >= 2, "found only {} Markdown examples", examples.len());
     let Some(app) = TestApp::spawn(backend).await else {
         return;

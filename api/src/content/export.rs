@@ -211,8 +211,9 @@ async fn sections<C: ConnectionTrait>(db: &C, article_id: Uuid) -> Result<(Vec<S
             parent.sections.push(child);
         }
     }
+    let positions: HashMap<&str, i32> = rows.iter().map(|s| (s.anchor.as_str(), s.position)).collect();
     for doc in built.values_mut() {
-        sort_children(doc, &rows);
+        sort_children(doc, &positions);
     }
     let mut top: Vec<(i32, SectionDoc)> = rows
         .iter()
@@ -224,11 +225,10 @@ async fn sections<C: ConnectionTrait>(db: &C, article_id: Uuid) -> Result<(Vec<S
 }
 
 /// Puts every section's children in their stored order.
-fn sort_children(doc: &mut SectionDoc, rows: &[section::Model]) {
-    let position: HashMap<&str, i32> = rows.iter().map(|s| (s.anchor.as_str(), s.position)).collect();
+fn sort_children(doc: &mut SectionDoc, positions: &HashMap<&str, i32>) {
     doc.sections
-        .sort_by_key(|s| position.get(s.anchor.as_str()).copied().unwrap_or(i32::MAX));
+        .sort_by_key(|s| positions.get(s.anchor.as_str()).copied().unwrap_or(i32::MAX));
     for child in &mut doc.sections {
-        sort_children(child, rows);
+        sort_children(child, positions);
     }
 }

@@ -343,7 +343,6 @@ impl EditingMutation {
         };
         // Two creations of one slug at once: the second finds the first's
         // row only at its insert, as a unique violation.
-        let taken = |err: &sea_orm::DbErr| matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)));
         let (_, mut touched) = match crate::content::import::create(&txn, bundle).await {
             Err(crate::content::import::ImportError::Database(err)) if taken(&err) => {
                 return Err(Error::bad_input(format!("article `{slug}` already exists")));
@@ -593,77 +592,81 @@ pub struct EntitySaved {
 
 /// Saves the one entity of `bundle` in one transaction, with its audit
 /// entry and change-log row.
-async fn save_entity(ctx: &Context<'_>, key: &Principal, bundle: Bundle) -> Result<EntitySaved> {
-    use entity::{category, reference};
+/// Whether `err` is a unique constraint meeting a concurrent insert.
+fn taken(err: &sea_orm::DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// The row of `E` whose `column` is `value`, locked for the transaction on
+/// PostgreSQL (SQLite's writing transaction already excludes other writers),
+/// so two replacements of one entry run one after the other.
+async fn locked<E: sea_orm::EntityTrait>(
+    txn: &sea_orm::DatabaseTransaction,
+    column: E::Column,
+    value: &str,
+) -> Result<Option<E::Model>> {
     use sea_orm::{ConnectionTrait, QuerySelect};
+    let mut find = E::find().filter(column.eq(value));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    Ok(find.one(txn).await?)
+}
+
+/// Saves the one entry `input` holds, read as a `T` and placed in a bundle
+/// by `place`, in one transaction with its audit entry and change-log row.
+async fn save_entity<T: DeserializeOwned>(
+    ctx: &Context<'_>,
+    what: &str,
+    input: SaveEntityInput,
+    place: impl FnOnce(T) -> Bundle,
+) -> Result<EntitySaved> {
+    use entity::{category, reference, supervisor, tag};
+    let key = require_role(ctx, &EDITING, what)?;
+    let bundle = place(parse("document", input.document.0)?);
     let admin = matches!(key, Principal::Key { role: Role::Admin, .. });
     let txn = crate::db::begin_write(db(ctx)?).await?;
-    let postgres = txn.get_database_backend() == sea_orm::DbBackend::Postgres;
     let mut detail = String::new();
     // What signed-off medical text rests on changes only by an ADMIN: a
     // cited work (claims cite it by id, and keep their sign-off) and
-    // whether a category needs a physician's sign-off at all. The rows are
-    // locked, so two replacements of one entry run one after the other.
-    if let Some(doc) = bundle.references.first() {
-        let mut find = reference::Entity::find().filter(reference::Column::Key.eq(doc.key.as_str()));
-        if postgres {
-            find = find.lock_exclusive();
+    // whether a category needs a physician's sign-off at all.
+    if let Some(doc) = bundle.references.first()
+        && let Some(old) = locked::<reference::Entity>(&txn, reference::Column::Key, &doc.key).await?
+    {
+        if !admin {
+            return Err(Error::Forbidden(
+                "replacing a reference changes what reviewed claims cite: it needs an ADMIN key".into(),
+            ));
         }
-        if let Some(old) = find.one(&txn).await? {
-            if !admin {
-                return Err(Error::Forbidden(
-                    "replacing a reference changes what reviewed claims cite: it needs an ADMIN key".into(),
-                ));
-            }
-            detail = format!(
-                "was: {} ({}), doi {}, pmid {}",
-                old.title,
-                old.year.map_or_else(|| "n.d.".to_owned(), |y| y.to_string()),
-                old.doi.unwrap_or_default(),
-                old.pmid.unwrap_or_default()
-            );
-        }
+        detail = format!(
+            "was: {} ({}), doi {}, pmid {}",
+            old.title,
+            old.year.map_or_else(|| "n.d.".to_owned(), |y| y.to_string()),
+            old.doi.unwrap_or_default(),
+            old.pmid.unwrap_or_default()
+        );
     }
-    if let Some(doc) = bundle.categories.first() {
-        let mut find = category::Entity::find().filter(category::Column::Slug.eq(doc.slug.as_str()));
-        if postgres {
-            find = find.lock_exclusive();
+    if let Some(doc) = bundle.categories.first()
+        && let Some(old) = locked::<category::Entity>(&txn, category::Column::Slug, &doc.slug).await?
+        && old.medical != doc.medical
+    {
+        if !admin {
+            return Err(Error::Forbidden(
+                "whether a category needs a physician's sign-off is changed with an ADMIN key".into(),
+            ));
         }
-        if let Some(old) = find.one(&txn).await?
-            && old.medical != doc.medical
-        {
-            if !admin {
-                return Err(Error::Forbidden(
-                    "whether a category needs a physician's sign-off is changed with an ADMIN key".into(),
-                ));
-            }
-            detail = format!("medical {} → {}", old.medical, doc.medical);
-        }
+        detail = format!("medical {} → {}", old.medical, doc.medical);
     }
-    for doc in &bundle.supervisors {
-        if postgres {
-            entity::supervisor::Entity::find()
-                .filter(entity::supervisor::Column::Slug.eq(doc.slug.as_str()))
-                .lock_exclusive()
-                .one(&txn)
-                .await?;
-        }
+    if let Some(doc) = bundle.supervisors.first() {
+        locked::<supervisor::Entity>(&txn, supervisor::Column::Slug, &doc.slug).await?;
     }
-    for doc in &bundle.tags {
-        if postgres {
-            entity::tag::Entity::find()
-                .filter(entity::tag::Column::Slug.eq(doc.slug.as_str()))
-                .lock_exclusive()
-                .one(&txn)
-                .await?;
-        }
+    if let Some(doc) = bundle.tags.first() {
+        locked::<tag::Entity>(&txn, tag::Column::Slug, &doc.slug).await?;
     }
     // Two creations of one key at once: the second meets the first only
     // at its insert, as a unique violation.
     let saved = match crate::content::import::save_entity(&txn, bundle).await {
-        Err(crate::content::import::ImportError::Database(err))
-            if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
-        {
+        Err(crate::content::import::ImportError::Database(err)) if taken(&err) => {
             return Err(Error::bad_input(
                 "another entry with this slug, key, DOI or PMID was saved at the same time; reload and try again",
             ));
@@ -672,7 +675,7 @@ async fn save_entity(ctx: &Context<'_>, key: &Principal, bundle: Bundle) -> Resu
     };
     crate::audit::record(
         &txn,
-        crate::audit::Actor::Key(key),
+        crate::audit::Actor::Key(&key),
         if saved.created { "CREATE" } else { "REPLACE" },
         &format!("{}:{}", saved.kind, saved.key),
         &detail,
@@ -694,63 +697,39 @@ impl EntityMutation {
     /// replaces one (an ADMIN key: claims citing it keep citing it, and
     /// keep their sign-offs).
     async fn save_reference(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
-        let key = require_role(ctx, &EDITING, "saveReference")?;
-        let doc = parse("document", input.document.0)?;
-        save_entity(
-            ctx,
-            &key,
-            Bundle {
-                references: vec![doc],
-                ..Bundle::default()
-            },
-        )
+        save_entity(ctx, "saveReference", input, |doc| Bundle {
+            references: vec![doc],
+            ..Bundle::default()
+        })
         .await
     }
 
     /// Creates or replaces a supervisor's profile with qualifications and
     /// career. Needs an EDITOR or ADMIN key.
     async fn save_supervisor(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
-        let key = require_role(ctx, &EDITING, "saveSupervisor")?;
-        let doc = parse("document", input.document.0)?;
-        save_entity(
-            ctx,
-            &key,
-            Bundle {
-                supervisors: vec![doc],
-                ..Bundle::default()
-            },
-        )
+        save_entity(ctx, "saveSupervisor", input, |doc| Bundle {
+            supervisors: vec![doc],
+            ..Bundle::default()
+        })
         .await
     }
 
     /// Creates or replaces a category. Needs an EDITOR or ADMIN key; an
     /// ADMIN key to change whether it is medical.
     async fn save_category(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
-        let key = require_role(ctx, &EDITING, "saveCategory")?;
-        let doc = parse("document", input.document.0)?;
-        save_entity(
-            ctx,
-            &key,
-            Bundle {
-                categories: vec![doc],
-                ..Bundle::default()
-            },
-        )
+        save_entity(ctx, "saveCategory", input, |doc| Bundle {
+            categories: vec![doc],
+            ..Bundle::default()
+        })
         .await
     }
 
     /// Creates or replaces a tag. Needs an EDITOR or ADMIN key.
     async fn save_tag(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
-        let key = require_role(ctx, &EDITING, "saveTag")?;
-        let doc = parse("document", input.document.0)?;
-        save_entity(
-            ctx,
-            &key,
-            Bundle {
-                tags: vec![doc],
-                ..Bundle::default()
-            },
-        )
+        save_entity(ctx, "saveTag", input, |doc| Bundle {
+            tags: vec![doc],
+            ..Bundle::default()
+        })
         .await
     }
 }
