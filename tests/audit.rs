@@ -15,8 +15,9 @@ async fn the_trail_names_who_did_what(backend: Backend) {
         return;
     };
     let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
+    common::supervised_by_fiction(&app, "exosome-effects-and-side-effects").await;
     let (physician_key, physician) =
-        auth::create_key_for(&app.db, Role::Supervisor, "Dr. Suita", Some("shinichi-suita"))
+        auth::create_key_for(&app.db, Role::Supervisor, "Dr. Mihon", Some(common::PHYSICIAN))
             .await
             .expect("key");
     let sign = r#"mutation($input: SignOffInput!) { signOff(input: $input) { revision } }"#;
@@ -38,21 +39,35 @@ async fn the_trail_names_who_did_what(backend: Backend) {
         .collect();
     assert_eq!(
         actions,
-        ["KEY_REVOKE", "SIGN_OFF", "KEY_CREATE", "KEY_CREATE", "IMPORT"],
+        [
+            "KEY_REVOKE",
+            "SIGN_OFF",
+            "KEY_CREATE",
+            "KEY_CREATE",
+            "IMPORT",
+            "LINT_OVERRIDE"
+        ],
         "newest first; the refused sign-off left nothing: {entries:#?}"
     );
     assert_eq!(
         entries[1],
         json!({
-            "actor": "Dr. Suita", "keyId": physician_key.id.to_string(), "action": "SIGN_OFF",
+            "actor": "Dr. Mihon", "keyId": physician_key.id.to_string(), "action": "SIGN_OFF",
             "target": "article:exosome-effects-and-side-effects",
-            "detail": "revision 1; locales ja; claims not reviewed"
+            "detail": "revision 1; locales ja; claims not reviewed; under profile revision 1"
         })
     );
     assert_eq!(entries[0]["actor"], "command line");
     assert_eq!(
         entries[4]["actor"], "command line",
         "the sample was imported at start-up"
+    );
+    // With the override its published column needs, and the reason for it.
+    assert_eq!(entries[5]["target"], "article:exosome-effects-and-side-effects");
+    let detail = entries[5]["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("DISC-UNAPPROVED") && detail.contains("reason: Sample column kept verbatim"),
+        "{detail}"
     );
 }
 

@@ -124,10 +124,14 @@ async fn documented_queries_run_without_errors(backend: Backend) {
         .await
         .expect("key");
     let bearer = format!("Bearer {token}");
-    let (_, physician) =
-        api::auth::create_key_for(&app.db, entity::enums::Role::Supervisor, "docs", Some("shinichi-suita"))
-            .await
-            .expect("supervisor key");
+    let (_, physician) = api::auth::create_key_for(
+        &app.db,
+        entity::enums::Role::Supervisor,
+        "docs",
+        Some(common::PHYSICIAN),
+    )
+    .await
+    .expect("supervisor key");
     let physician = format!("Bearer {physician}");
     for example in examples {
         // Signing off is a physician's act; everything else runs as ADMIN.
@@ -235,9 +239,14 @@ async fn documented_markdown_files_import(backend: Backend) {
             .unwrap_or_else(|errors| panic!("{file} example does not parse: {errors:?}\n{text}"));
         let slug = read.doc.slug.clone();
         let locale = read.locale.clone();
-        api::revisions::import_files(&app.db, api::content::Bundle::default(), vec![(file.to_string(), read)])
-            .await
-            .unwrap_or_else(|err| panic!("{file} example does not import: {err}\n{text}"));
+        api::revisions::import_files(
+            &app.db,
+            api::content::Bundle::default(),
+            vec![(file.to_string(), read)],
+            &api::lint::Rules::builtin(),
+        )
+        .await
+        .unwrap_or_else(|err| panic!("{file} example does not import: {err}\n{text}"));
         let exported = api::revisions::export_markdown(&app.db, &slug, &locale)
             .await
             .unwrap_or_else(|err| panic!("{file} example does not export: {err}"));

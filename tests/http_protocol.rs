@@ -240,14 +240,33 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
     assert!(text.contains("# TYPE kiji_db_statements counter"), "{text}");
     assert!(text.contains("kiji_http_requests_in_flight"), "{text}");
 
-    // Latency histograms by operation and outcome, and per SQL statement.
+    // Latency histograms by operation and outcome, and per SQL statement;
+    // operations are named only for trusted documents.
+    // (Registered as `kiji operations add` does before a deployment starts:
+    // an instance reads the trusted hashes when it starts.)
+    let trusted = "query ColumnTitle { article(slug: \"exosome-effects-and-side-effects\") { title } }";
+    api::documents::register(&app.db, "column-title.graphql", trusted)
+        .await
+        .expect("registers");
+    let app = TestApp::spawn_on(&app.database_url(), |_| {}).await;
     let named = app
+        .post(&json!({ "query": trusted, "operationName": "ColumnTitle" }), &[])
+        .await;
+    assert!(named.data()["article"]["title"].is_string());
+    let by_hash = app
         .post(
-            &json!({ "query": "query ColumnTitle { article(slug: \"exosome-effects-and-side-effects\") { title } }", "operationName": "ColumnTitle" }),
+            &json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": api::documents::sha256_hex(trusted) } } }),
             &[],
         )
         .await;
-    assert!(named.data()["article"]["title"].is_string());
+    assert!(by_hash.data()["article"]["title"].is_string());
+    let untrusted = app
+        .post(
+            &json!({ "query": "query EditorsSecretDraftCheck { categories { slug } }" }),
+            &[],
+        )
+        .await;
+    assert!(untrusted.data()["categories"].is_array());
     let bad = app.post(&json!({ "query": "query Broken { nope }" }), &[]).await;
     assert_eq!(bad.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
     // A name the document does not define never becomes a label.
@@ -263,15 +282,17 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
         panic!("metrics are text")
     };
     for expected in [
-        r#"kiji_graphql_request_duration_seconds_count{operation="ColumnTitle",outcome="ok"} 1"#,
-        r#"kiji_graphql_request_duration_seconds_count{operation="Broken",outcome="rejected"} 1"#,
-        r#"kiji_graphql_request_duration_seconds_count{operation="anonymous",outcome="rejected"} 1"#,
+        r#"kiji_graphql_request_duration_seconds_count{operation="ColumnTitle",outcome="ok"} 2"#,
+        r#"kiji_graphql_request_duration_seconds_count{operation="unregistered",outcome="ok"} 1"#,
+        r#"kiji_graphql_request_duration_seconds_count{operation="unregistered",outcome="rejected"} 2"#,
         r#"kiji_graphql_request_duration_seconds_bucket{le="#,
         "kiji_db_statement_duration_seconds_count ",
     ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
-    assert!(!text.contains("Junk123"), "{text}");
+    for name in ["Junk123", "Broken", "EditorsSecretDraftCheck"] {
+        assert!(!text.contains(name), "{name} is not a label: {text}");
+    }
 
     let graphiql = app.send(app.client.get(format!("{}/", app.base))).await;
     assert_eq!(graphiql.status, 200);

@@ -104,7 +104,7 @@ articles:
     source_locale: ja
     status: DRAFT
     contributors:
-      - { supervisor: shinichi-suita, role: SUPERVISOR, signed_off_revision: 1, signed_off_locales: [ja, en] }
+      - { supervisor: hanako-mihon, role: SUPERVISOR, signed_off_revision: 1, signed_off_locales: [ja, en] }
     translations: { ja: { title: t, lead: l, status: DRAFT } }
 "#,
             "article signed-in-a-missing-locale › contributor 1",
@@ -118,7 +118,7 @@ articles:
     source_locale: ja
     status: DRAFT
     contributors:
-      - { supervisor: shinichi-suita, role: SUPERVISOR, signed_off_claims: true }
+      - { supervisor: hanako-mihon, role: SUPERVISOR, signed_off_claims: true }
     translations: { ja: { title: t, lead: l, status: DRAFT } }
 "#,
             "article scope-without-sign-off › contributor 1",

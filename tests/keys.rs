@@ -179,7 +179,7 @@ async fn the_command_line_prints_a_token_once_and_revokes_it(backend: Backend) {
         "--name",
         "Dr. review",
         "--supervisor",
-        "shinichi-suita",
+        common::PHYSICIAN,
     ]);
     assert!(ok, "{stderr}");
     let token = created

@@ -375,7 +375,7 @@ async fn the_import_refuses_times_outside_the_documented_range(backend: Backend)
             "article out-of-range › updated_at",
         ),
         (
-            "published_at: 2020-01-01T00:00:00Z\n    contributors: [{ supervisor: shinichi-suita, role: SUPERVISOR, \
+            "published_at: 2020-01-01T00:00:00Z\n    contributors: [{ supervisor: hanako-mihon, role: SUPERVISOR, \
              signed_off_revision: 1, signed_off_at: 0001-01-01T00:00:00Z }]",
             "article out-of-range › contributor 1 › signed_off_at",
         ),

@@ -21,7 +21,7 @@ async fn import(app: &TestApp, files: &[(&str, &str)]) -> Result<usize, String> 
             .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
         read.push(((*name).to_owned(), parsed));
     }
-    import_files(&app.db, Bundle::default(), read)
+    import_files(&app.db, Bundle::default(), read, &api::lint::Rules::builtin())
         .await
         .map(|report| report.revisions)
         .map_err(|err| err.to_string())
@@ -69,7 +69,14 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     api::content::import::import(&empty.db, &cited)
         .await
         .expect("imports what it cites");
-    import(&empty, &[("ja.md", &ja), ("en.md", &en)])
+    // A PUBLISHED medical article goes in only with the override its lint
+    // errors need (the exported file, like every revision, carries none).
+    let overridden = ja.replacen("---\n", "---\nlint_override:\n  reason: re-imported as supervised\n", 1);
+    let refused = import(&empty, &[("ja.md", &ja), ("en.md", &en)])
+        .await
+        .expect_err("refused");
+    assert!(refused.contains("DISC-UNAPPROVED"), "{refused}");
+    import(&empty, &[("ja.md", &overridden), ("en.md", &en)])
         .await
         .expect("creates the column");
     assert_eq!(export_markdown(&empty.db, COLUMN, "ja").await.expect("exports"), ja);

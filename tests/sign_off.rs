@@ -24,11 +24,11 @@ const READ: &str = r#"query($slug: String!, $locale: Locale) {
 const COLUMN: &str = "exosome-effects-and-side-effects";
 const LAW: &str = "regenerative-medicine-law-risk-classes";
 
+/// A key for the fictional physician, made the column's supervisor in
+/// this test's database: nothing here signs in a real person's name.
 async fn physician(app: &TestApp) -> String {
-    auth::create_key_for(&app.db, Role::Supervisor, "Dr. Suita", Some("shinichi-suita"))
-        .await
-        .expect("key")
-        .1
+    common::supervised_by_fiction(app, COLUMN).await;
+    common::physician_key(app, "Dr. Mihon").await
 }
 
 async fn a_sign_off_is_seen_by_readers_at_once(backend: Backend) {
@@ -63,7 +63,7 @@ async fn a_sign_off_is_seen_by_readers_at_once(backend: Backend) {
     assert_eq!(
         article["contributors"],
         json!([{ "role": "SUPERVISOR", "signedOffRevision": 1, "signedOffLocales": ["en", "ja"],
-                 "signedOffClaims": true, "supervisor": { "slug": "shinichi-suita" } }])
+                 "signedOffClaims": true, "supervisor": { "slug": common::PHYSICIAN } }])
     );
 }
 

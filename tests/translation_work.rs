@@ -70,7 +70,7 @@ async fn other_roles_are_forbidden(backend: Backend) {
     let public = ask(&app, None, json!({ "locale": "en" })).await;
     assert_eq!(code(&public), "FORBIDDEN", "{public:#}");
     for role in [Role::Preview, Role::Supervisor] {
-        let physician = (role == Role::Supervisor).then_some("shinichi-suita");
+        let physician = (role == Role::Supervisor).then_some(common::PHYSICIAN);
         let (_, token) = auth::create_key_for(&app.db, role, "not a translator", physician)
             .await
             .expect("key");

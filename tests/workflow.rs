@@ -21,7 +21,7 @@ articles:
     source_locale: ja
     status: DRAFT
     contributors:
-      - { supervisor: shinichi-suita, role: SUPERVISOR }
+      - { supervisor: hanako-mihon, role: SUPERVISOR }
     translations:
       ja: { title: 歩くコラム, lead: リード, status: DRAFT }
       en: { title: A walked column, lead: Lead, status: DRAFT }
@@ -74,9 +74,7 @@ async fn a_draft_walks_to_publication_and_back_out(backend: Backend) {
     let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
     let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
     let (_, preview) = auth::create_key(&app.db, Role::Preview, "app").await.expect("key");
-    let (_, physician) = auth::create_key_for(&app.db, Role::Supervisor, "Dr. Suita", Some("shinichi-suita"))
-        .await
-        .expect("key");
+    let physician = common::physician_key(&app, "Dr. Mihon").await;
 
     assert_eq!(seen(&app, &preview, DRAFT).await, (Value::Null, json!("DRAFT"), 2));
 
@@ -121,7 +119,7 @@ async fn a_draft_walks_to_publication_and_back_out(backend: Backend) {
     assert_eq!(
         public,
         json!({ "status": "PUBLISHED", "reviewedBySupervisor": true,
-                "contributors": [{ "supervisor": { "slug": "shinichi-suita" } }] })
+                "contributors": [{ "supervisor": { "slug": common::PHYSICIAN } }] })
     );
     assert_eq!(count, 3, "the kept count follows");
     // Only the source locale was published with the article: the English

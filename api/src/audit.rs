@@ -37,6 +37,13 @@ pub async fn record<C: ConnectionTrait>(
     target: &str,
     detail: &str,
 ) -> Result<(), DbErr> {
+    // An entry that does not say what changed is no record: a writer that
+    // has nothing to say has a bug, and its transaction fails with it.
+    if detail.trim().is_empty() {
+        return Err(DbErr::Custom(format!(
+            "the audit entry {action} on {target} does not say what changed"
+        )));
+    }
     let (key_id, name) = actor.who();
     audit::Entity::insert(audit::ActiveModel {
         id: ActiveValue::NotSet,

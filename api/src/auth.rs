@@ -71,8 +71,9 @@ pub enum AuthError {
     /// a response never tells which. → `UNAUTHENTICATED`
     #[error("the API key is not valid; send `Authorization: Bearer <token>` with a current key, or no header at all")]
     Invalid,
-    /// The key sent too many requests. → `RATE_LIMITED`
-    #[error("this API key sent too many requests; retry after {retry_after} s")]
+    /// The key sent too many requests, or its address sent too many bad
+    /// keys. → `RATE_LIMITED`
+    #[error("too many requests with this key, or too many invalid keys from this address; retry after {retry_after} s")]
     RateLimited {
         /// Seconds until the next request is allowed.
         retry_after: u64,
@@ -159,6 +160,98 @@ impl KeyLimits {
         };
         limiter.check_key(id).map_err(|not_until| {
             let wait: Duration = not_until.wait_time_from(DefaultClock::default().now());
+            AuthError::RateLimited {
+                retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
+        })
+    }
+}
+
+/// Failed authentications per client address (`--auth-failure-limit` a
+/// minute, in bursts of as many). An address past it gets `429` with
+/// `Retry-After` for every request that sends a key, before the key is
+/// looked up: guessing costs the guesser time, not the database lookups.
+/// Requests without a key are never held back by it.
+///
+/// IPv6 addresses count by their /64 (one host usually holds a whole
+/// prefix), so an attacker cannot reset the count by changing address.
+pub struct AuthFailures {
+    limiter: Option<DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    /// Addresses over the limit, and until when. Bounded, so a flood of
+    /// addresses costs bounded memory; an evicted address is only let off
+    /// early.
+    blocked: moka::sync::Cache<std::net::IpAddr, std::time::Instant>,
+    /// Failures since the limiter's state was last pruned.
+    since_prune: std::sync::atomic::AtomicU32,
+}
+
+/// Failures between two prunings of the limiter's per-address state.
+const PRUNE_EVERY: u32 = 4096;
+
+impl AuthFailures {
+    /// A limit of `per_minute` failed authentications per address; 0 turns
+    /// it off.
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            limiter: NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+            blocked: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+            since_prune: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// The address a limit counts: IPv6 by its /64.
+    fn bucket(addr: std::net::IpAddr) -> std::net::IpAddr {
+        match addr {
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => std::net::IpAddr::V4(v4),
+                None => {
+                    let mut octets = v6.octets();
+                    octets[8..].fill(0);
+                    std::net::IpAddr::V6(std::net::Ipv6Addr::from(octets))
+                }
+            },
+            v4 => v4,
+        }
+    }
+
+    /// Refuses a request with a key from `addr` while it is over the limit.
+    pub fn check(&self, addr: std::net::IpAddr) -> Result<(), AuthError> {
+        if self.limiter.is_none() {
+            return Ok(());
+        }
+        match self.blocked.get(&Self::bucket(addr)) {
+            Some(until) => {
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    Ok(())
+                } else {
+                    Err(AuthError::RateLimited {
+                        retry_after: left.as_secs() + u64::from(left.subsec_nanos() > 0),
+                    })
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed authentication from `addr`; past the limit, the
+    /// address is held back and the answer is `RateLimited`.
+    pub fn failed(&self, addr: std::net::IpAddr) -> Result<(), AuthError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        let bucket = Self::bucket(addr);
+        if self.since_prune.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= PRUNE_EVERY {
+            self.since_prune.store(0, std::sync::atomic::Ordering::Relaxed);
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        limiter.check_key(&bucket).map_err(|not_until| {
+            let wait: Duration = not_until.wait_time_from(DefaultClock::default().now());
+            self.blocked.insert(bucket, std::time::Instant::now() + wait);
             AuthError::RateLimited {
                 retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
             }

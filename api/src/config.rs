@@ -102,6 +102,37 @@ pub struct Config {
     #[arg(long, env = "KIJI_KEY_RATE_LIMIT", default_value_t = 600)]
     pub key_rate_limit: u32,
 
+    /// Failed authentications (unknown, malformed or revoked keys) one
+    /// client address may make per minute, in bursts of as many; past it,
+    /// every request from that address that sends a key is answered `429
+    /// RATE_LIMITED` with `Retry-After`, without looking the key up.
+    /// Requests without a key are not affected. 0 turns the limit off.
+    #[arg(long, env = "KIJI_AUTH_FAILURE_LIMIT", default_value_t = 30)]
+    pub auth_failure_limit: u32,
+
+    /// Header that carries the client's address, set by the reverse proxy
+    /// in front of Kiji (e.g. `x-real-ip`, `cf-connecting-ip`); without it
+    /// the TCP peer's address counts. Set it only when every request comes
+    /// through that proxy: a client could otherwise choose its address.
+    #[arg(long, env = "KIJI_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<axum::http::HeaderName>,
+
+    /// Serve `/metrics` on this address only (e.g. `127.0.0.1:9090`, or a
+    /// private interface) instead of beside the API.
+    #[arg(long, env = "KIJI_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Require `Authorization: Bearer <this token>` on `/metrics`
+    /// (Prometheus: `authorization: { credentials: … }`).
+    #[arg(long, env = "KIJI_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// The medical-advertising lint's rules: a YAML file in the form of
+    /// the shipped `api/rules/medical-advertising.yaml` (which is used when
+    /// this is left out).
+    #[arg(long, env = "KIJI_LINT_RULES")]
+    pub lint_rules: Option<std::path::PathBuf>,
+
     /// Limits on the work one GraphQL document may ask for.
     #[command(flatten)]
     pub limits: Limits,
@@ -129,6 +160,11 @@ impl Config {
             cache_stale_while_revalidate: 300,
             change_poll_ms: 1000,
             key_rate_limit: 600,
+            auth_failure_limit: 30,
+            client_ip_header: None,
+            metrics_listen: None,
+            metrics_token: None,
+            lint_rules: None,
             log_format: LogFormat::Text,
         }
     }

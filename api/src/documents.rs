@@ -14,8 +14,16 @@
 //!
 //! With `--trusted-documents-only`, only registered documents run: a hash or
 //! a query whose hash `kiji operations add` registered.
+//!
+//! A hash is a secret of whoever registered it: a document an editor's key
+//! registered is not run for a request without a key that names only its
+//! hash (it answers `PersistedQueryNotFound`, as for an unknown hash), or an
+//! outsider who guesses a document's text could learn that an editor sent
+//! it. Trusted documents, and documents a request without a key sent in
+//! full, are everyone's.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::ServerError;
 use async_graphql::parser::types::ExecutableDocument;
@@ -54,6 +62,23 @@ pub struct Prepared {
     pub text: Arc<str>,
     /// The parsed document.
     pub doc: ExecutableDocument,
+    /// Registered with `kiji operations add`: public by its hash, and its
+    /// operation names label the metrics.
+    trusted: AtomicBool,
+    /// Sent in full by a request without a key: public by its hash.
+    public: AtomicBool,
+}
+
+impl Prepared {
+    /// Whether it is a trusted document (as far as this instance knows).
+    pub fn trusted(&self) -> bool {
+        self.trusted.load(Ordering::Relaxed)
+    }
+
+    /// Whether a request without a key may run it by its hash alone.
+    fn public(&self) -> bool {
+        self.trusted() || self.public.load(Ordering::Relaxed)
+    }
 }
 
 /// Why a document cannot run.
@@ -78,6 +103,12 @@ pub struct Documents {
     shapes: Arc<Shapes>,
     heavy: CpuPool,
     trusted_only: bool,
+    /// Hashes known to be trusted: read at start, and added to whenever a
+    /// lookup finds one. A document sent in full is labelled trusted from
+    /// this set alone, so an unseen document costs no statement (a trusted
+    /// document registered while the server runs is known from its first
+    /// request by hash, or the next start).
+    trusted_hashes: std::sync::RwLock<std::collections::HashSet<String>>,
 }
 
 impl Documents {
@@ -102,20 +133,52 @@ impl Documents {
             shapes,
             heavy,
             trusted_only,
+            trusted_hashes: std::sync::RwLock::new(std::collections::HashSet::new()),
         }
     }
 
+    /// Reads the hashes of every trusted document.
+    pub async fn load_trusted(&self) -> Result<(), DbErr> {
+        use sea_orm::QuerySelect;
+        let hashes: Vec<String> = trusted_document::Entity::find()
+            .select_only()
+            .column(trusted_document::Column::Hash)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        if let Ok(mut known) = self.trusted_hashes.write() {
+            known.extend(hashes);
+        }
+        Ok(())
+    }
+
+    fn known_trusted(&self, hash: &str) -> bool {
+        self.trusted_hashes.read().is_ok_and(|known| known.contains(hash))
+    }
+
     /// The document a request runs: its `query`, or the one its
-    /// `persistedQuery` hash names.
-    pub async fn resolve(&self, query: Option<String>, hash: Option<String>) -> Result<Arc<Prepared>, DocumentError> {
+    /// `persistedQuery` hash names. `public`: the request has no key.
+    pub async fn resolve(
+        &self,
+        query: Option<String>,
+        hash: Option<String>,
+        public: bool,
+    ) -> Result<Arc<Prepared>, DocumentError> {
         let hash = hash.map(|h| h.to_ascii_lowercase());
         let Some(text) = query.filter(|q| !q.is_empty()) else {
             let hash = hash.ok_or(DocumentError::NoQuery)?;
             if let Some(found) = self.prepared.get(&hash) {
+                if public && !found.public() {
+                    // Registered as trusted since a key sent it, perhaps.
+                    if self.trusted(&hash).await.map_err(internal)?.is_none() {
+                        return Err(refused("PersistedQueryNotFound", codes::NOT_FOUND));
+                    }
+                    found.trusted.store(true, Ordering::Relaxed);
+                }
                 return Ok(found);
             }
             return match self.trusted(&hash).await.map_err(internal)? {
-                Some(text) => self.prepare(text, hash).await,
+                Some(text) => self.prepare(text, hash, true, false).await,
                 None => Err(refused("PersistedQueryNotFound", codes::NOT_FOUND)),
             };
         };
@@ -127,26 +190,43 @@ impl Documents {
             ));
         }
         if let Some(found) = self.prepared.get(&actual) {
+            if public {
+                found.public.store(true, Ordering::Relaxed);
+            }
             return Ok(found);
         }
-        if self.trusted_only && self.trusted(&actual).await.map_err(internal)?.is_none() {
+        let trusted = self.known_trusted(&actual)
+            || (self.trusted_only && self.trusted(&actual).await.map_err(internal)?.is_some());
+        if self.trusted_only && !trusted {
             return Err(refused(
                 "only registered documents run on this server (see `kiji operations add`)",
                 codes::NOT_TRUSTED,
             ));
         }
-        self.prepare(text, actual).await
+        self.prepare(text, actual, trusted, public).await
     }
 
     async fn trusted(&self, hash: &str) -> Result<Option<String>, DbErr> {
-        Ok(trusted_document::Entity::find_by_id(hash.to_owned())
+        let found = trusted_document::Entity::find_by_id(hash.to_owned())
             .one(&self.db)
             .await?
-            .map(|row| row.document))
+            .map(|row| row.document);
+        if found.is_some()
+            && let Ok(mut known) = self.trusted_hashes.write()
+        {
+            known.insert(hash.to_owned());
+        }
+        Ok(found)
     }
 
     /// Checks, parses and marks `text`, and keeps it under `hash`.
-    async fn prepare(&self, text: String, hash: String) -> Result<Arc<Prepared>, DocumentError> {
+    async fn prepare(
+        &self,
+        text: String,
+        hash: String,
+        trusted: bool,
+        public: bool,
+    ) -> Result<Arc<Prepared>, DocumentError> {
         let limits = self.limits;
         let shapes = self.shapes.clone();
         let measure = limits.scan(&text).map_err(limit_refused)?;
@@ -162,6 +242,8 @@ impl Documents {
                 hash,
                 text: Arc::from(text),
                 doc,
+                trusted: AtomicBool::new(trusted),
+                public: AtomicBool::new(public),
             })
         };
         let prepared = if measure.tokens <= INLINE_PARSE_TOKENS {

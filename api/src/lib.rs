@@ -13,8 +13,10 @@ pub mod documents;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod lint;
 pub mod loaders;
 pub mod metrics;
+pub mod profiles;
 pub mod revisions;
 pub mod state;
 
@@ -151,6 +153,9 @@ pub enum StartupError {
     /// A key could not be created or revoked.
     #[error("keys: {0}")]
     Keys(#[from] auth::KeyError),
+    /// The lint rules file cannot be used.
+    #[error("{0}")]
+    Rules(#[from] lint::RulesError),
     /// A content file is not valid YAML.
     #[error("{file}: {message}")]
     Content {
@@ -170,8 +175,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     let metrics = Arc::new(Metrics::default());
     let db = db::connect(&config.database_url, config.db_max_connections, metrics.clone()).await?;
     db::migrate(&db).await?;
+    let rules = lint::Rules::load(config.lint_rules.as_deref())?;
     if config.load_sample
-        && let Some(report) = content::sample::load_if_empty(&db).await?
+        && let Some(report) = content::sample::load_if_empty(&db, &rules).await?
     {
         tracing::info!(?report, "loaded the sample content into the empty database");
     }
@@ -181,6 +187,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
             default: config.default_locale.clone(),
             fallbacks: config.fallback_locales.clone(),
         },
+        rules.clone(),
     );
     let shapes = Arc::new(graphql::ordered::Shapes::from_sdl(&schema.sdl()));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -192,6 +199,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         config.trusted_documents_only,
         DOCUMENT_CACHE_BYTES,
     ));
+    documents.load_trusted().await?;
     let cache = Arc::new(cache::ResponseCache::new(
         config.response_cache_mb.saturating_mul(1024 * 1024),
         metrics.clone(),
@@ -210,7 +218,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     // Its own connection, like the cache's: its reads are not counted with
     // the requests' statements.
     let scheduler = db::connect(&config.database_url, 1, Arc::new(Metrics::default())).await?;
-    tokio::spawn(publish_scheduled(scheduler));
+    tokio::spawn(publish_scheduled(scheduler, rules));
     Ok(AppState {
         cache,
         caching: http_caching(config),
@@ -221,6 +229,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         metrics,
         admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
         key_limits: Arc::new(auth::KeyLimits::new(config.key_rate_limit)),
+        auth_failures: Arc::new(auth::AuthFailures::new(config.auth_failure_limit)),
+        client_ip_header: config.client_ip_header.clone(),
     })
 }
 
@@ -230,9 +240,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
 const SCHEDULE_POLL: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Publishes scheduled revisions as they fall due, for the life of the server.
-async fn publish_scheduled(db: sea_orm::DatabaseConnection) {
+async fn publish_scheduled(db: sea_orm::DatabaseConnection, rules: Arc<lint::Rules>) {
     loop {
-        match graphql::workflow::publish_due(&db, content::import::stored_now()).await {
+        match graphql::workflow::publish_due(&db, &rules, content::import::stored_now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(published = n, "published scheduled revisions"),
             Err(err) => tracing::warn!(error = %err, "publishing scheduled revisions failed"),
@@ -337,7 +347,8 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
     let metrics = Arc::new(Metrics::default());
     let db = db::connect(&config.database_url, 1, metrics).await?;
     db::migrate(&db).await?;
-    Ok(revisions::import_files(&db, bundle, markdown).await?)
+    let rules = lint::Rules::load(config.lint_rules.as_deref())?;
+    Ok(revisions::import_files(&db, bundle, markdown, &rules).await?)
 }
 
 /// One problem per line, for the terminal.
@@ -470,8 +481,20 @@ async fn serve(config: Config) -> Result<(), StartupError> {
         "Kiji is running on {backend}.\n  GraphiQL: http://{addr}/\n  GraphQL:  http://{addr}/graphql"
     );
 
+    if let Some(at) = config.metrics_listen {
+        let metrics = TcpListener::bind(at).await?;
+        tracing::info!(addr = %metrics.local_addr()?, "metrics listening");
+        let router = http::metrics_router(&state, &config);
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(metrics, router).await {
+                tracing::error!(error = %err, "the metrics listener stopped");
+            }
+        });
+    }
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app(state, &config)).with_graceful_shutdown(async move {
+    // The peer's address feeds the failed-authentication limit.
+    let service = app(state, &config).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
         let _ = stop_tx.send(true);

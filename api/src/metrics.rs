@@ -5,9 +5,12 @@
 //! process-global one, so that several instances in one process — as in the
 //! integration tests — each count only their own traffic.
 //!
-//! Operation names come from clients, so they are bounded before they
-//! become labels: only names of GraphQL name characters, at most 64 long,
-//! and at most [`MAX_OPERATIONS`] distinct ones; the rest count as `other`.
+//! Operation names label requests only for trusted documents (registered
+//! with `kiji operations add`): a name a client makes up, or an editor's
+//! operation, never becomes a label (all of those count as
+//! [`UNREGISTERED`]). The labels are bounded all the same: only names of
+//! GraphQL name characters, at most 64 long, and at most [`MAX_OPERATIONS`]
+//! distinct ones; the rest count as `other`.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -20,6 +23,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
+
+/// The label of every request whose document is not a trusted one.
+pub const UNREGISTERED: &str = "unregistered";
 
 /// Distinct operation names kept as labels.
 pub const MAX_OPERATIONS: usize = 200;
@@ -188,7 +194,7 @@ impl Metrics {
     pub fn graphql_timer(&self) -> GraphqlTimer<'_> {
         GraphqlTimer {
             metrics: self,
-            operation: "anonymous".to_owned(),
+            operation: UNREGISTERED.to_owned(),
             started: Instant::now(),
             finished: false,
         }

@@ -216,6 +216,8 @@ pub struct Saved {
     /// What the save touched, for the caller to append to the change log
     /// last, just before it commits (the append holds a lock until then).
     pub touched: Touched,
+    /// The revision's document, as kept.
+    pub document: ArticleDoc,
 }
 
 /// The texts of one section in one locale, and for the source locale what
@@ -386,6 +388,10 @@ pub async fn save(
     }
     edited.source_locale = found.source_locale.clone();
     let prev = head(txn, &found).await?;
+    let moved_out = leaves_medical(txn, &prev.article.category, &edited.category).await?;
+    if let Some(detail) = &moved_out {
+        require_move(&actor, note.as_deref(), detail)?;
+    }
     if stored(txn, &found, found.head_revision).await?.is_none() {
         keep(txn, &found, found.head_revision, None, &prev, "import", None).await?;
     }
@@ -393,6 +399,8 @@ pub async fn save(
     edited.status = found.status;
     edited.published_at = found.published_at.map(|at| at.fixed_offset());
     edited.updated_at = None;
+    // An override is a decision about a revision, made with `publish`.
+    edited.lint_override = None;
     without_sign_offs(&mut edited);
     for (locale, text) in &mut edited.translations {
         text.status = prev
@@ -420,6 +428,7 @@ pub async fn save(
             article: found.clone(),
             revision: found.head_revision,
             touched: Touched::default(),
+            document: prev.article,
         });
     }
     let snapshot = stamp(&prev, edited, n);
@@ -443,14 +452,28 @@ pub async fn save(
     };
     let (_, who) = actor.who();
     keep(txn, &found, n, Some(found.head_revision), &snapshot, &who, note.clone()).await?;
+    if let Some(detail) = moved_out {
+        crate::audit::record(
+            txn,
+            actor.clone(),
+            "CATEGORY_MOVE",
+            &format!("article:{}", found.slug),
+            &format!(
+                "revision {n}: {detail}; reason: {}",
+                note.as_deref().unwrap_or("imported on the command line")
+            ),
+        )
+        .await?;
+    }
     crate::audit::record(
         txn,
         actor,
         "EDIT",
         &format!("article:{}", found.slug),
         &format!(
-            "revision {n} from {}{}",
+            "revision {n} from {}; changed {}{}",
             found.head_revision,
+            changed_paths(&prev.article, &snapshot.article),
             note.map(|n| format!("; {n}")).unwrap_or_default()
         ),
     )
@@ -466,7 +489,89 @@ pub async fn save(
         article,
         revision: n,
         touched,
+        document: snapshot.article,
     })
+}
+
+/// Most changed places an EDIT audit entry names before it counts the rest.
+const NAMED_CHANGES: usize = 20;
+
+/// The places where `after` differs from `before` (content only: not the
+/// revision numbers and times that differ with every save), for the audit
+/// trail; the revision diff has the values.
+fn changed_paths(before: &ArticleDoc, after: &ArticleDoc) -> String {
+    let value = |doc: &ArticleDoc| {
+        let mut v = serde_json::to_value(doc).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("revision");
+            o.remove("updated_at");
+            if let Some(serde_json::Value::Object(texts)) = o.get_mut("translations") {
+                for text in texts.values_mut() {
+                    if let Some(t) = text.as_object_mut() {
+                        t.remove("source_revision");
+                    }
+                }
+            }
+        }
+        v
+    };
+    let paths: Vec<String> = crate::content::diff::changes(&value(before), &value(after))
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    match paths.len() {
+        0 => "nothing but revision data".to_owned(),
+        n if n > NAMED_CHANGES => format!("{} and {} more", paths[..NAMED_CHANGES].join(", "), n - NAMED_CHANGES),
+        _ => paths.join(", "),
+    }
+}
+
+/// When moving an article from category `from` to `to` takes it out of
+/// a medical category (publishing it would no longer need a physician's
+/// sign-off), what the move is: `a (medical) → b (not medical)`.
+async fn leaves_medical<C: ConnectionTrait>(db: &C, from: &str, to: &str) -> Result<Option<String>> {
+    if from == to {
+        return Ok(None);
+    }
+    let medical = |slug: &str| {
+        let slug = slug.to_owned();
+        async move {
+            Ok::<_, Error>(
+                entity::category::Entity::find()
+                    .filter(entity::category::Column::Slug.eq(slug.as_str()))
+                    .one(db)
+                    .await?
+                    .is_none_or(|c| c.medical),
+            )
+        }
+    };
+    if medical(from).await? && !medical(to).await? {
+        Ok(Some(format!("category `{from}` (medical) → `{to}` (not medical)")))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Moving an article out of a medical category lifts the sign-off its
+/// publication needs: only an ADMIN does it, and says why in the note
+/// (the command line is the server's operator, and is recorded as such).
+fn require_move(actor: &Actor<'_>, note: Option<&str>, detail: &str) -> Result<()> {
+    use entity::enums::Role;
+    match actor {
+        Actor::Key(crate::auth::Principal::Key { role: Role::Admin, .. }) => {
+            if note.is_none_or(|n| n.trim().is_empty()) {
+                return Err(Error::bad_input(format!(
+                    "{detail}: give the reason in `note`; it is kept in the audit trail"
+                )));
+            }
+            Ok(())
+        }
+        Actor::Key(_) => Err(Error::Forbidden(format!(
+            "{detail}: moving an article out of a medical category lifts its sign-off requirement, \
+             and needs an ADMIN key"
+        ))),
+        Actor::CommandLine | Actor::Scheduler => Ok(()),
+    }
 }
 
 /// Stores `snapshot` as revision `number`.
@@ -646,6 +751,10 @@ pub async fn show_sign_offs(
                 Expr::value(s.locales.clone()),
             )
             .col_expr(article_supervisor::Column::SignedOffClaims, Expr::value(s.claims))
+            .col_expr(
+                article_supervisor::Column::SignedOffProfileRevision,
+                Expr::value(s.profile_revision),
+            )
             .filter(article_supervisor::Column::ArticleId.eq(onto.unwrap_or(article_id)))
             .filter(article_supervisor::Column::SupervisorId.eq(s.supervisor_id))
             .filter(article_supervisor::Column::Role.ne(entity::enums::ContributorRole::Author))
@@ -664,6 +773,7 @@ pub async fn import_files(
     db: &sea_orm::DatabaseConnection,
     bundle: crate::content::Bundle,
     files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
+    rules: &crate::lint::Rules,
 ) -> Result<import::ImportReport, import::ImportError> {
     // Where each section of each Markdown file is, to say so in errors the
     // file's checks find only once it meets the database.
@@ -671,7 +781,7 @@ pub async fn import_files(
         .iter()
         .map(|(name, f)| (f.doc.slug.clone(), name.clone(), f.lines.clone()))
         .collect();
-    import_checked(db, bundle, files)
+    import_checked(db, bundle, files, rules)
         .await
         .map_err(|err| locate(err, &places))
 }
@@ -711,6 +821,7 @@ async fn import_checked(
     db: &sea_orm::DatabaseConnection,
     mut bundle: crate::content::Bundle,
     files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
+    rules: &crate::lint::Rules,
 ) -> Result<import::ImportReport, import::ImportError> {
     use crate::content::markdown;
     let as_import = |file: &str, err: Error| match err {
@@ -728,7 +839,7 @@ async fn import_checked(
         .await?
         > 0;
     if !any_stored && files.is_empty() {
-        return import::import(db, &bundle).await;
+        return import::import_with(db, &bundle, rules).await;
     }
     let txn = crate::db::begin_write(db).await?;
     // Per article: the locked row, the document to save and its files.
@@ -806,7 +917,7 @@ async fn import_checked(
             format!("{from}, {name}")
         };
     }
-    let (mut report, mut touched) = import::create(&txn, bundle).await?;
+    let (mut report, mut touched) = import::create(&txn, bundle, rules).await?;
     for (found, doc, from) in updates {
         let head = found.head_revision;
         let saved = save(

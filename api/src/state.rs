@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
-use crate::auth::KeyLimits;
+use crate::auth::{AuthFailures, KeyLimits};
 use crate::cache::ResponseCache;
 use crate::documents::Documents;
 use crate::graphql::KijiSchema;
@@ -33,6 +33,11 @@ pub struct AppState {
     pub admission: Arc<Semaphore>,
     /// Requests per API key (`--key-rate-limit`).
     pub key_limits: Arc<KeyLimits>,
+    /// Failed authentications per client address (`--auth-failure-limit`).
+    pub auth_failures: Arc<AuthFailures>,
+    /// Where the client's address is read (`--client-ip-header`); the TCP
+    /// peer when `None`.
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
 /// A bounded share of the blocking thread pool for CPU-heavy request work

@@ -22,6 +22,8 @@ pub struct Model {
     pub signed_off_locales: String,
     /// Whether the review covered the claims in those locales.
     pub signed_off_claims: bool,
+    /// The physician's profile revision when they signed that revision off.
+    pub signed_off_profile_revision: Option<i32>,
 }
 
 impl Model {

@@ -20,6 +20,9 @@ pub struct Model {
     /// Medical: publishing an article in it needs a supervisor's sign-off
     /// of the revision published.
     pub medical: bool,
+    /// Self-pay (自由診療): its articles describe treatments outside public
+    /// health insurance, which must state cost, risks and the usual course.
+    pub self_pay: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,9 @@ pub struct Model {
     pub pmid: Option<String>,
     pub url: Option<String>,
     pub accessed_on: Option<Date>,
+    /// What the work itself is as evidence (a mouse study is PRECLINICAL):
+    /// a claim citing it says no more.
+    pub evidence_level: Option<crate::enums::EvidenceLevel>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

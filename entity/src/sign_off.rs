@@ -17,6 +17,8 @@ pub struct Model {
     /// Whether the review covered the claims in those locales.
     pub claims: bool,
     pub signed_at: Option<DateTimeUtc>,
+    /// The physician's profile revision when they signed.
+    pub profile_revision: Option<i32>,
 }
 
 impl Model {

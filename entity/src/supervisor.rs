@@ -16,6 +16,12 @@ pub struct Model {
     pub is_public: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The profile's current revision: one more per change of name, title,
+    /// qualifications or career.
+    pub profile_revision: i32,
+    /// The newest profile revision the physician's own key stood behind,
+    /// by signing off or by confirming it.
+    pub confirmed_profile_revision: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

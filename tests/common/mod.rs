@@ -101,6 +101,8 @@ pub fn property<S: proptest::strategy::Strategy>(
 pub struct TestApp {
     /// `http://127.0.0.1:port`
     pub base: String,
+    /// Where `/metrics` is served when `--metrics-listen` put it apart.
+    pub metrics_base: Option<String>,
     /// Direct connection, for setting up content through the importer.
     pub db: DatabaseConnection,
     /// HTTP client.
@@ -175,18 +177,39 @@ impl TestApp {
         adjust(&mut config);
         let state = api::build_state(&config).await.expect("application starts");
         let db = state.db.clone();
+        // `--metrics-listen`: /metrics on an address of its own, as `serve`
+        // does it.
+        let metrics_base = match config.metrics_listen {
+            Some(_) => {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
+                let addr = listener.local_addr().expect("local address");
+                let router = api::http::metrics_router(&state, &config);
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, router).await;
+                });
+                Some(format!("http://{addr}"))
+            }
+            None => None,
+        };
         let router = api::app(state, &config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
         let addr = listener.local_addr().expect("local address");
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let _ = axum::serve(listener, service).await;
         });
         Self {
             base: format!("http://{addr}"),
+            metrics_base,
             db,
             client: reqwest::Client::new(),
             _database: None,
         }
+    }
+
+    /// The URL of this application's database, for a second instance on it.
+    pub fn database_url(&self) -> String {
+        self._database.as_ref().map(|d| d.url.clone()).unwrap_or_default()
     }
 
     /// The text of `/metrics`.
@@ -421,3 +444,60 @@ fragment Blocks on Block {
   ... on NoteBlock { tone title text }
 }
 "#;
+
+/// The sample's fictional physician. Tests and walkthroughs sign off as
+/// her, never as a real person.
+pub const PHYSICIAN: &str = "hanako-mihon";
+
+/// The sample column's real supervising physician: tests read his name,
+/// and never sign in it.
+pub const REAL_PHYSICIAN: &str = "shinichi-suita";
+
+/// A SUPERVISOR key for the fictional physician.
+pub async fn physician_key(app: &TestApp, name: &str) -> String {
+    api::auth::create_key_for(&app.db, entity::enums::Role::Supervisor, name, Some(PHYSICIAN))
+        .await
+        .expect("a key for the fictional physician")
+        .1
+}
+
+/// In this test's database only, makes the fictional physician the
+/// supervisor of sample article `slug` in place of the real one, with his
+/// recorded sign-off: a test that signs the sample column off then does it
+/// in a fictional name.
+pub async fn supervised_by_fiction(app: &TestApp, slug: &str) {
+    use entity::{article, article_supervisor, sign_off, supervisor};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let id_of = |slug: &'static str| async move {
+        supervisor::Entity::find()
+            .filter(supervisor::Column::Slug.eq(slug))
+            .one(&app.db)
+            .await
+            .expect("reads")
+            .expect("the sample's physicians")
+            .id
+    };
+    let (fiction, real) = (id_of(PHYSICIAN).await, id_of(REAL_PHYSICIAN).await);
+    let article = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .one(&app.db)
+        .await
+        .expect("reads")
+        .expect("the article")
+        .id;
+    article_supervisor::Entity::update_many()
+        .col_expr(article_supervisor::Column::SupervisorId, Expr::value(fiction))
+        .filter(article_supervisor::Column::ArticleId.eq(article))
+        .filter(article_supervisor::Column::SupervisorId.eq(real))
+        .exec(&app.db)
+        .await
+        .expect("swaps the link");
+    sign_off::Entity::update_many()
+        .col_expr(sign_off::Column::SupervisorId, Expr::value(fiction))
+        .filter(sign_off::Column::ArticleId.eq(article))
+        .filter(sign_off::Column::SupervisorId.eq(real))
+        .exec(&app.db)
+        .await
+        .expect("swaps the sign-off");
+}

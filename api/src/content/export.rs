@@ -11,7 +11,10 @@ use entity::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{ArticleDoc, ArticleText, CitationDoc, ClaimDoc, ContributorDoc, SectionDoc};
+use super::{
+    ArticleDoc, ArticleText, CareerDoc, CareerText, CategoryDoc, CitationDoc, ClaimDoc, ContributorDoc,
+    QualificationDoc, ReferenceDoc, SectionDoc, SupervisorDoc, SupervisorText, TagDoc,
+};
 
 /// Per section anchor and locale, the source revision its text was made from.
 pub type SectionRevisions = HashMap<String, BTreeMap<String, i32>>;
@@ -108,6 +111,7 @@ pub async fn document<C: ConnectionTrait>(
             contributors,
             translations,
             sections,
+            lint_override: None,
         },
         revisions,
     ))
@@ -231,4 +235,179 @@ fn sort_children(doc: &mut SectionDoc, positions: &HashMap<&str, i32>) {
     for child in &mut doc.sections {
         sort_children(child, positions);
     }
+}
+
+/// The stored category `slug` as a content document, if there is one.
+pub async fn category_document<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<CategoryDoc>, DbErr> {
+    use entity::category_translation;
+    let Some(row) = category::Entity::find()
+        .filter(category::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let texts = category_translation::Entity::find()
+        .filter(category_translation::Column::CategoryId.eq(row.id))
+        .all(db)
+        .await?;
+    Ok(Some(CategoryDoc {
+        slug: row.slug,
+        public: row.is_public,
+        position: row.position,
+        source_locale: row.source_locale,
+        name: texts.iter().map(|t| (t.locale.clone(), t.name.clone())).collect(),
+        description: texts
+            .iter()
+            .filter_map(|t| Some((t.locale.clone(), t.description.clone()?)))
+            .collect(),
+        medical: row.medical,
+        self_pay: row.self_pay,
+    }))
+}
+
+/// The stored tag `slug` as a content document, if there is one.
+pub async fn tag_document<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<TagDoc>, DbErr> {
+    use entity::tag_translation;
+    let Some(row) = tag::Entity::find().filter(tag::Column::Slug.eq(slug)).one(db).await? else {
+        return Ok(None);
+    };
+    let name = tag_translation::Entity::find()
+        .filter(tag_translation::Column::TagId.eq(row.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.locale, t.name))
+        .collect();
+    Ok(Some(TagDoc {
+        slug: row.slug,
+        public: row.is_public,
+        source_locale: row.source_locale,
+        name,
+    }))
+}
+
+/// The stored supervisor `slug` as a content document (their profile as
+/// it stands), with its row, if there is one.
+pub async fn supervisor_document<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+) -> Result<Option<(supervisor::Model, SupervisorDoc)>, DbErr> {
+    use entity::{
+        career_entry, career_entry_translation, qualification, qualification_translation, supervisor_translation,
+    };
+    let Some(row) = supervisor::Entity::find()
+        .filter(supervisor::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let profile = supervisor_translation::Entity::find()
+        .filter(supervisor_translation::Column::SupervisorId.eq(row.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| {
+            (
+                t.locale,
+                SupervisorText {
+                    name: t.name,
+                    name_reading: t.name_reading,
+                    title: t.title,
+                    affiliation: t.affiliation,
+                    bio: t.bio,
+                },
+            )
+        })
+        .collect();
+    let quals = qualification::Entity::find()
+        .filter(qualification::Column::SupervisorId.eq(row.id))
+        .order_by_asc(qualification::Column::Position)
+        .all(db)
+        .await?;
+    let qual_texts = qualification_translation::Entity::find()
+        .filter(qualification_translation::Column::QualificationId.is_in(quals.iter().map(|q| q.id)))
+        .all(db)
+        .await?;
+    let qualifications = quals
+        .iter()
+        .map(|q| QualificationDoc {
+            kind: q.kind,
+            name: qual_texts
+                .iter()
+                .filter(|t| t.qualification_id == q.id)
+                .map(|t| (t.locale.clone(), t.name.clone()))
+                .collect(),
+        })
+        .collect();
+    let steps = career_entry::Entity::find()
+        .filter(career_entry::Column::SupervisorId.eq(row.id))
+        .order_by_asc(career_entry::Column::Position)
+        .all(db)
+        .await?;
+    let step_texts = career_entry_translation::Entity::find()
+        .filter(career_entry_translation::Column::CareerEntryId.is_in(steps.iter().map(|c| c.id)))
+        .all(db)
+        .await?;
+    let career = steps
+        .iter()
+        .map(|c| CareerDoc {
+            started: c.started.clone(),
+            ended: c.ended.clone(),
+            text: step_texts
+                .iter()
+                .filter(|t| t.career_entry_id == c.id)
+                .map(|t| {
+                    (
+                        t.locale.clone(),
+                        CareerText {
+                            text: t.text.clone(),
+                            organization: t.organization.clone(),
+                            role: t.role.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let doc = SupervisorDoc {
+        slug: row.slug.clone(),
+        public: row.is_public,
+        source_locale: row.source_locale.clone(),
+        photo_url: row.photo_url.clone(),
+        profile,
+        qualifications,
+        career,
+    };
+    Ok(Some((row, doc)))
+}
+
+/// The stored reference `key` as a content document, if there is one.
+pub async fn reference_document<C: ConnectionTrait>(db: &C, key: &str) -> Result<Option<ReferenceDoc>, DbErr> {
+    let Some(r) = reference::Entity::find()
+        .filter(reference::Column::Key.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ReferenceDoc {
+        key: r.key,
+        kind: r.kind,
+        title: r.title,
+        authors: serde_json::from_value(r.authors).unwrap_or_default(),
+        et_al: r.authors_truncated,
+        container_title: r.container_title,
+        publisher: r.publisher,
+        year: r.year,
+        volume: r.volume,
+        issue: r.issue,
+        pages: r.pages,
+        doi: r.doi,
+        pmid: r.pmid,
+        url: r.url,
+        accessed_on: r.accessed_on,
+        evidence: r.evidence_level,
+    }))
 }

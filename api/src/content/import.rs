@@ -27,6 +27,7 @@ use super::{ArticleDoc, Bundle, Localized, SectionDoc};
 use crate::changes::{self, Touched};
 use crate::graphql::locale::Locale;
 use crate::graphql::visibility;
+use crate::lint::Rules;
 
 /// Deepest heading level a section may have (h2 is top level).
 const MAX_LEVEL: i32 = 6;
@@ -130,11 +131,20 @@ fn invalid(at: impl Into<String>, message: impl Into<String>) -> ImportError {
     }
 }
 
-/// Validates `bundle` and writes it in one transaction.
+/// Validates `bundle` and writes it in one transaction, under the shipped
+/// lint rules (see [`import_with`]).
 pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportReport, ImportError> {
+    import_with(db, bundle, &Rules::builtin()).await
+}
+
+/// Validates `bundle` and writes it in one transaction; a PUBLISHED
+/// medical article must pass the medical-advertising `rules` or carry a
+/// `lint_override`.
+pub async fn import_with(db: &DatabaseConnection, bundle: &Bundle, rules: &Rules) -> Result<ImportReport, ImportError> {
     let rows = Rows::build(bundle, db).await?;
     let txn = db.begin().await?;
     rows.write(&txn).await?;
+    check_published(&txn, &rows, bundle, rules).await?;
     let touched = rows.touched();
     let report = &rows.report;
     crate::audit::record(
@@ -207,6 +217,7 @@ impl Checked {
                     signed_off_at: kept.and_then(|k| k.signed_off_at),
                     signed_off_locales: kept.map(|k| k.signed_off_locales.clone()).unwrap_or_default(),
                     signed_off_claims: kept.is_some_and(|k| k.signed_off_claims),
+                    signed_off_profile_revision: kept.and_then(|k| k.signed_off_profile_revision),
                     ..c.clone()
                 }
             })
@@ -247,10 +258,83 @@ pub(crate) async fn check<C: ConnectionTrait>(
 pub(crate) async fn create<C: ConnectionTrait>(
     txn: &C,
     bundle: Bundle,
+    rules: &Rules,
 ) -> Result<(ImportReport, Touched), ImportError> {
     let rows = Rows::build(&bundle, txn).await?;
     rows.write(txn).await?;
+    check_published(txn, &rows, &bundle, rules).await?;
     Ok((rows.report.clone(), rows.touched()))
+}
+
+/// Publishing needs what the workflow asks of it: a PUBLISHED article in
+/// a medical category whose text has medical-advertising lint errors goes
+/// in only with the file's `lint_override` (its reason kept with the
+/// revision and audited, as the command line's decision). Runs after the
+/// rows are written, in their transaction, so the facts the lint reads
+/// (the category's self-pay flag, what the references are) include the
+/// bundle's own.
+async fn check_published<C: ConnectionTrait>(
+    txn: &C,
+    rows: &Rows,
+    bundle: &Bundle,
+    rules: &Rules,
+) -> Result<(), ImportError> {
+    let mut problems = Problems::default();
+    for doc in &bundle.articles {
+        let at = format!("article {}", doc.slug);
+        if doc.status != Status::Published {
+            if doc.lint_override.is_some() {
+                problems.note::<()>(Err(invalid(&at, "lint_override is for PUBLISHED articles only")));
+            }
+            continue;
+        }
+        let Some(row) = rows.articles.iter().find(|a| a.slug == doc.slug) else {
+            continue;
+        };
+        let medical = category::Entity::find_by_id(row.category_id)
+            .one(txn)
+            .await?
+            .is_none_or(|c| c.medical);
+        let findings = rules.run(txn, doc).await?;
+        let errors: Vec<&crate::lint::Finding> = crate::lint::errors(&findings).collect();
+        if !medical || errors.is_empty() {
+            continue;
+        }
+        match doc
+            .lint_override
+            .as_ref()
+            .map(|o| o.reason.trim())
+            .filter(|r| !r.is_empty())
+        {
+            Some(reason) => {
+                crate::lint::record_override(
+                    txn,
+                    crate::audit::Actor::CommandLine,
+                    row.id,
+                    &doc.slug,
+                    doc.revision,
+                    &errors,
+                    reason,
+                )
+                .await?;
+            }
+            None => {
+                let mut ids: Vec<&str> = errors.iter().map(|f| f.rule.as_str()).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                problems.note::<()>(Err(invalid(
+                    &at,
+                    format!(
+                        "{} medical-advertising lint error(s) ({}): correct the text, or give \
+                         `lint_override: {{reason: …}}` to publish it anyway",
+                        errors.len(),
+                        ids.join(", ")
+                    ),
+                )));
+            }
+        }
+    }
+    problems.into_result()
 }
 
 /// What [`save_entity`] saved.
@@ -341,9 +425,13 @@ pub(crate) async fn save_entity<C: ConnectionTrait>(txn: &C, bundle: Bundle) -> 
             insert::<tag_translation::Entity, _>(txn, &rows.tag_texts).await?;
         }
         "supervisor" => {
+            // The profile's revision is the caller's to move on
+            // (`profiles::save`): a replacement keeps what it had.
             if let Some(old) = supervisor::Entity::find_by_id(id).one(txn).await? {
                 for row in &mut rows.supervisors {
                     row.created_at = old.created_at;
+                    row.profile_revision = old.profile_revision;
+                    row.confirmed_profile_revision = old.confirmed_profile_revision;
                 }
             }
             supervisor_translation::Entity::delete_many()
@@ -550,6 +638,8 @@ struct Rows {
     qualification_texts: Vec<qualification_translation::Model>,
     careers: Vec<career_entry::Model>,
     career_texts: Vec<career_entry_translation::Model>,
+    /// The first revision of each new supervisor's profile.
+    profiles: Vec<entity::supervisor_profile::Model>,
     references: Vec<reference::Model>,
     articles: Vec<article::Model>,
     article_texts: Vec<article_translation::Model>,
@@ -804,6 +894,7 @@ impl Rows {
                 created_at: now,
                 updated_at: now,
                 medical: doc.medical,
+                self_pay: doc.self_pay,
             });
             for (locale, name) in &doc.name {
                 check_text(&at, name)?;
@@ -865,6 +956,17 @@ impl Rows {
                 is_public: doc.public,
                 created_at: now,
                 updated_at: now,
+                profile_revision: 1,
+                // Imported profiles are the operator's record; a physician
+                // created over the API confirms theirs by signing off.
+                confirmed_profile_revision: 1,
+            });
+            self.profiles.push(entity::supervisor_profile::Model {
+                supervisor_id: id,
+                number: 1,
+                document: serde_json::to_string(doc).unwrap_or_default(),
+                saved_at: now,
+                saved_by: "import".to_owned(),
             });
             for (locale, text) in &doc.profile {
                 check_text(&at, &text.name)?;
@@ -1000,6 +1102,7 @@ impl Rows {
                 pmid: doc.pmid.clone(),
                 url: doc.url.clone(),
                 accessed_on: doc.accessed_on,
+                evidence_level: doc.evidence,
             });
         }
         Ok(())
@@ -1213,6 +1316,7 @@ impl Rows {
                     "signed_off_at",
                     c.signed_off_at,
                 )?,
+                signed_off_profile_revision: None,
             });
         }
         let mut anchors = HashSet::new();
@@ -1482,6 +1586,7 @@ impl Rows {
         insert::<qualification_translation::Entity, _>(db, &self.qualification_texts).await?;
         insert::<career_entry::Entity, _>(db, &self.careers).await?;
         insert::<career_entry_translation::Entity, _>(db, &self.career_texts).await?;
+        insert::<entity::supervisor_profile::Entity, _>(db, &self.profiles).await?;
         insert::<reference::Entity, _>(db, &self.references).await?;
         insert::<article::Entity, _>(db, &self.articles).await?;
         self.count_articles(db).await?;
@@ -1500,6 +1605,9 @@ impl Rows {
                     locales: c.signed_off_locales.clone(),
                     claims: c.signed_off_claims,
                     signed_at: c.signed_off_at,
+                    // Recorded in a file, not made through Kiji: no profile
+                    // revision was shown to anyone.
+                    profile_revision: None,
                 })
             })
             .collect();

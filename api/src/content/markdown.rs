@@ -157,6 +157,10 @@ struct FrontMatter {
     tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     contributors: Vec<Contributor>,
+    /// Only in a file an operator imports as PUBLISHED: see
+    /// [`ArticleDoc::lint_override`]. Never written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lint_override: Option<super::LintOverrideDoc>,
     translation: Translation,
 }
 
@@ -248,6 +252,7 @@ pub fn to_markdown(doc: &ArticleDoc, locale: &str) -> Result<String, String> {
         }),
         tags: doc.tags.clone(),
         contributors: doc.contributors.iter().map(Contributor::from).collect(),
+        lint_override: doc.lint_override.clone(),
         translation: Translation {
             lead: text.lead.clone(),
             seo_title: text.seo_title.clone(),
@@ -546,6 +551,7 @@ pub fn from_markdown(text: &str) -> Result<MarkdownArticle, Vec<LineError>> {
         contributors: matter.contributors.into_iter().map(ContributorDoc::from).collect(),
         translations: BTreeMap::from([(locale.clone(), text)]),
         sections: read.sections,
+        lint_override: matter.lint_override,
     };
     Ok(MarkdownArticle {
         locale,
@@ -1629,6 +1635,7 @@ fn merge_source(base: &ArticleDoc, file: ArticleDoc, text: ArticleText, locale: 
         contributors,
         translations,
         sections,
+        lint_override: file.lint_override.or_else(|| base.lint_override.clone()),
     }
 }
 
@@ -2190,6 +2197,7 @@ translation:
                 status: Status::Draft,
                 source_revision: 1,
             }),
+            lint_override: None,
             sections: vec![SectionDoc {
                 anchor: "tricky-1".to_owned(),
                 kind: SectionKind::Faq,

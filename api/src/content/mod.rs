@@ -7,6 +7,7 @@
 //! reads; both go through [`import::import`], which validates everything and
 //! writes it in one transaction.
 
+pub mod diff;
 pub mod export;
 pub mod import;
 pub mod markdown;
@@ -155,6 +156,11 @@ pub struct CategoryDoc {
     /// `true` when left out.
     #[serde(default = "yes")]
     pub medical: bool,
+    /// Whether its articles describe self-pay treatments (自由診療), which
+    /// must then state the usual treatment, its cost and its main risks;
+    /// `false` when left out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub self_pay: bool,
 }
 
 fn yes() -> bool {
@@ -304,6 +310,10 @@ pub struct ReferenceDoc {
     /// When a web page was last accessed.
     #[serde(default)]
     pub accessed_on: Option<NaiveDate>,
+    /// What the work itself is as evidence (a mouse study is PRECLINICAL,
+    /// a statute REGULATORY): a claim citing it says no more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceLevel>,
 }
 
 /// An article with its sections, claims and translations.
@@ -341,6 +351,19 @@ pub struct ArticleDoc {
     /// Top-level sections in order.
     #[serde(default)]
     pub sections: Vec<SectionDoc>,
+    /// For a PUBLISHED article in a file: the operator's decision to publish
+    /// it despite the medical-advertising lint's errors, and why (kept with
+    /// the revision and audited). Not content: a revision never keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lint_override: Option<LintOverrideDoc>,
+}
+
+/// Why a published article goes out despite its lint errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintOverrideDoc {
+    /// The reason, for the record.
+    pub reason: String,
 }
 
 fn first_revision() -> i32 {

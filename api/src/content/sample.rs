@@ -7,7 +7,7 @@
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use super::Bundle;
-use super::import::{ImportError, ImportReport, import};
+use super::import::{ImportError, ImportReport};
 
 /// The sample files, in import order.
 const FILES: &[(&str, &str)] = &[
@@ -46,9 +46,12 @@ pub fn bundle() -> Result<Bundle, ImportError> {
 
 /// Imports the sample when the database holds no article yet; returns what
 /// was written, or `None` when there was content already.
-pub async fn load_if_empty(db: &DatabaseConnection) -> Result<Option<ImportReport>, ImportError> {
+pub async fn load_if_empty(
+    db: &DatabaseConnection,
+    rules: &crate::lint::Rules,
+) -> Result<Option<ImportReport>, ImportError> {
     if entity::article::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    import(db, &bundle()?).await.map(Some)
+    super::import::import_with(db, &bundle()?, rules).await.map(Some)
 }

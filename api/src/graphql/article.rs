@@ -120,8 +120,12 @@ impl Scope {
             .load_one(ContributorRowsOf(self.article_id))
             .await?
             .unwrap_or_default();
-        Ok(rows.iter().any(|(link, _, _)| {
+        // A physician whose profile changed since they last stood behind it
+        // covers nothing: the name readers would see is not the one they
+        // signed under.
+        Ok(rows.iter().any(|(link, person, _)| {
             link.role == ContributorRole::Supervisor
+                && crate::profiles::confirmed(person)
                 && link.signed_off_revision == Some(self.revision)
                 && (link.signed_off_claims || !claims)
                 && link.signed_off_locales().any(|l| l == locale)
@@ -381,6 +385,8 @@ impl Article {
                     signed_off_at: link.signed_off_at,
                     signed_off_locales: link.signed_off_locales().map(Locale::trusted).collect(),
                     signed_off_claims: link.signed_off_claims,
+                    signed_off_profile_revision: link.signed_off_profile_revision,
+                    profile_confirmed: crate::profiles::confirmed(person),
                     article_revision: self.model.revision,
                 })
             })
@@ -460,6 +466,15 @@ pub struct Contributor {
     /// Whether they reviewed the claims too; claims are often written by
     /// editors apart from the reviewed text.
     signed_off_claims: bool,
+    /// The revision of their profile (name, title, qualifications, career)
+    /// the sign-off was made under; null for a sign-off recorded in an
+    /// imported file.
+    signed_off_profile_revision: Option<i32>,
+    /// False when their profile changed after they last stood behind it
+    /// (by signing off or confirming it): the name and qualifications shown
+    /// are not yet confirmed by them, and their sign-off covers nothing
+    /// until they are.
+    profile_confirmed: bool,
     #[graphql(skip)]
     article_revision: i32,
 }

@@ -202,6 +202,9 @@ pub struct RevisionSaved {
     /// The article's state: a save sends an article readers have not seen
     /// back to DRAFT.
     status: Status,
+    /// What the medical-advertising lint finds in the saved revision, in
+    /// every locale. Errors hold back `publish` of a medical article.
+    findings: Vec<crate::lint::Finding>,
 }
 
 /// Finds the section `anchor` among `sections`, at any depth.
@@ -257,6 +260,7 @@ async fn edit(
     let Snapshot { mut article, .. } = revisions::head(&txn, &found).await?;
     change(&mut article)?;
     let saved = revisions::save(&txn, crate::audit::Actor::Key(key), found, article, note).await?;
+    let findings = super::rules(ctx)?.run(&txn, &saved.document).await?;
     if !saved.touched.is_empty() {
         crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
     }
@@ -267,6 +271,7 @@ async fn edit(
         revision: saved.revision,
         live_revision: saved.article.revision,
         status: saved.article.status,
+        findings,
     })
 }
 
@@ -320,6 +325,8 @@ impl EditingMutation {
         let mut doc: ArticleDoc = parse("document", input.document.0)?;
         doc.status = Status::Draft;
         doc.revision = 1;
+        // An override is a decision about publishing a revision, made then.
+        doc.lint_override = None;
         doc.published_at = None;
         for text in doc.translations.values_mut() {
             text.status = Status::Draft;
@@ -343,7 +350,7 @@ impl EditingMutation {
         };
         // Two creations of one slug at once: the second finds the first's
         // row only at its insert, as a unique violation.
-        let (_, mut touched) = match crate::content::import::create(&txn, bundle).await {
+        let (_, mut touched) = match crate::content::import::create(&txn, bundle, super::rules(ctx)?).await {
             Err(crate::content::import::ImportError::Database(err)) if taken(&err) => {
                 return Err(Error::bad_input(format!("article `{slug}` already exists")));
             }
@@ -351,6 +358,7 @@ impl EditingMutation {
         };
         let found = revisions::lock(&txn, &slug, 1).await?;
         let head = revisions::head(&txn, &found).await?;
+        let findings = super::rules(ctx)?.run(&txn, &head.article).await?;
         revisions::keep(
             &txn,
             &found,
@@ -378,6 +386,7 @@ impl EditingMutation {
             revision: 1,
             live_revision: 1,
             status: Status::Draft,
+            findings,
         })
     }
 
@@ -556,6 +565,7 @@ impl EditingMutation {
                 .unwrap_or_else(|| format!("restores revision {}", input.number)),
         );
         let saved = revisions::save(&txn, crate::audit::Actor::Key(&key), found, old.article, note).await?;
+        let findings = super::rules(ctx)?.run(&txn, &saved.document).await?;
         if !saved.touched.is_empty() {
             crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
         }
@@ -566,6 +576,7 @@ impl EditingMutation {
             revision: saved.revision,
             live_revision: saved.article.revision,
             status: saved.article.status,
+            findings,
         })
     }
 }
@@ -577,6 +588,11 @@ pub struct SaveEntityInput {
     /// (or key, for a reference) says which one it replaces; a new one is
     /// created.
     document: Json<Value>,
+    /// Why, for the audit trail: required for the changes only an ADMIN
+    /// makes (a category's `medical` or self-pay flag, a physician's name,
+    /// title, qualifications or career, a reference).
+    #[graphql(validator(max_length = 500))]
+    reason: Option<String>,
 }
 
 /// A saved category, tag, supervisor or reference.
@@ -614,54 +630,82 @@ async fn locked<E: sea_orm::EntityTrait>(
 }
 
 /// Saves the one entry `input` holds, read as a `T` and placed in a bundle
-/// by `place`, in one transaction with its audit entry and change-log row.
+/// by `place`, in one transaction with its audit entry (what changed,
+/// before and after) and change-log row.
+///
+/// What a sign-off rests on changes only by an ADMIN, with a reason:
+/// whether a category needs a physician's sign-off (creating a category
+/// that does not, or changing the flag), turning a category's self-pay
+/// flag off (the advertising lint's disclosures hang on it), who a
+/// physician is (name, title, qualifications, career: see
+/// [`crate::profiles`]), and a cited work (claims cite it by id and keep
+/// their sign-offs).
 async fn save_entity<T: DeserializeOwned>(
     ctx: &Context<'_>,
     what: &str,
     input: SaveEntityInput,
     place: impl FnOnce(T) -> Bundle,
 ) -> Result<EntitySaved> {
+    use crate::content::export;
     use entity::{category, reference, supervisor, tag};
     let key = require_role(ctx, &EDITING, what)?;
     let bundle = place(parse("document", input.document.0)?);
     let admin = matches!(key, Principal::Key { role: Role::Admin, .. });
+    let reason = input.reason.filter(|r| !r.trim().is_empty());
     let txn = crate::db::begin_write(db(ctx)?).await?;
-    let mut detail = String::new();
-    // What signed-off medical text rests on changes only by an ADMIN: a
-    // cited work (claims cite it by id, and keep their sign-off) and
-    // whether a category needs a physician's sign-off at all.
-    if let Some(doc) = bundle.references.first()
-        && let Some(old) = locked::<reference::Entity>(&txn, reference::Column::Key, &doc.key).await?
-    {
-        if !admin {
-            return Err(Error::Forbidden(
-                "replacing a reference changes what reviewed claims cite: it needs an ADMIN key".into(),
-            ));
+    // Locked first, so two replacements of one entry run one after the
+    // other and each compares with what the other left.
+    let mut admin_only: Option<&str> = None;
+    let mut profile: Option<(supervisor::Model, crate::content::SupervisorDoc)> = None;
+    let (before, after): (Option<Value>, Value) = if let Some(doc) = bundle.references.first() {
+        locked::<reference::Entity>(&txn, reference::Column::Key, &doc.key).await?;
+        let old = export::reference_document(&txn, &doc.key).await?;
+        if old.is_some() {
+            admin_only = Some("replacing a reference changes what reviewed claims cite");
         }
-        detail = format!(
-            "was: {} ({}), doi {}, pmid {}",
-            old.title,
-            old.year.map_or_else(|| "n.d.".to_owned(), |y| y.to_string()),
-            old.doi.unwrap_or_default(),
-            old.pmid.unwrap_or_default()
-        );
-    }
-    if let Some(doc) = bundle.categories.first()
-        && let Some(old) = locked::<category::Entity>(&txn, category::Column::Slug, &doc.slug).await?
-        && old.medical != doc.medical
-    {
-        if !admin {
-            return Err(Error::Forbidden(
-                "whether a category needs a physician's sign-off is changed with an ADMIN key".into(),
-            ));
+        (old.map(to_json).transpose()?, to_json(doc)?)
+    } else if let Some(doc) = bundle.categories.first() {
+        locked::<category::Entity>(&txn, category::Column::Slug, &doc.slug).await?;
+        let old = export::category_document(&txn, &doc.slug).await?;
+        match &old {
+            None if !doc.medical => {
+                admin_only = Some("a category whose articles publish without a physician's sign-off");
+            }
+            Some(old) if old.medical != doc.medical => {
+                admin_only = Some("whether a category needs a physician's sign-off");
+            }
+            Some(old) if old.self_pay && !doc.self_pay => {
+                admin_only = Some("turning off a category's self-pay flag (what its articles must disclose)");
+            }
+            _ => {}
         }
-        detail = format!("medical {} → {}", old.medical, doc.medical);
-    }
-    if let Some(doc) = bundle.supervisors.first() {
+        (old.map(to_json).transpose()?, to_json(doc)?)
+    } else if let Some(doc) = bundle.supervisors.first() {
         locked::<supervisor::Entity>(&txn, supervisor::Column::Slug, &doc.slug).await?;
-    }
-    if let Some(doc) = bundle.tags.first() {
+        let old = export::supervisor_document(&txn, &doc.slug).await?;
+        if let Some((row, old)) = &old
+            && crate::profiles::identity_changed(old, doc)
+        {
+            admin_only = Some("who a physician is (name, title, qualifications, career)");
+            profile = Some((row.clone(), doc.clone()));
+        }
+        (old.map(|(_, d)| to_json(d)).transpose()?, to_json(doc)?)
+    } else if let Some(doc) = bundle.tags.first() {
         locked::<tag::Entity>(&txn, tag::Column::Slug, &doc.slug).await?;
+        let old = export::tag_document(&txn, &doc.slug).await?;
+        (old.map(to_json).transpose()?, to_json(doc)?)
+    } else {
+        (None, Value::Null)
+    };
+    if let Some(act) = admin_only {
+        if !admin {
+            return Err(Error::Forbidden(format!("{act}: changed with an ADMIN key only")));
+        }
+        if reason.is_none() {
+            return Err(Error::bad_input(format!(
+                "{act} changes only with a `reason`, kept in the audit trail"
+            )));
+        }
     }
     // Two creations of one key at once: the second meets the first only
     // at its insert, as a unique violation.
@@ -673,6 +717,15 @@ async fn save_entity<T: DeserializeOwned>(
         }
         other => other?,
     };
+    let who = crate::audit::Actor::Key(&key).who().1;
+    let mut detail = crate::content::diff::describe(before.as_ref(), &after);
+    if let Some((row, doc)) = &profile {
+        let number = crate::profiles::next(&txn, row, doc, &who).await?;
+        detail = format!("profile revision {number}, not yet confirmed by the physician; {detail}");
+    }
+    if let Some(reason) = &reason {
+        detail = format!("{detail}; reason: {reason}");
+    }
     crate::audit::record(
         &txn,
         crate::audit::Actor::Key(&key),
@@ -689,6 +742,11 @@ async fn save_entity<T: DeserializeOwned>(
         key: saved.key,
         created: saved.created,
     })
+}
+
+/// A content document as JSON, for comparing and recording.
+fn to_json<T: serde::Serialize>(doc: T) -> Result<Value> {
+    serde_json::to_value(doc).map_err(|err| Error::Internal(format!("document does not serialize: {err}")))
 }
 
 #[Object]
@@ -781,57 +839,8 @@ pub struct RevisionHistory {
     revisions: Vec<RevisionInfo>,
 }
 
-/// Compares two JSON values, naming sections by anchor.
-fn diff(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<RevisionChange>) {
-    match (before, after) {
-        (Some(Value::Object(a)), Some(Value::Object(b))) => {
-            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-            for k in keys {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                diff(&p, a.get(k), b.get(k), out);
-            }
-        }
-        (Some(Value::Array(a)), Some(Value::Array(b))) => {
-            let anchored = |list: &Vec<Value>| list.iter().all(|v| v.get("anchor").is_some_and(Value::is_string));
-            if anchored(a) && anchored(b) && (!a.is_empty() || !b.is_empty()) {
-                let name = |v: &Value| v.get("anchor").and_then(Value::as_str).unwrap_or("").to_owned();
-                let order_a: Vec<String> = a.iter().map(name).collect();
-                let order_b: Vec<String> = b.iter().map(name).collect();
-                if order_a != order_b {
-                    out.push(RevisionChange {
-                        path: format!("{path}[order]"),
-                        before: Some(Json(Value::from(order_a))),
-                        after: Some(Json(Value::from(order_b))),
-                    });
-                }
-                let mut names: Vec<String> = a.iter().chain(b.iter()).map(name).collect();
-                names.dedup();
-                let mut seen = std::collections::HashSet::new();
-                for n in names.into_iter().filter(|n| seen.insert(n.clone())) {
-                    let find = |list: &'_ Vec<Value>| list.iter().find(|v| name(v) == n).cloned();
-                    diff(&format!("{path}[{n}]"), find(a).as_ref(), find(b).as_ref(), out);
-                }
-            } else {
-                for i in 0..a.len().max(b.len()) {
-                    diff(&format!("{path}[{i}]"), a.get(i), b.get(i), out);
-                }
-            }
-        }
-        (a, b) if a != b => out.push(RevisionChange {
-            path: path.to_owned(),
-            before: a.cloned().map(Json),
-            after: b.cloned().map(Json),
-        }),
-        _ => {}
-    }
-}
-
 /// The stored revision `number` of `slug`, or the newest when it has none kept.
-async fn revision_of(ctx: &Context<'_>, slug: &str, number: i32) -> Result<Snapshot> {
+pub(super) async fn revision_of(ctx: &Context<'_>, slug: &str, number: i32) -> Result<Snapshot> {
     let db = db(ctx)?;
     let found = readable(ctx, slug).await?;
     if let Some(kept) = revisions::stored(db, &found, number).await? {
@@ -848,7 +857,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 /// The article `slug`, if the request's key may read its drafts. A key
 /// limited to another article is told only that, whether or not `slug`
 /// exists.
-async fn readable(ctx: &Context<'_>, slug: &str) -> Result<entity::article::Model> {
+pub(super) async fn readable(ctx: &Context<'_>, slug: &str) -> Result<entity::article::Model> {
     let found = entity::article::Entity::find()
         .filter(entity::article::Column::Slug.eq(slug))
         .filter(entity::article::Column::DraftOf.is_null())
@@ -930,9 +939,14 @@ impl RevisionQuery {
             }
             v
         };
-        let mut out = Vec::new();
-        diff("", Some(&value(a.article)), Some(&value(b.article)), &mut out);
-        Ok(out)
+        Ok(crate::content::diff::changes(&value(a.article), &value(b.article))
+            .into_iter()
+            .map(|c| RevisionChange {
+                path: c.path,
+                before: c.before.map(Json),
+                after: c.after.map(Json),
+            })
+            .collect())
     }
 }
 

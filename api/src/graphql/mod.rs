@@ -10,6 +10,7 @@ pub mod category;
 pub mod claim;
 pub mod editing;
 pub mod limits;
+pub mod lint;
 pub mod locale;
 pub mod node;
 pub mod ordered;
@@ -47,6 +48,7 @@ pub struct Query(
     translation_work::TranslationWorkQuery,
     audit_log::AuditLogQuery,
     editing::RevisionQuery,
+    lint::LintQuery,
 );
 
 /// Root mutation: editorial writes, each one transaction that appends to
@@ -122,8 +124,19 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
 }
 
 /// Builds the schema with its shared data.
-pub fn build_schema(db: DatabaseConnection, locales: LocaleSettings) -> KijiSchema {
-    builder().data(db).data(locales).finish()
+pub fn build_schema(
+    db: DatabaseConnection,
+    locales: LocaleSettings,
+    rules: std::sync::Arc<crate::lint::Rules>,
+) -> KijiSchema {
+    builder().data(db).data(locales).data(rules).finish()
+}
+
+/// The medical-advertising lint's rules in force.
+pub(crate) fn rules<'a>(ctx: &Context<'a>) -> Result<&'a crate::lint::Rules> {
+    ctx.data_opt::<std::sync::Arc<crate::lint::Rules>>()
+        .map(|r| &**r)
+        .ok_or_else(|| Error::Internal("schema has no lint rules".into()))
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -229,6 +229,7 @@ mod tests {
             pmid: Some("32029601".into()),
             url: None,
             accessed_on: None,
+            evidence_level: None,
         };
         assert_eq!(
             vancouver(&r, &["Kalluri R".into(), "LeBleu VS".into()]),

@@ -51,6 +51,25 @@ pub struct SignOff {
     claims: bool,
     /// When.
     signed_off_at: DateTime<Utc>,
+    /// The physician's profile revision it was made under.
+    profile_revision: i32,
+}
+
+/// A physician confirming the profile readers see.
+#[derive(InputObject)]
+pub struct ConfirmProfileInput {
+    /// The profile revision read (`Supervisor.profileRevision`): must be
+    /// the current one.
+    revision: i32,
+}
+
+/// A confirmed profile.
+#[derive(SimpleObject)]
+pub struct ProfileConfirmed {
+    /// The physician's slug.
+    slug: String,
+    /// The profile revision confirmed.
+    revision: i32,
 }
 
 #[Object]
@@ -100,6 +119,13 @@ impl SignOffMutation {
             )));
         }
         let revision = found.head_revision;
+        // The profile readers will see beside the sign-off is the one it
+        // was made under: signing stands behind it.
+        let profile = entity::supervisor::Entity::find_by_id(*physician)
+            .one(&txn)
+            .await?
+            .map_or(1, |p| p.profile_revision);
+        crate::profiles::confirm(&txn, *physician, profile).await?;
         sign_off::Entity::delete_many()
             .filter(sign_off::Column::ArticleId.eq(found.id))
             .filter(sign_off::Column::Revision.eq(revision))
@@ -113,6 +139,7 @@ impl SignOffMutation {
             locales: ActiveValue::Set(locales.join(",")),
             claims: ActiveValue::Set(input.claims),
             signed_at: ActiveValue::Set(Some(now)),
+            profile_revision: ActiveValue::Set(Some(profile)),
         })
         .exec_without_returning(&txn)
         .await?;
@@ -135,7 +162,7 @@ impl SignOffMutation {
             "SIGN_OFF",
             &format!("article:{}", found.slug),
             &format!(
-                "revision {}; locales {}; claims {}",
+                "revision {}; locales {}; claims {}; under profile revision {profile}",
                 revision,
                 locales.join(","),
                 if input.claims { "reviewed" } else { "not reviewed" }
@@ -152,6 +179,62 @@ impl SignOffMutation {
             locales: locales.iter().map(|l| Locale::trusted(l)).collect(),
             claims: input.claims,
             signed_off_at: now,
+            profile_revision: profile,
+        })
+    }
+
+    /// Confirms, as the physician a SUPERVISOR key speaks for, that their
+    /// profile as it stands (name, title, qualifications, career) is theirs.
+    /// After a change by an ADMIN, articles show them as not having
+    /// confirmed it, and `reviewedBySupervisor` is false, until they do.
+    async fn confirm_profile(&self, ctx: &Context<'_>, input: ConfirmProfileInput) -> Result<ProfileConfirmed> {
+        let Some(
+            key @ Principal::Key {
+                role: Role::Supervisor,
+                supervisor: Some(physician),
+                ..
+            },
+        ) = ctx.data_opt::<Principal>()
+        else {
+            return Err(Error::Forbidden("confirmProfile needs a SUPERVISOR key".into()));
+        };
+        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let mut find = entity::supervisor::Entity::find_by_id(*physician);
+        if sea_orm::ConnectionTrait::get_database_backend(&txn) == sea_orm::DbBackend::Postgres {
+            find = sea_orm::QuerySelect::lock_exclusive(find);
+        }
+        let Some(row) = find.one(&txn).await? else {
+            return Err(Error::Forbidden("this key's physician no longer exists".into()));
+        };
+        if row.profile_revision != input.revision {
+            return Err(Error::Conflict {
+                message: format!(
+                    "profile revision {} of `{}` is not the current one ({}): read it again",
+                    input.revision, row.slug, row.profile_revision
+                ),
+                current_revision: row.profile_revision,
+            });
+        }
+        crate::profiles::confirm(&txn, row.id, row.profile_revision).await?;
+        crate::audit::record(
+            &txn,
+            crate::audit::Actor::Key(key),
+            "CONFIRM_PROFILE",
+            &format!("supervisor:{}", row.slug),
+            &format!(
+                "profile revision {} confirmed (was {})",
+                row.profile_revision, row.confirmed_profile_revision
+            ),
+        )
+        .await?;
+        let mut touched = Touched::default();
+        touched.entity("supervisor", row.id);
+        changes::append(&txn, changes::Kind::SignOff, &touched).await?;
+        txn.commit().await?;
+        crate::cache::changed().await;
+        Ok(ProfileConfirmed {
+            slug: row.slug,
+            revision: row.profile_revision,
         })
     }
 }

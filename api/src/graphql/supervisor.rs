@@ -132,6 +132,19 @@ impl Supervisor {
         self.model.photo_url.as_deref()
     }
 
+    /// The profile's revision: one more with each change of name, title,
+    /// qualifications or career. A physician confirms the one they read
+    /// with `confirmProfile`.
+    async fn profile_revision(&self) -> i32 {
+        self.model.profile_revision
+    }
+
+    /// False when the profile changed after the physician last stood behind
+    /// it (by signing off or with `confirmProfile`).
+    async fn profile_confirmed(&self) -> bool {
+        crate::profiles::confirmed(&self.model)
+    }
+
     /// Qualifications in the order the profile lists them.
     async fn qualifications(&self, ctx: &Context<'_>) -> Result<Vec<Qualification>> {
         let rows = loader(ctx)?

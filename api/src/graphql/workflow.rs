@@ -49,6 +49,11 @@ pub struct PublishInput {
     /// When readers may see it; now when left out. A later time schedules
     /// it: nothing has to run then, readers compare the time.
     publish_at: Option<DateTime<Utc>>,
+    /// Publishes a medical article despite the errors the
+    /// medical-advertising lint finds in this revision, for this reason
+    /// (kept with the revision and in the audit trail).
+    #[graphql(validator(max_length = 2000))]
+    lint_override_reason: Option<String>,
 }
 
 /// Publishing or withdrawing one translation of a published article.
@@ -79,6 +84,10 @@ pub struct ArticleState {
     /// When the newest revision replaces the one readers read, if that is
     /// scheduled.
     scheduled_at: Option<DateTime<Utc>>,
+    /// What the medical-advertising lint finds in the revision a step moves
+    /// forward (`submitForReview`, `approve`, `publish`), in every locale;
+    /// empty for the other steps.
+    findings: Vec<crate::lint::Finding>,
 }
 
 /// Roles that move articles through review.
@@ -120,6 +129,53 @@ async fn require_sign_off(txn: &DatabaseTransaction, found: &article::Model, ste
     }
 }
 
+/// The lint's findings on `found`'s newest revision.
+async fn lint(
+    txn: &DatabaseTransaction,
+    rules: &crate::lint::Rules,
+    found: &article::Model,
+) -> Result<Vec<crate::lint::Finding>> {
+    let doc = crate::revisions::head(txn, found).await?.article;
+    Ok(rules.run(txn, &doc).await?)
+}
+
+/// In a medical category, refuses to publish a revision with lint errors
+/// unless an ADMIN overrode them: before (kept with the revision), or now
+/// with `reason`, which is kept and audited.
+async fn require_lint(
+    txn: &DatabaseTransaction,
+    actor: crate::audit::Actor<'_>,
+    found: &article::Model,
+    findings: &[crate::lint::Finding],
+    reason: Option<&str>,
+) -> Result<()> {
+    let errors: Vec<&crate::lint::Finding> = crate::lint::errors(findings).collect();
+    if errors.is_empty() || !crate::revisions::head_facts(txn, found).await?.medical {
+        return Ok(());
+    }
+    if entity::lint_override::Entity::find_by_id((found.id, found.head_revision))
+        .one(txn)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut rules: Vec<&str> = errors.iter().map(|f| f.rule.as_str()).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Err(Error::bad_input(format!(
+            "revision {} of `{}` has {} medical-advertising lint error(s) ({}; see `lint`): correct the text, \
+             or publish with `lintOverrideReason` saying why they do not apply",
+            found.head_revision,
+            found.slug,
+            errors.len(),
+            rules.join(", ")
+        )));
+    };
+    Ok(crate::lint::record_override(txn, actor, found.id, &found.slug, found.head_revision, &errors, reason).await?)
+}
+
 /// Refuses a translation step while the newest revision is not the one
 /// readers read: the step names the newest, and would act on the older.
 fn require_live(found: &article::Model) -> Result<()> {
@@ -154,8 +210,39 @@ async fn count(txn: &DatabaseTransaction, category: uuid::Uuid, delta: i64) -> R
     Ok(())
 }
 
+/// The entities whose public visibility follows article `id`'s: its
+/// category, tags and people. A category, tag or physician with no other
+/// published article appears in (or leaves) the public lists when the
+/// article does, so the change log names them too, and the cached lists and
+/// CDN copies that show them are dropped with it.
+async fn dependents(txn: &DatabaseTransaction, id: uuid::Uuid) -> Result<Touched> {
+    use entity::{article_supervisor, article_tag};
+    let mut touched = Touched::default();
+    if let Some(row) = article::Entity::find_by_id(id).one(txn).await? {
+        touched.entity("category", row.category_id);
+    }
+    for link in article_tag::Entity::find()
+        .filter(article_tag::Column::ArticleId.eq(id))
+        .all(txn)
+        .await?
+    {
+        touched.entity("tag", link.tag_id);
+    }
+    for link in article_supervisor::Entity::find()
+        .filter(article_supervisor::Column::ArticleId.eq(id))
+        .all(txn)
+        .await?
+    {
+        touched.entity("supervisor", link.supervisor_id);
+    }
+    Ok(touched)
+}
+
 /// Stores the article's new state, keeps `visible_from` and the counts in
-/// step, records the step, and commits.
+/// step, records the step, and commits. `touched` holds what the step
+/// changed besides the article as it now stands (the category, tags and
+/// people of a revision it replaced).
+#[allow(clippy::too_many_arguments)]
 async fn finish(
     txn: DatabaseTransaction,
     actor: crate::audit::Actor<'_>,
@@ -163,6 +250,7 @@ async fn finish(
     status: Status,
     published_at: Option<DateTime<Utc>>,
     action: &str,
+    mut touched: Touched,
 ) -> Result<ArticleState> {
     let statuses: Vec<Status> = article_translation::Entity::find()
         .filter(article_translation::Column::ArticleId.eq(before.id))
@@ -201,8 +289,8 @@ async fn finish(
         &format!("revision {revision}; now {}; {visible}", spelled(&status)),
     )
     .await?;
-    let mut touched = Touched::default();
     touched.entity("article", id);
+    touched.merge(dependents(&txn, id).await?);
     touched.locale(&source_locale);
     changes::append(&txn, changes::Kind::Workflow, &touched).await?;
     txn.commit().await?;
@@ -214,6 +302,7 @@ async fn finish(
         published_at,
         visible_from,
         scheduled_at: None,
+        findings: Vec::new(),
     })
 }
 
@@ -225,16 +314,21 @@ impl WorkflowMutation {
         let txn = crate::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Draft, "sent to review")?;
+        // Reported, not enforced: reviewers read the findings with the text.
+        let findings = lint(&txn, super::rules(ctx)?, &found).await?;
         let published_at = found.published_at;
-        finish(
+        let mut state = finish(
             txn,
             crate::audit::Actor::Key(&key),
             found,
             Status::InReview,
             published_at,
             "SUBMIT_FOR_REVIEW",
+            Touched::default(),
         )
-        .await
+        .await?;
+        state.findings = findings;
+        Ok(state)
     }
 
     /// Approves an article IN_REVIEW; in a medical category only once a
@@ -245,16 +339,20 @@ impl WorkflowMutation {
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::InReview, "approved")?;
         require_sign_off(&txn, &found, "approve").await?;
+        let findings = lint(&txn, super::rules(ctx)?, &found).await?;
         let published_at = found.published_at;
-        finish(
+        let mut state = finish(
             txn,
             crate::audit::Actor::Key(&key),
             found,
             Status::Approved,
             published_at,
             "APPROVE",
+            Touched::default(),
         )
-        .await
+        .await?;
+        state.findings = findings;
+        Ok(state)
     }
 
     /// Publishes an APPROVED article, now or at `publishAt`, with its
@@ -282,10 +380,23 @@ impl WorkflowMutation {
             require_status(&found, Status::Approved, "published")?;
         }
         require_sign_off(&txn, &found, "publish").await?;
+        let findings = lint(&txn, super::rules(ctx)?, &found).await?;
+        require_lint(
+            &txn,
+            crate::audit::Actor::Key(&key),
+            &found,
+            &findings,
+            input.lint_override_reason.as_deref(),
+        )
+        .await?;
         if first_published.is_some() && at > now && found.head_revision != found.revision {
-            return schedule(txn, &key, found, at).await;
+            let mut state = schedule(txn, &key, found, at).await?;
+            state.findings = findings;
+            return Ok(state);
         }
+        let mut replaced = Touched::default();
         if republish {
+            replaced = dependents(&txn, found.id).await?;
             found = publish_head(&txn, found).await?;
         }
         article_translation::Entity::update_many()
@@ -298,15 +409,18 @@ impl WorkflowMutation {
             .filter(article_translation::Column::Locale.eq(found.source_locale.as_str()))
             .exec(&txn)
             .await?;
-        finish(
+        let mut state = finish(
             txn,
             crate::audit::Actor::Key(&key),
             found,
             Status::Published,
             first_published.or(Some(at)),
             "PUBLISH",
+            replaced,
         )
-        .await
+        .await?;
+        state.findings = findings;
+        Ok(state)
     }
 
     /// Withdraws a PUBLISHED article from readers, keeping it for the
@@ -324,6 +438,7 @@ impl WorkflowMutation {
             Status::Archived,
             published_at,
             "ARCHIVE",
+            Touched::default(),
         )
         .await
     }
@@ -346,6 +461,7 @@ impl WorkflowMutation {
             status,
             published_at,
             "PUBLISH_TRANSLATION",
+            Touched::default(),
         )
         .await
     }
@@ -372,6 +488,7 @@ impl WorkflowMutation {
             status,
             published_at,
             "WITHDRAW_TRANSLATION",
+            Touched::default(),
         )
         .await
     }
@@ -433,6 +550,7 @@ async fn schedule(
         published_at: found.published_at,
         visible_from: found.visible_from,
         scheduled_at: Some(at),
+        findings: Vec::new(),
     };
     let source_locale = found.source_locale.clone();
     let mut row = found.into_active_model();
@@ -461,7 +579,11 @@ async fn schedule(
 /// Publishes every scheduled revision due by `now`, each in its own
 /// transaction, checked again as when it was scheduled; returns how many
 /// went live. The server runs it at start and then periodically.
-pub async fn publish_due(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> Result<usize> {
+pub async fn publish_due(
+    db: &sea_orm::DatabaseConnection,
+    rules: &crate::lint::Rules,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     let due = article::Entity::find()
         .filter(article::Column::ScheduledAt.lte(now))
         .filter(article::Column::DraftOf.is_null())
@@ -470,7 +592,7 @@ pub async fn publish_due(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -
     let mut published = 0;
     for candidate in due {
         // One article's failure holds back none of the others.
-        match publish_one_due(db, candidate.id, now).await {
+        match publish_one_due(db, rules, candidate.id, now).await {
             Ok(true) => published += 1,
             Ok(false) => {}
             Err(err) => tracing::warn!(article = %candidate.slug, error = %err, "scheduled revision not published"),
@@ -482,7 +604,12 @@ pub async fn publish_due(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -
 /// Publishes the scheduled revision of article `id` if it is due by
 /// `now`; drops a schedule that no longer holds, saying why in the audit
 /// trail. Whether it went live.
-async fn publish_one_due(db: &sea_orm::DatabaseConnection, id: uuid::Uuid, now: DateTime<Utc>) -> Result<bool> {
+async fn publish_one_due(
+    db: &sea_orm::DatabaseConnection,
+    rules: &crate::lint::Rules,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let txn = crate::db::begin_write(db).await?;
     let mut find = article::Entity::find_by_id(id);
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -501,10 +628,17 @@ async fn publish_one_due(db: &sea_orm::DatabaseConnection, id: uuid::Uuid, now: 
     let refused = if revision != found.head_revision || found.status != Status::Published {
         Some("the article changed since it was scheduled".to_owned())
     } else {
-        require_sign_off(&txn, &found, "publish")
-            .await
-            .err()
-            .map(|e| e.to_string())
+        match require_sign_off(&txn, &found, "publish").await {
+            Err(err) => Some(err.to_string()),
+            // Checked again: the rules in force may have changed since.
+            Ok(()) => {
+                let findings = lint(&txn, rules, &found).await?;
+                require_lint(&txn, crate::audit::Actor::Scheduler, &found, &findings, None)
+                    .await
+                    .err()
+                    .map(|e| e.to_string())
+            }
+        }
     };
     if let Some(why) = refused {
         // Dropped, not retried: publishing days later, whenever a sign-off
@@ -526,6 +660,7 @@ async fn publish_one_due(db: &sea_orm::DatabaseConnection, id: uuid::Uuid, now: 
         return Ok(false);
     }
     let published_at = found.published_at;
+    let replaced = dependents(&txn, found.id).await?;
     let found = publish_head(&txn, found).await?;
     finish(
         txn,
@@ -534,6 +669,7 @@ async fn publish_one_due(db: &sea_orm::DatabaseConnection, id: uuid::Uuid, now: 
         Status::Published,
         published_at,
         "PUBLISH",
+        replaced,
     )
     .await?;
     Ok(true)

@@ -212,9 +212,28 @@ impl GraphqlParams {
     }
 }
 
+/// The client's address: from `--client-ip-header` when the operator set
+/// one, else the TCP peer; the unspecified address when neither is known
+/// (an embedding that serves without connection info), so such clients
+/// share one limit rather than escape it.
+fn client_address(state: &AppState, headers: &HeaderMap, extensions: &axum::http::Extensions) -> std::net::IpAddr {
+    let from_header = state
+        .client_ip_header
+        .as_ref()
+        .and_then(|name| headers.get(name)?.to_str().ok()?.split(',').next()?.trim().parse().ok());
+    from_header
+        .or_else(|| {
+            extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip())
+        })
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
 /// `POST /graphql`
 pub async fn post(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    let client = client_address(&state, &parts.headers, &parts.extensions);
     let headers = parts.headers;
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
@@ -240,7 +259,7 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
         Err(err) => Err(BadRequest(format!("the request body is not valid JSON ({err})"))),
     };
     match params {
-        Ok(params) => execute(&state, &headers, media, params, false).await,
+        Ok(params) => execute(&state, &headers, client, media, params, false).await,
         Err(BadRequest(message)) => error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
     }
 }
@@ -279,12 +298,15 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
 }
 
 /// `GET /graphql`
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn get(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let client = client_address(&state, &parts.headers, &parts.extensions);
+    let (headers, uri): (HeaderMap, Uri) = (parts.headers, parts.uri);
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
     match GraphqlParams::from_url(&uri) {
-        Ok(params) => execute(&state, &headers, media, params, true).await,
+        Ok(params) => execute(&state, &headers, client, media, params, true).await,
         Err(BadRequest(message)) => error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
     }
 }
@@ -300,6 +322,7 @@ fn not_acceptable() -> Response {
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
+    client: std::net::IpAddr,
     media: MediaType,
     params: GraphqlParams,
     is_get: bool,
@@ -311,15 +334,27 @@ async fn execute(
         (first, None) => first.map(HeaderValue::as_bytes),
         (None, Some(_)) => None,
     };
+    if authorization.is_some()
+        && let Err(err) = state.auth_failures.check(client)
+    {
+        return refused(&err);
+    }
     let principal = match authenticate(&state.db, authorization).await {
         Ok(principal) => principal,
+        Err(AuthError::Invalid) => {
+            return refused(&state.auth_failures.failed(client).err().unwrap_or(AuthError::Invalid));
+        }
         Err(err) => return refused(&err),
     };
     if let Err(err) = state.key_limits.check(&principal) {
         return refused(&err);
     }
     let mut timer = state.metrics.graphql_timer();
-    let prepared = match state.documents.resolve(params.query, params.persisted_hash).await {
+    let prepared = match state
+        .documents
+        .resolve(params.query, params.persisted_hash, principal.is_public())
+        .await
+    {
         Ok(prepared) => prepared,
         Err(DocumentError::NoQuery) => {
             timer.finish(Outcome::rejected, 1);
@@ -331,15 +366,16 @@ async fn execute(
         }
     };
     let doc = &prepared.doc;
-    // Only a name the document defines becomes a metrics label.
-    let defined = match (&doc.operations, params.operation_name.as_deref()) {
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.contains_key(name).then_some(name),
-        (DocumentOperations::Multiple(_), None) => single_operation_name(doc),
-        // An anonymous operation has no name to label it with.
-        (DocumentOperations::Single(_), _) => None,
-    };
-    if let Some(name) = defined {
-        timer.operation(name);
+    // Only a trusted document's operations become metrics labels: their
+    // names are the operator's, few, and say nothing of what editors send.
+    // Everything else is counted under one label.
+    if prepared.trusted() {
+        let defined = match (&doc.operations, params.operation_name.as_deref()) {
+            (DocumentOperations::Multiple(ops), Some(name)) => ops.contains_key(name).then_some(name),
+            (DocumentOperations::Multiple(_), None) => single_operation_name(doc),
+            (DocumentOperations::Single(_), _) => None,
+        };
+        timer.operation(defined.unwrap_or("anonymous"));
     }
     if is_get && selected_operation_type(doc, params.operation_name.as_deref()) == Some(OperationType::Mutation) {
         timer.finish(Outcome::rejected, 1);

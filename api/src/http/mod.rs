@@ -33,15 +33,19 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// costs more than the bytes it saves.
 const COMPRESS_ABOVE_BYTES: u16 = 1024;
 
-/// The application's router.
+/// The application's router. `/metrics` is on it unless `--metrics-listen`
+/// puts it on an address of its own ([`metrics_router`]).
 pub fn router(state: AppState, config: &Config) -> Router {
-    Router::new()
+    let mut routes = Router::new()
         .route("/", get(graphiql::page))
         .route("/graphiql/{version}/{file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(health::readyz));
+    if config.metrics_listen.is_none() {
+        routes = routes.route("/metrics", get(metrics).with_state(MetricsAccess::of(&state, config)));
+    }
+    routes
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(config.request_timeout(), time_limit))
         .layer(
@@ -87,13 +91,59 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// `/metrics` alone, for `--metrics-listen`.
+pub fn metrics_router(state: &AppState, config: &Config) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics).with_state(MetricsAccess::of(state, config)))
+        .fallback(not_found)
+}
+
+/// What `/metrics` needs: the counters, and the token it asks for.
+#[derive(Clone)]
+struct MetricsAccess {
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+    token: Option<std::sync::Arc<str>>,
+}
+
+impl MetricsAccess {
+    fn of(state: &AppState, config: &Config) -> Self {
+        Self {
+            metrics: state.metrics.clone(),
+            token: config.metrics_token.as_deref().map(std::sync::Arc::from),
+        }
+    }
+}
+
+async fn metrics(State(access): State<MetricsAccess>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = &access.token {
+        use subtle::ConstantTimeEq as _;
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        let same: bool = sent.as_bytes().ct_eq(token.as_bytes()).into();
+        if !same {
+            let mut response = graphql::error_response(
+                StatusCode::UNAUTHORIZED,
+                code::UNAUTHENTICATED,
+                "/metrics needs `Authorization: Bearer <the --metrics-token>`",
+            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+    }
     (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-        )],
-        state.metrics.render(),
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        access.metrics.render(),
     )
         .into_response()
 }
