@@ -313,7 +313,35 @@ async fn an_instance_hears_of_changes_made_elsewhere_even_after_losing_its_liste
 
 use sea_orm::ConnectionTrait as _;
 
+/// A flood of documents each seen once (every request with a comment of
+/// its own) fills the document cache to its bound, but does not push out
+/// the document clients keep sending: it is still parsed only once.
+async fn documents_seen_once_do_not_push_out_the_ones_in_use(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| {
+        config.document_cache_mb = 1;
+        config.response_cache_mb = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    let hot = page_body("ja");
+    let hits = || app.metric("kiji_document_cache_lookups_total{result=\"hit\"}");
+    for _ in 0..20 {
+        assert_eq!(post_raw(&app, &hot, &[]).await.status(), 200);
+    }
+    // Several times the cache's megabyte of documents seen once.
+    for i in 0..600 {
+        let once = json!({ "query": format!("# {i}\nquery Once{i} {{ article(slug: \"s{i}\") {{ title lead slug locale }} }}") });
+        assert_eq!(post_raw(&app, &once.to_string(), &[]).await.status(), 200);
+    }
+    let before = hits().await;
+    assert_eq!(post_raw(&app, &hot, &[]).await.status(), 200);
+    assert_eq!(hits().await, before + 1.0, "the document in use was kept");
+}
+
 db_tests!(
+    documents_seen_once_do_not_push_out_the_ones_in_use,
     public_answers_carry_validators_and_a_304_on_a_match,
     surrogate_keys_name_every_entity_in_the_answer,
     no_stale_answer_after_a_change_returns,

@@ -208,6 +208,8 @@ impl Cached {
                         let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
                         let _ = writer.write_all(&self.body);
                     }
+                    // Kept for the entry's life: no spare capacity.
+                    out.shrink_to_fit();
                     Bytes::from(out)
                 })
                 .clone(),
@@ -216,17 +218,31 @@ impl Cached {
                 .get_or_init(|| {
                     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
                     let _ = encoder.write_all(&self.body);
-                    Bytes::from(encoder.finish().unwrap_or_default())
+                    let mut out = encoder.finish().unwrap_or_default();
+                    out.shrink_to_fit();
+                    Bytes::from(out)
                 })
                 .clone(),
         }
     }
 
-    fn weight(&self) -> u32 {
-        let encoded = self.brotli.get().map_or(0, Bytes::len) + self.gzip.get().map_or(0, Bytes::len);
-        u32::try_from(self.body.len() + encoded / 2 + 256).unwrap_or(u32::MAX)
+    /// What keeping the answer costs in memory, in bytes, as the response
+    /// cache weighs it: the body, its br and gzip encodings (made after the
+    /// entry is weighed, on first demand, so reserved here at half the
+    /// body: JSON answers compress to well under a quarter each), the keys
+    /// and their header values, and the entry itself. `tests/weights.rs`
+    /// measures that this covers what an entry really holds.
+    pub fn weight(&self) -> u32 {
+        let body = self.body.len();
+        let keys: usize = self.keys.iter().map(|k| k.len() + size_of::<String>()).sum();
+        let headers = self.key_headers.as_ref().map_or(0, |(a, b)| a.len() + b.len());
+        u32::try_from(body + body / 2 + keys + headers + ANSWER_OVERHEAD).unwrap_or(u32::MAX)
     }
 }
+
+/// Bytes an entry costs besides its body, encodings and keys: the entry,
+/// its tags and header values, and the cache's bookkeeping.
+const ANSWER_OVERHEAD: usize = 3072;
 
 /// The cache key of one request.
 pub type Key = [u8; 32];

@@ -79,6 +79,14 @@ pub struct Config {
     #[arg(long, env = "KIJI_RESPONSE_CACHE_MB", default_value_t = 64)]
     pub response_cache_mb: u64,
 
+    /// Memory for parsed documents kept by hash, in MiB, weighed by what
+    /// they hold (a ColumnPage query holds about 34 kB parsed): some 450
+    /// operations of that size at the default, far more than a
+    /// deployment's clients send. Documents seen once do not push out the
+    /// ones in use (the cache admits by frequency).
+    #[arg(long, env = "KIJI_DOCUMENT_CACHE_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
+    pub document_cache_mb: u64,
+
     /// `max-age` of public answers, in seconds (`Cache-Control`); 0 sends
     /// `no-store`.
     #[arg(long, env = "KIJI_CACHE_MAX_AGE", default_value_t = 60)]
@@ -156,6 +164,7 @@ impl Config {
             max_in_flight: 128,
             trusted_documents_only: false,
             response_cache_mb: 64,
+            document_cache_mb: 16,
             cache_max_age: 60,
             cache_stale_while_revalidate: 300,
             change_poll_ms: 1000,

@@ -1,7 +1,8 @@
 //! GraphQL documents by the SHA-256 of their text: automatic persisted
 //! queries (Apollo's protocol), trusted documents registered with
 //! `kiji operations add`, and the parsed, checked form of every document
-//! Kiji has run, so that a repeated query is parsed and checked once.
+//! Kiji has run, so that a repeated query is parsed and checked at most
+//! twice (a plain query is kept from its second arrival on).
 //!
 //! Apollo's protocol: a client sends `extensions.persistedQuery =
 //! {version: 1, sha256Hash}` without the query. If Kiji knows the hash it
@@ -62,6 +63,8 @@ pub struct Prepared {
     pub text: Arc<str>,
     /// The parsed document.
     pub doc: ExecutableDocument,
+    /// How many tokens the text has: what its parsed form's size follows.
+    tokens: usize,
     /// Registered with `kiji operations add`: public by its hash, and its
     /// operation names label the metrics.
     trusted: AtomicBool,
@@ -70,6 +73,34 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// Parses `text` (whose SHA-256 is `hash`), checks it against
+    /// `limits` and marks it for the ordering writer.
+    pub fn parse(text: String, hash: String, limits: Limits, shapes: &Shapes) -> Result<Self, DocumentError> {
+        let tokens = limits.scan(&text).map_err(limit_refused)?.tokens;
+        let mut doc = async_graphql::parser::parse_query(&text).map_err(|err| {
+            let mut err = ServerError::from(err);
+            set_code(&mut err, code::GRAPHQL_PARSE_FAILED);
+            DocumentError::Refused(err)
+        })?;
+        limits.check(&doc).map_err(limit_refused)?;
+        shapes.mark_abstract(&mut doc);
+        Ok(Prepared {
+            hash,
+            text: Arc::from(text),
+            doc,
+            tokens,
+            trusted: AtomicBool::new(false),
+            public: AtomicBool::new(false),
+        })
+    }
+
+    /// What keeping it costs in memory, in bytes, as the document cache
+    /// weighs it (see [`BYTES_PER_TOKEN`]).
+    pub fn weight(&self) -> u32 {
+        let bytes = PREPARED_OVERHEAD + self.text.len() + self.hash.len() + self.tokens * BYTES_PER_TOKEN;
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
+
     /// Whether it is a trusted document (as far as this instance knows).
     pub fn trusted(&self) -> bool {
         self.trusted.load(Ordering::Relaxed)
@@ -95,6 +126,15 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// Bytes a parsed, checked document holds per token of its text, measured
+/// (`tests/weights.rs` keeps this honest): every name, argument and
+/// selection becomes a positioned node with its own allocations.
+pub const BYTES_PER_TOKEN: usize = 176;
+
+/// Bytes a kept document costs besides its text and tokens: the entry, the
+/// `Arc`, the cache's bookkeeping.
+const PREPARED_OVERHEAD: usize = 1024;
+
 /// Documents by hash.
 pub struct Documents {
     prepared: moka::sync::Cache<String, Arc<Prepared>>,
@@ -109,11 +149,68 @@ pub struct Documents {
     /// document registered while the server runs is known from its first
     /// request by hash, or the next start).
     trusted_hashes: std::sync::RwLock<std::collections::HashSet<String>>,
+    metrics: Arc<crate::metrics::Metrics>,
+    seen: SeenOnce,
+}
+
+/// Which documents were seen once, approximately: a Bloom filter over their
+/// hashes (TinyLFU's "doorkeeper"). A plain query enters the document cache
+/// only on its second arrival, so a flood of documents each sent once
+/// (a new comment in every request) costs a parse each and no memory, and
+/// never pushes out the documents in use. 128 KiB, cleared after every
+/// [`SEEN_RESET`] new documents so it never fills up; a false positive only
+/// lets a document in one arrival early.
+struct SeenOnce {
+    bits: Box<[std::sync::atomic::AtomicU64]>,
+    added: std::sync::atomic::AtomicUsize,
+}
+
+/// Bits of the doorkeeper.
+const SEEN_BITS: usize = 1 << 20;
+/// New documents after which the doorkeeper starts afresh: with three bits
+/// each, a false positive rate under 1 % until then.
+const SEEN_RESET: usize = SEEN_BITS / 16;
+
+impl SeenOnce {
+    fn new() -> Self {
+        Self {
+            bits: (0..SEEN_BITS / 64)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+            added: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether the document with this hex SHA-256 was seen before; records
+    /// it as seen.
+    fn check_and_set(&self, hash: &str) -> bool {
+        let mut before = true;
+        // Three independent 32-bit slices of the hash pick the bits.
+        for i in 0..3 {
+            let Some(slice) = hash.get(i * 8..i * 8 + 8) else {
+                return false;
+            };
+            let Ok(value) = u32::from_str_radix(slice, 16) else {
+                return false;
+            };
+            let bit = value as usize % SEEN_BITS;
+            let mask = 1u64 << (bit % 64);
+            let old = self.bits[bit / 64].fetch_or(mask, Ordering::Relaxed);
+            before &= old & mask != 0;
+        }
+        if !before && self.added.fetch_add(1, Ordering::Relaxed) >= SEEN_RESET {
+            self.added.store(0, Ordering::Relaxed);
+            for word in self.bits.iter() {
+                word.store(0, Ordering::Relaxed);
+            }
+        }
+        before
+    }
 }
 
 impl Documents {
-    /// A store keeping up to `capacity_bytes` of documents (by their text
-    /// size, times four for the parsed form).
+    /// A store keeping up to `capacity_bytes` of documents, weighed by what
+    /// they hold ([`Prepared::weight`]).
     pub fn new(
         db: DatabaseConnection,
         limits: Limits,
@@ -121,9 +218,10 @@ impl Documents {
         heavy: CpuPool,
         trusted_only: bool,
         capacity_bytes: u64,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         let prepared = moka::sync::Cache::builder()
-            .weigher(|_: &String, p: &Arc<Prepared>| u32::try_from(p.text.len().saturating_mul(4)).unwrap_or(u32::MAX))
+            .weigher(|_: &String, p: &Arc<Prepared>| p.weight())
             .max_capacity(capacity_bytes)
             .build();
         Self {
@@ -134,6 +232,8 @@ impl Documents {
             heavy,
             trusted_only,
             trusted_hashes: std::sync::RwLock::new(std::collections::HashSet::new()),
+            metrics,
+            seen: SeenOnce::new(),
         }
     }
 
@@ -167,7 +267,9 @@ impl Documents {
         let hash = hash.map(|h| h.to_ascii_lowercase());
         let Some(text) = query.filter(|q| !q.is_empty()) else {
             let hash = hash.ok_or(DocumentError::NoQuery)?;
-            if let Some(found) = self.prepared.get(&hash) {
+            let cached = self.prepared.get(&hash);
+            self.metrics.document_cache(cached.is_some());
+            if let Some(found) = cached {
                 if public && !found.public() {
                     // Registered as trusted since a key sent it, perhaps.
                     if self.trusted(&hash).await.map_err(internal)?.is_none() {
@@ -178,7 +280,7 @@ impl Documents {
                 return Ok(found);
             }
             return match self.trusted(&hash).await.map_err(internal)? {
-                Some(text) => self.prepare(text, hash, true, false).await,
+                Some(text) => self.prepare(text, hash, true, false, true).await,
                 None => Err(refused("PersistedQueryNotFound", codes::NOT_FOUND)),
             };
         };
@@ -189,7 +291,9 @@ impl Documents {
                 codes::MISMATCH,
             ));
         }
-        if let Some(found) = self.prepared.get(&actual) {
+        let cached = self.prepared.get(&actual);
+        self.metrics.document_cache(cached.is_some());
+        if let Some(found) = cached {
             if public {
                 found.public.store(true, Ordering::Relaxed);
             }
@@ -203,7 +307,11 @@ impl Documents {
                 codes::NOT_TRUSTED,
             ));
         }
-        self.prepare(text, actual, trusted, public).await
+        // Kept at once when it is trusted or registered by its hash (the
+        // client will send the hash alone next); a plain query only once it
+        // comes back, so that documents seen once never fill the cache.
+        let keep = trusted || hash.is_some() || self.seen.check_and_set(&actual);
+        self.prepare(text, actual, trusted, public, keep).await
     }
 
     async fn trusted(&self, hash: &str) -> Result<Option<String>, DbErr> {
@@ -226,25 +334,16 @@ impl Documents {
         hash: String,
         trusted: bool,
         public: bool,
+        keep: bool,
     ) -> Result<Arc<Prepared>, DocumentError> {
         let limits = self.limits;
         let shapes = self.shapes.clone();
         let measure = limits.scan(&text).map_err(limit_refused)?;
         let parse = move |text: String| -> Result<Prepared, DocumentError> {
-            let mut doc = async_graphql::parser::parse_query(&text).map_err(|err| {
-                let mut err = ServerError::from(err);
-                set_code(&mut err, code::GRAPHQL_PARSE_FAILED);
-                DocumentError::Refused(err)
-            })?;
-            limits.check(&doc).map_err(limit_refused)?;
-            shapes.mark_abstract(&mut doc);
-            Ok(Prepared {
-                hash,
-                text: Arc::from(text),
-                doc,
-                trusted: AtomicBool::new(trusted),
-                public: AtomicBool::new(public),
-            })
+            let prepared = Prepared::parse(text, hash, limits, &shapes)?;
+            prepared.trusted.store(trusted, Ordering::Relaxed);
+            prepared.public.store(public, Ordering::Relaxed);
+            Ok(prepared)
         };
         let prepared = if measure.tokens <= INLINE_PARSE_TOKENS {
             parse(text)?
@@ -255,7 +354,9 @@ impl Documents {
                 .unwrap_or_else(|| Err(internal("a parser thread panicked")))?
         };
         let prepared = Arc::new(prepared);
-        self.prepared.insert(prepared.hash.clone(), prepared.clone());
+        if keep {
+            self.prepared.insert(prepared.hash.clone(), prepared.clone());
+        }
         Ok(prepared)
     }
 }
@@ -324,6 +425,22 @@ pub fn set_code(err: &mut ServerError, fallback: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_doorkeeper_lets_a_document_in_on_its_second_arrival() {
+        let seen = SeenOnce::new();
+        let (a, b) = (sha256_hex("{ a }"), sha256_hex("{ b }"));
+        assert!(!seen.check_and_set(&a), "first arrival");
+        assert!(seen.check_and_set(&a), "second arrival");
+        assert!(!seen.check_and_set(&b), "another document is new");
+        let false_positives = (0..10_000)
+            .filter(|i| seen.check_and_set(&sha256_hex(&format!("{{ f{i} }}"))))
+            .count();
+        assert!(
+            false_positives < 100,
+            "{false_positives} of 10,000 new documents taken as seen"
+        );
+    }
 
     #[test]
     fn hashes_are_lower_case_hex_sha256() {

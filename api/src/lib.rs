@@ -166,9 +166,6 @@ pub enum StartupError {
     },
 }
 
-/// Parsed documents kept by hash: a few thousand distinct operations.
-const DOCUMENT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
-
 /// Connects to the database, migrates it, loads the sample content into an
 /// empty database (when configured), and builds the shared state.
 pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
@@ -197,7 +194,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         shapes.clone(),
         state::CpuPool::new(cores),
         config.trusted_documents_only,
-        DOCUMENT_CACHE_BYTES,
+        config.document_cache_mb.saturating_mul(1024 * 1024),
+        metrics.clone(),
     ));
     documents.load_trusted().await?;
     let cache = Arc::new(cache::ResponseCache::new(

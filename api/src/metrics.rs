@@ -63,6 +63,7 @@ pub struct Metrics {
     db_failures: Counter,
     db_duration: Histogram,
     cache_lookups: Family<CacheLabels, Counter>,
+    document_lookups: Family<CacheLabels, Counter>,
     change_log_position: Gauge<i64, AtomicI64>,
     operations: Mutex<HashSet<String>>,
 }
@@ -148,6 +149,12 @@ impl Default for Metrics {
             "Response cache lookups by result (hit or miss)",
             cache_lookups.clone(),
         );
+        let document_lookups = Family::<CacheLabels, Counter>::default();
+        registry.register(
+            "document_cache_lookups",
+            "Parsed-document cache lookups by result (hit or miss)",
+            document_lookups.clone(),
+        );
         let change_log_position = Gauge::<i64, AtomicI64>::default();
         registry.register(
             "change_log_position",
@@ -157,6 +164,7 @@ impl Default for Metrics {
         Self {
             registry,
             cache_lookups,
+            document_lookups,
             change_log_position,
             http_requests,
             in_flight,
@@ -226,6 +234,12 @@ impl Metrics {
         } else {
             "other".to_owned()
         }
+    }
+
+    /// Records a document cache lookup (a hit skips parsing and checking).
+    pub fn document_cache(&self, hit: bool) {
+        let result = if hit { CacheResult::hit } else { CacheResult::miss };
+        self.document_lookups.get_or_create(&CacheLabels { result }).inc();
     }
 
     /// Records a response cache lookup.
