@@ -593,3 +593,71 @@ db_tests!(
     a_physicians_name_covers_only_what_he_reviewed,
     sample_claims_say_no_more_than_the_column_and_their_sources,
 );
+
+/// Every text of `locale` in the sample column's blocks, in order.
+fn sample_texts(locale: &str) -> Vec<String> {
+    fn walk(sections: &[api::content::SectionDoc], locale: &str, out: &mut Vec<String>) {
+        for s in sections {
+            for block in s.blocks.get(locale).into_iter().flatten() {
+                out.extend(block.texts().into_iter().map(str::to_owned));
+            }
+            walk(&s.sections, locale, out);
+        }
+    }
+    let bundle = api::content::sample::bundle().expect("the sample parses");
+    let column = bundle.articles.iter().find(|a| a.slug == COLUMN).expect("the column");
+    let mut out = Vec::new();
+    walk(&column.sections, locale, &mut out);
+    out
+}
+
+/// The English translation keeps the hedges of the Japanese (でしょう,
+/// と言われています…), where it once stated them as facts.
+#[test]
+fn the_english_keeps_the_columns_hedges() {
+    let en = sample_texts("en");
+    let has = |needle: &str| en.iter().any(|t| t.contains(needle));
+    assert!(has("are unlikely to be expected"), "cosmetics: でしょう");
+    assert!(has("probably cannot be expected"), "the fourth FAQ answer: でしょう");
+    assert!(
+        has("A wide range of effects can probably be expected"),
+        "intravenous: でしょう"
+    );
+    assert!(
+        !en.iter().any(|t| t
+            .replace("probably cannot be expected", "")
+            .contains("cannot be expected")),
+        "no bare certainty where the column hedges"
+    );
+}
+
+/// What the sample's sources are, and what the other articles claim.
+#[test]
+fn the_samples_sources_are_what_they_say() {
+    let bundle = api::content::sample::bundle().expect("the sample parses");
+    // Every reference says what it is as evidence and can be found: a DOI,
+    // a PMID, or (a statute) its publisher.
+    for r in &bundle.references {
+        assert!(r.evidence.is_some(), "{} says what it is", r.key);
+        assert!(
+            r.doi.is_some() || r.pmid.is_some() || r.publisher.is_some(),
+            "{} can be found",
+            r.key
+        );
+    }
+    // An article no physician signed makes no claim at EXPERT_OPINION.
+    for article in &bundle.articles {
+        let signed = article.contributors.iter().any(|c| c.signed_off_claims);
+        let mut stack: Vec<&api::content::SectionDoc> = article.sections.iter().collect();
+        while let Some(s) = stack.pop() {
+            for claim in &s.claims {
+                assert!(
+                    signed || claim.evidence != entity::enums::EvidenceLevel::ExpertOpinion,
+                    "{}: an expert opinion nobody signed",
+                    article.slug
+                );
+            }
+            stack.extend(s.sections.iter());
+        }
+    }
+}

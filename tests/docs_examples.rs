@@ -134,8 +134,9 @@ async fn documented_queries_run_without_errors(backend: Backend) {
     .expect("supervisor key");
     let physician = format!("Bearer {physician}");
     for example in examples {
-        // Signing off is a physician's act; everything else runs as ADMIN.
-        let key = if example.query.contains("signOff") {
+        // Signing off and confirming a profile are a physician's acts;
+        // everything else runs as ADMIN.
+        let key = if example.query.contains("signOff") || example.query.contains("confirmProfile") {
             &physician
         } else {
             &bearer
@@ -262,3 +263,47 @@ async fn documented_markdown_files_import(backend: Backend) {
 }
 
 db_tests!(documented_markdown_files_import);
+
+/// No walkthrough, example or test signs off in a real physician's name:
+/// every SUPERVISOR key the README, the docs and the tests make speaks for
+/// the sample's fictional physician, and no content they write records a
+/// sign-off by the real one.
+#[test]
+fn nothing_signs_in_a_real_physicians_name() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    for dir in ["docs", "tests"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            // This file names the real physician to look for him.
+            let own = path.file_name().is_some_and(|n| n == "docs_examples.rs");
+            if path.extension().is_some_and(|e| e == "md" || e == "rs") && !own {
+                files.push(path);
+            }
+        }
+    }
+    let real = common::REAL_PHYSICIAN;
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable");
+        let name = file.display();
+        for (i, line) in text.lines().enumerate() {
+            // A key for a physician, on the command line or in code.
+            let key = line.contains("--supervisor") || (line.contains("create_key_for") && line.contains("Supervisor"));
+            // A sign-off written into content (YAML or Markdown front matter).
+            let signed = line.contains(&format!("supervisor: {real}"))
+                && (line.contains("signed_off") || text.lines().nth(i + 2).is_some_and(|l| l.contains("signed_off")));
+            if (key && line.contains(real)) || signed {
+                found.push(format!("{name}:{}: {}", i + 1, line.trim()));
+            }
+            if line.contains("keys create") && line.contains("--supervisor ") && !line.contains(common::PHYSICIAN) {
+                found.push(format!(
+                    "{name}:{}: a key for a physician other than the fictional one: {}",
+                    i + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(found.is_empty(), "signed in a real name:\n{}", found.join("\n"));
+}

@@ -173,6 +173,13 @@ impl Reference {
         self.0.pmid.as_deref()
     }
 
+    /// What the work itself is as evidence (a mouse study is
+    /// `PRECLINICAL`), where the editors recorded it: a claim citing it
+    /// says no more.
+    async fn evidence_level(&self) -> Option<entity::enums::EvidenceLevel> {
+        self.0.evidence_level
+    }
+
     /// URL given for the work itself.
     async fn url(&self) -> Option<&str> {
         self.0.url.as_deref()
