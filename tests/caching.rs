@@ -327,6 +327,18 @@ async fn documents_seen_once_do_not_push_out_the_ones_in_use(backend: Backend) {
     };
     let hot = page_body("ja");
     let hits = || app.metric("kiji_document_cache_lookups_total{result=\"hit\"}");
+    // A document is kept from its second arrival on: the first is not
+    // remembered at all.
+    let start = hits().await;
+    assert_eq!(post_raw(&app, &hot, &[]).await.status(), 200);
+    assert_eq!(post_raw(&app, &hot, &[]).await.status(), 200);
+    assert_eq!(
+        hits().await,
+        start,
+        "sent twice, parsed twice: not kept after one arrival"
+    );
+    assert_eq!(post_raw(&app, &hot, &[]).await.status(), 200);
+    assert_eq!(hits().await, start + 1.0, "kept from its second arrival");
     for _ in 0..20 {
         assert_eq!(post_raw(&app, &hot, &[]).await.status(), 200);
     }

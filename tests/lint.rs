@@ -280,6 +280,36 @@ async fn lint_errors_hold_back_publication_until_an_admin_says_why(backend: Back
         "{detail}"
     );
 
+    // The override covered the Japanese the readers got; the English, a
+    // draft then, goes out only with a reason of its own.
+    let translate = |reason: Option<&'static str>| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.as_key(
+                Some(&admin),
+                "mutation($i: TranslationStepInput!) { publishTranslation(input: $i) { status } }",
+                json!({ "i": { "slug": slug, "revision": 1, "locale": "en", "lintOverrideReason": reason } }),
+            )
+            .await
+        }
+    };
+    let refused = translate(None).await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("AD-FALSE"))
+    );
+    let english = translate(Some("the English copy was checked too")).await;
+    assert_eq!(
+        english["data"]["publishTranslation"]["status"], "PUBLISHED",
+        "{english:#}"
+    );
+    assert_eq!(
+        report(&app, &editor, slug).await["override"]["reason"],
+        "legal reviewed the copy on 2026-12-01; the English copy was checked too"
+    );
+
     // Outside a medical category the lint reports but holds nothing back.
     api::content::import::import(
         &app.db,
@@ -356,7 +386,37 @@ async fn editors_see_the_lint_of_work_waiting_to_go_out(backend: Backend) {
 }
 
 db_tests!(
+    an_import_says_what_the_lint_finds_in_a_draft,
     the_lint_reports_on_the_sample_honestly,
     lint_errors_hold_back_publication_until_an_admin_says_why,
     editors_see_the_lint_of_work_waiting_to_go_out,
 );
+
+async fn an_import_says_what_the_lint_finds_in_a_draft(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let bundle = api::content::Bundle::from_yaml(
+        r#"
+articles:
+  - slug: imported-promises
+    category: regenerative-medicine
+    source_locale: ja
+    status: DRAFT
+    translations:
+      ja: { title: 点滴のご案内, lead: この点滴で必ず治ります。, status: DRAFT }
+"#,
+    )
+    .expect("parses");
+    let report = api::content::import::import(&app.db, &bundle)
+        .await
+        .expect("a draft goes in");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|line| line.starts_with("imported-promises: AD-FALSE ja") && line.contains("必ず治り")),
+        "{:?}",
+        report.findings
+    );
+}

@@ -342,7 +342,7 @@ async fn dates_are_iso_8601(backend: Backend) {
     };
     let bundle = r#"
 references:
-  - { key: web-page, kind: WEBPAGE, title: A web page, url: "https://clinic.example/page", accessed_on: 2025-03-09 }
+  - { key: web-page, kind: WEBPAGE, title: A web page, url: "https://clinic.example/page", accessed_on: 2025-03-09, evidence: GUIDELINE }
 articles:
   - slug: cites-a-web-page
     category: regenerative-medicine

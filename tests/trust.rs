@@ -124,7 +124,7 @@ async fn an_editor_cannot_take_an_article_out_of_its_sign_off(backend: Backend) 
         .expect("the move is audited");
     let detail = move_entry["detail"].as_str().unwrap_or_default();
     assert!(
-        detail.contains("`regenerative-medicine` (medical) → `clinic-news` (not medical)")
+        detail.contains("category `regenerative-medicine` → `clinic-news` (medical → not medical)")
             && detail.contains("reason: the clinic's notice, not medicine"),
         "{detail}"
     );
@@ -157,6 +157,14 @@ async fn an_editor_cannot_rename_a_physician_and_a_changed_profile_covers_nothin
     );
     let before = app.as_key(None, read, json!({})).await;
     assert_eq!(before["data"]["article"]["reviewedBySupervisor"], true);
+    // An answer that names nobody but says the text was reviewed: cached.
+    let flag = r#"{ article(slug: "exosome-effects-and-side-effects", locale: "ja") { reviewedBySupervisor } }"#;
+    for _ in 0..2 {
+        assert_eq!(
+            app.as_key(None, flag, json!({})).await["data"]["article"]["reviewedBySupervisor"],
+            true
+        );
+    }
     assert_eq!(before["data"]["article"]["contributors"][0]["profileConfirmed"], true);
     assert_eq!(
         before["data"]["article"]["contributors"][0]["signedOffProfileRevision"],
@@ -177,15 +185,8 @@ async fn an_editor_cannot_rename_a_physician_and_a_changed_profile_covers_nothin
         before,
         "nothing refused was saved"
     );
-    // An editor keeps the rest of a profile up to date.
-    let mut profile = app
-        .as_key(
-            Some(&editor),
-            r#"{ supervisor(slug: "hanako-mihon", locale: "ja") { slug } }"#,
-            json!({}),
-        )
-        .await;
-    assert_eq!(profile["data"]["supervisor"]["slug"], common::PHYSICIAN, "{profile:#}");
+    // Nor a biography, which can claim credentials as well as a
+    // qualification can.
     let bundle = api::content::sample::bundle().expect("sample");
     let mut doc = serde_json::to_value(
         bundle
@@ -195,19 +196,27 @@ async fn an_editor_cannot_rename_a_physician_and_a_changed_profile_covers_nothin
             .expect("the fictional physician"),
     )
     .expect("serializes");
-    doc["profile"]["ja"]["bio"] = json!("架空の医師です。経歴を更新しました。");
-    let bio = save_entity(&app, &editor, "saveSupervisor", doc, None).await;
-    assert_eq!(bio["data"]["saveSupervisor"]["created"], false, "{bio:#}");
-    profile = app.as_key(None, read, json!({})).await;
-    assert_eq!(
-        profile["data"]["article"]["reviewedBySupervisor"], true,
-        "a biography is not who she is"
-    );
+    let kept_bio = doc["profile"]["ja"]["bio"].clone();
+    doc["profile"]["ja"]["bio"] = json!("架空の医師です。日本一の名医として知られる。");
+    let bio = save_entity(&app, &editor, "saveSupervisor", doc.clone(), None).await;
+    assert_eq!(code(&bio), "FORBIDDEN", "{bio:#}");
+    // Whether she is listed before any article uses her is an editor's call.
+    doc["profile"]["ja"]["bio"] = kept_bio;
+    doc["public"] = json!(true);
+    let listed = save_entity(&app, &editor, "saveSupervisor", doc, None).await;
+    assert_eq!(listed["data"]["saveSupervisor"]["created"], false, "{listed:#}");
+    let profile = app.as_key(None, read, json!({})).await;
+    assert_eq!(profile["data"]["article"]["reviewedBySupervisor"], true, "{profile:#}");
 
     // An ADMIN may change who she is, with a reason; it is a new profile
     // revision, and her sign-off covers nothing until she confirms it.
     let changed = save_entity(&app, &admin, "saveSupervisor", renamed, Some("registry correction")).await;
     assert_eq!(changed["data"]["saveSupervisor"]["created"], false, "{changed:#}");
+    assert_eq!(
+        app.as_key(None, flag, json!({})).await["data"]["article"]["reviewedBySupervisor"],
+        false,
+        "the cached answer went with the profile change"
+    );
     let after = app.as_key(None, read, json!({})).await;
     let article = &after["data"]["article"];
     assert_eq!(article["reviewedBySupervisor"], false, "{after:#}");
@@ -226,6 +235,28 @@ async fn an_editor_cannot_rename_a_physician_and_a_changed_profile_covers_nothin
         "before and after: {detail}"
     );
 
+    // A sign-off shown the old profile does not confirm the new one.
+    let stale_sign = app
+        .as_key(
+            Some(&physician),
+            "mutation($i: SignOffInput!) { signOff(input: $i) { revision } }",
+            json!({ "i": { "slug": COLUMN, "revision": 1, "locales": ["ja"], "claims": false, "profileRevision": 1 } }),
+        )
+        .await;
+    assert_eq!(code(&stale_sign), "CONFLICT", "{stale_sign:#}");
+    let unseen = app
+        .as_key(
+            Some(&physician),
+            "mutation($i: SignOffInput!) { signOff(input: $i) { revision } }",
+            json!({ "i": { "slug": COLUMN, "revision": 1, "locales": ["ja"], "claims": false } }),
+        )
+        .await;
+    assert_eq!(unseen["data"]["signOff"]["revision"], 1, "{unseen:#}");
+    assert_eq!(
+        app.as_key(None, read, json!({})).await["data"]["article"]["reviewedBySupervisor"],
+        false,
+        "a sign-off that names no profile revision confirms none"
+    );
     // Her key confirms the profile she reads, and only that one.
     let confirm = "mutation($i: ConfirmProfileInput!) { confirmProfile(input: $i) { slug revision } }";
     let stale = app
@@ -247,6 +278,111 @@ async fn an_editor_cannot_rename_a_physician_and_a_changed_profile_covers_nothin
     let now = app.as_key(None, read, json!({})).await;
     assert_eq!(now["data"]["article"]["reviewedBySupervisor"], true, "{now:#}");
     assert_eq!(now["data"]["article"]["contributors"][0]["profileConfirmed"], true);
+}
+
+/// Two physicians for one article.
+const TWO_PHYSICIANS: &str = r#"
+supervisors:
+  - slug: second-physician
+    source_locale: ja
+    profile: { ja: { name: 架空次郎 } }
+articles:
+  - slug: two-physicians
+    category: regenerative-medicine
+    source_locale: ja
+    status: DRAFT
+    contributors:
+      - { supervisor: hanako-mihon, role: SUPERVISOR }
+      - { supervisor: second-physician, role: SUPERVISOR }
+    translations:
+      ja: { title: 二人の監修, lead: リード, status: DRAFT }
+    sections:
+      - anchor: body
+        heading: { ja: 本文 }
+"#;
+
+async fn a_physician_is_not_listed_on_a_revision_they_did_not_sign(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    api::content::import::import(
+        &app.db,
+        &api::content::Bundle::from_yaml(TWO_PHYSICIANS).expect("parses"),
+    )
+    .await
+    .expect("imports");
+    let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
+    let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
+    let first = common::physician_key(&app, "Dr. Mihon").await;
+    let (_, second) = auth::create_key_for(&app.db, Role::Supervisor, "Dr. Two", Some("second-physician"))
+        .await
+        .expect("key");
+    let step = |field: &'static str, revision: i32| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let input = if field == "publish" {
+                "PublishInput"
+            } else {
+                "StepInput"
+            };
+            app.as_key(
+                Some(&admin),
+                &format!("mutation($i: {input}!) {{ {field}(input: $i) {{ status }} }}"),
+                json!({ "i": { "slug": "two-physicians", "revision": revision } }),
+            )
+            .await
+        }
+    };
+    let sign = |token: String, revision: i32| {
+        let app = &app;
+        async move {
+            app.as_key(
+                Some(&token),
+                "mutation($i: SignOffInput!) { signOff(input: $i) { revision } }",
+                json!({ "i": { "slug": "two-physicians", "revision": revision, "locales": ["ja"], "claims": false } }),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        step("submitForReview", 1).await["data"]["submitForReview"]["status"],
+        "IN_REVIEW"
+    );
+    assert_eq!(sign(first.clone(), 1).await["data"]["signOff"]["revision"], 1);
+    assert_eq!(sign(second.clone(), 1).await["data"]["signOff"]["revision"], 1);
+    assert_eq!(step("approve", 1).await["data"]["approve"]["status"], "APPROVED");
+    assert_eq!(step("publish", 1).await["data"]["publish"]["status"], "PUBLISHED");
+    let read = r#"{
+      article(slug: "two-physicians") { contributors { supervisor { slug } signedOffRevision } }
+      articles(filter: { supervisor: "second-physician" }) { totalCount }
+      supervisor(slug: "second-physician") { slug }
+    }"#;
+    let both = app.as_key(None, read, json!({})).await;
+    assert_eq!(
+        both["data"]["article"]["contributors"].as_array().map(Vec::len),
+        Some(2),
+        "{both:#}"
+    );
+    assert_eq!(both["data"]["articles"]["totalCount"], 1);
+
+    // Revision 2, signed by the first physician only, goes out: the second
+    // reviewed none of it, and readers no longer see her name on it.
+    let mut doc = document(&app, &editor, "two-physicians", 1).await;
+    doc["sections"][0]["heading"]["ja"] = json!("書き直した本文");
+    assert_eq!(
+        save_article(&app, &editor, "two-physicians", 1, &doc, None).await["data"]["saveArticle"]["revision"],
+        2
+    );
+    assert_eq!(sign(first, 2).await["data"]["signOff"]["revision"], 2);
+    assert_eq!(step("publish", 2).await["data"]["publish"]["status"], "PUBLISHED");
+    let one = app.as_key(None, read, json!({})).await;
+    assert_eq!(
+        one["data"]["article"]["contributors"],
+        json!([{ "supervisor": { "slug": common::PHYSICIAN }, "signedOffRevision": 2 }]),
+        "{one:#}"
+    );
+    assert_eq!(one["data"]["articles"]["totalCount"], 0);
+    assert_eq!(one["data"]["supervisor"], Value::Null);
 }
 
 /// A published article whose tag, category and physician no other
@@ -484,6 +620,16 @@ async fn failed_authentication_is_limited_per_address(backend: Backend) {
         return;
     };
     let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
+    let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
+    // The editor works from the same address as the guesser (one proxy,
+    // one office): her key authenticates before the guessing starts.
+    let before = app
+        .post(
+            &json!({ "query": "{ viewer { role } }" }),
+            &[("authorization", &format!("Bearer {editor}"))],
+        )
+        .await;
+    assert_eq!(before.data()["viewer"]["role"], "EDITOR");
     let guess = |n: usize| format!("Bearer kiji_{n:0>43}");
     for n in 0..5 {
         let refused = app
@@ -514,19 +660,66 @@ async fn failed_authentication_is_limited_per_address(backend: Backend) {
     assert!((1..=60).contains(&retry), "{retry}");
     let body: Value = limited.json().await.expect("json");
     assert_eq!(code(&body), "RATE_LIMITED");
-    // While held back, a key from that address is not even looked up…
-    let valid = app
+    // While held back, a key from that address that was not seen to
+    // authenticate is not even looked up…
+    let unseen = app
+        .post(
+            &json!({ "query": "{ viewer { role } }" }),
+            &[("authorization", &format!("Bearer {admin}"))],
+        )
+        .await;
+    assert_eq!(unseen.status, 429);
+    assert_eq!(app.statements().await, statements, "no lookup while held back");
+    // …while the editor's key, seen to work, still does.
+    let editor_again = app
         .post(
             &json!({ "query": "{ viewer { role } }" }),
             &[("authorization", &format!("Bearer {editor}"))],
         )
         .await;
-    assert_eq!(valid.status, 429);
-    assert_eq!(app.statements().await, statements, "no lookup while held back");
+    assert_eq!(editor_again.data()["viewer"]["role"], "EDITOR");
     // …and the public is not held back at all.
     let public = app.post(&json!({ "query": "{ viewer { role } }" }), &[]).await;
     assert_eq!(public.status, 200);
     assert_eq!(public.data()["viewer"]["role"], Value::Null);
+
+    // Behind a proxy, the address is the one the proxy added last: a client
+    // cannot dodge the limit by writing addresses of its own in front.
+    let Some(proxied) = TestApp::spawn_with(backend, |config| {
+        config.auth_failure_limit = 2;
+        config.client_ip_header = Some(axum::http::HeaderName::from_static("x-forwarded-for"));
+    })
+    .await
+    else {
+        return;
+    };
+    let guess_from = |app: &TestApp, n: usize, forwarded: String| {
+        let app = app.base.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{app}/graphql"))
+                .header("content-type", "application/json")
+                .header("authorization", guess(n))
+                .header("x-forwarded-for", forwarded)
+                .body(json!({ "query": "{ viewer { role } }" }).to_string())
+                .send()
+                .await
+                .expect("answered")
+                .status()
+                .as_u16()
+        }
+    };
+    let statuses = [
+        guess_from(&proxied, 1, "10.0.0.1, 203.0.113.7".into()).await,
+        guess_from(&proxied, 2, "10.0.0.2, 203.0.113.7".into()).await,
+        guess_from(&proxied, 3, "10.0.0.3, 203.0.113.7".into()).await,
+    ];
+    assert_eq!(statuses, [401, 401, 429], "one client, whatever it writes in front");
+    assert_eq!(
+        guess_from(&proxied, 4, "203.0.113.7, 198.51.100.9".into()).await,
+        401,
+        "another client is not held back"
+    );
 }
 
 async fn every_audit_entry_says_what_changed(backend: Backend) {
@@ -565,6 +758,7 @@ async fn every_audit_entry_says_what_changed(backend: Backend) {
 }
 
 db_tests!(
+    a_physician_is_not_listed_on_a_revision_they_did_not_sign,
     an_editor_cannot_take_an_article_out_of_its_sign_off,
     an_editor_cannot_rename_a_physician_and_a_changed_profile_covers_nothing,
     a_cached_taxonomy_list_drops_what_an_archive_hides,

@@ -41,7 +41,7 @@ fn strings(list: &Value, field: &str) -> Vec<String> {
 /// it, while its child has both.
 const ORPHAN: &str = r#"
 references:
-  - { key: orphan-ref, kind: JOURNAL_ARTICLE, title: A study cited only under a hidden section }
+  - { key: orphan-ref, kind: JOURNAL_ARTICLE, title: A study cited only under a hidden section, evidence: NARRATIVE_REVIEW }
 articles:
   - slug: orphan-sections
     category: regenerative-medicine
@@ -61,7 +61,7 @@ articles:
             heading: { ja: 子の節, en: Child of a hidden section }
             claims:
               - kind: EFFICACY
-                evidence: PRECLINICAL
+                evidence: NARRATIVE_REVIEW
                 text: { ja: 隠れた主張, en: A claim under a hidden section }
                 references: [{ ref: orphan-ref }]
 "#;
@@ -271,7 +271,11 @@ fn section_doc(case: usize, i: usize, sections: &[GeneratedSection], parents: &[
                 .iter()
                 .map(|r| json!({ "ref": format!("tree-{case}-{r}") }))
                 .collect();
-            let evidence = if refs.is_empty() { "UNSUPPORTED" } else { "PRECLINICAL" };
+            let evidence = if refs.is_empty() {
+                "UNSUPPORTED"
+            } else {
+                "NARRATIVE_REVIEW"
+            };
             json!({ "kind": "MECHANISM", "evidence": evidence, "text": text, "references": refs })
         })
         .collect();
@@ -297,7 +301,8 @@ fn all_sections_are_the_visible_tree_and_claims_follow_it(backend: Backend) {
             let ja_status = if japanese_published { "PUBLISHED" } else { "DRAFT" };
             let bundle = json!({
                 "references": (0..4).map(|r| json!({
-                    "key": format!("tree-{case}-{r}"), "kind": "JOURNAL_ARTICLE", "title": format!("Study {r}")
+                    "key": format!("tree-{case}-{r}"), "kind": "JOURNAL_ARTICLE", "title": format!("Study {r}"),
+                    "evidence": "NARRATIVE_REVIEW"
                 })).collect::<Vec<_>>(),
                 "articles": [{
                     "slug": slug, "category": "regenerative-medicine", "source_locale": "ja",

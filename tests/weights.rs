@@ -97,8 +97,9 @@ fn cache_weights_cover_what_entries_really_hold() {
         drop(prepared);
     }
 
-    // An answer with both encodings made, as a hit for each client keeps it.
-    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    // An answer with both encodings made, as a hit for each client keeps it:
+    // JSON of the sample content, which compresses as answers do.
+    let page = serde_json::to_string(&api::content::sample::bundle().expect("the sample")).expect("JSON");
     for size in [2_000, 40_000, 200_000] {
         let before = LIVE.load(Ordering::SeqCst);
         let mut body = Vec::with_capacity(size);

@@ -169,8 +169,10 @@ impl KeyLimits {
 
 /// Failed authentications per client address (`--auth-failure-limit` a
 /// minute, in bursts of as many). An address past it gets `429` with
-/// `Retry-After` for every request that sends a key, before the key is
-/// looked up: guessing costs the guesser time, not the database lookups.
+/// `Retry-After` for every request that sends a key this instance has not
+/// seen authenticate lately, before the key is looked up: guessing costs
+/// the guesser time, not the database lookups, while the editors who share
+/// an address with a guesser (behind one proxy or NAT) keep working.
 /// Requests without a key are never held back by it.
 ///
 /// IPv6 addresses count by their /64 (one host usually holds a whole
@@ -181,6 +183,9 @@ pub struct AuthFailures {
     /// addresses costs bounded memory; an evicted address is only let off
     /// early.
     blocked: moka::sync::Cache<std::net::IpAddr, std::time::Instant>,
+    /// Hashes of tokens that authenticated lately: let through a block (and
+    /// still looked up, so a revocation holds at once).
+    known: moka::sync::Cache<String, ()>,
     /// Failures since the limiter's state was last pruned.
     since_prune: std::sync::atomic::AtomicU32,
 }
@@ -197,6 +202,10 @@ impl AuthFailures {
             blocked: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(60))
+                .build(),
+            known: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(24 * 60 * 60))
                 .build(),
             since_prune: std::sync::atomic::AtomicU32::new(0),
         }
@@ -217,9 +226,14 @@ impl AuthFailures {
         }
     }
 
-    /// Refuses a request with a key from `addr` while it is over the limit.
-    pub fn check(&self, addr: std::net::IpAddr) -> Result<(), AuthError> {
+    /// Refuses a request with the `Authorization` value `presented` from
+    /// `addr` while the address is over the limit, unless its token
+    /// authenticated lately.
+    pub fn check(&self, addr: std::net::IpAddr, presented: &[u8]) -> Result<(), AuthError> {
         if self.limiter.is_none() {
+            return Ok(());
+        }
+        if bearer(presented).is_some_and(|token| self.known.contains_key(&hash(token))) {
             return Ok(());
         }
         match self.blocked.get(&Self::bucket(addr)) {
@@ -234,6 +248,15 @@ impl AuthFailures {
                 }
             }
             None => Ok(()),
+        }
+    }
+
+    /// Remembers that the token of `presented` authenticated.
+    pub fn succeeded(&self, presented: &[u8]) {
+        if self.limiter.is_some()
+            && let Some(token) = bearer(presented)
+        {
+            self.known.insert(hash(token), ());
         }
     }
 

@@ -267,18 +267,21 @@ impl Documents {
         let hash = hash.map(|h| h.to_ascii_lowercase());
         let Some(text) = query.filter(|q| !q.is_empty()) else {
             let hash = hash.ok_or(DocumentError::NoQuery)?;
-            let cached = self.prepared.get(&hash);
-            self.metrics.document_cache(cached.is_some());
-            if let Some(found) = cached {
+            if let Some(found) = self.prepared.get(&hash) {
                 if public && !found.public() {
                     // Registered as trusted since a key sent it, perhaps.
                     if self.trusted(&hash).await.map_err(internal)?.is_none() {
+                        // Counted as what it is to this client, a miss:
+                        // `/metrics` must not tell what keys registered.
+                        self.metrics.document_cache(false);
                         return Err(refused("PersistedQueryNotFound", codes::NOT_FOUND));
                     }
                     found.trusted.store(true, Ordering::Relaxed);
                 }
+                self.metrics.document_cache(true);
                 return Ok(found);
             }
+            self.metrics.document_cache(false);
             return match self.trusted(&hash).await.map_err(internal)? {
                 Some(text) => self.prepare(text, hash, true, false, true).await,
                 None => Err(refused("PersistedQueryNotFound", codes::NOT_FOUND)),

@@ -288,6 +288,15 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                 report.supervisors,
                 report.revisions
             )?;
+            // Said, not refused: drafts go in with their findings, for the
+            // editors to correct before review (`lint` reads them in full).
+            if !report.findings.is_empty() {
+                let mut err = std::io::stderr().lock();
+                writeln!(err, "the medical-advertising lint found {}:", report.findings.len())?;
+                for line in &report.findings {
+                    writeln!(err, "  {line}")?;
+                }
+            }
             Ok(())
         }
         Command::Export { slug, locale } => {

@@ -137,6 +137,7 @@ enum KindDoc {
     Phrase,
     Disclosure,
     Claim,
+    Coverage,
 }
 
 /// Where a rule comes from.
@@ -175,6 +176,7 @@ enum ClaimCheck {
     Unreferenced,
     AboveSource,
     NamesModel,
+    UnclassifiedSource,
 }
 
 /// Compiled patterns per language: one regex per list, the patterns as
@@ -267,6 +269,9 @@ enum Kind {
         check: ClaimCheck,
         patterns: Patterns,
     },
+    /// A locale whose language no phrase rule has patterns for: nothing in
+    /// it was checked, which must not pass for clean.
+    Coverage,
 }
 
 /// One rule, compiled.
@@ -328,7 +333,88 @@ struct Text<'a> {
     locale: &'a str,
     anchor: Option<&'a str>,
     field: String,
-    text: &'a str,
+    /// As written.
+    original: &'a str,
+    /// As the patterns read it.
+    seen: Normalized,
+}
+
+impl<'a> Text<'a> {
+    fn new(locale: &'a str, anchor: Option<&'a str>, field: String, original: &'a str) -> Self {
+        Self {
+            locale,
+            anchor,
+            field,
+            original,
+            seen: Normalized::of(original),
+        }
+    }
+
+    /// The written characters behind the span `start..end` (bytes) of the
+    /// normalized text: their character offsets and the words as written.
+    fn span(&self, start: usize, end: usize) -> (usize, usize, String) {
+        let (from, to) = self.seen.original_chars(start, end);
+        (from, to, self.original.chars().skip(from).take(to - from).collect())
+    }
+}
+
+/// Text as the patterns read it: compatibility-normalized (NFKC: ＡＢＣ１００％
+/// reads as ABC100%, ｶﾀｶﾅ as カタカナ), without format characters (zero-width
+/// spaces and joiners, bidirectional controls, soft hyphens), so that
+/// 「必\u{200B}ず治ります」 matches what readers see. Each character
+/// remembers the written character it came from, so a finding quotes what
+/// was written.
+struct Normalized {
+    text: String,
+    /// Per normalized character: its byte offset, and the index of the
+    /// written character it came from; ascending.
+    origin: Vec<(usize, usize)>,
+}
+
+/// Characters that change nothing a reader sees (Unicode's format
+/// characters that occur in text).
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+impl Normalized {
+    fn of(original: &str) -> Self {
+        use unicode_normalization::UnicodeNormalization as _;
+        let mut text = String::with_capacity(original.len());
+        let mut origin = Vec::with_capacity(original.len());
+        for (i, c) in original.chars().enumerate() {
+            if c.is_ascii() {
+                origin.push((text.len(), i));
+                text.push(c);
+            } else if !invisible(c) {
+                for n in std::iter::once(c).nfkc() {
+                    origin.push((text.len(), i));
+                    text.push(n);
+                }
+            }
+        }
+        Self { text, origin }
+    }
+
+    /// The written characters (`from..to`, character offsets) behind the
+    /// bytes `start..end` of the normalized text.
+    fn original_chars(&self, start: usize, end: usize) -> (usize, usize) {
+        let at = |byte: usize| self.origin.partition_point(|(b, _)| *b < byte);
+        let from = self.origin.get(at(start)).map_or_else(|| self.written(), |(_, i)| *i);
+        let last = at(end).checked_sub(1).and_then(|k| self.origin.get(k));
+        let to = match last {
+            Some((_, i)) if end > start => i + 1,
+            _ => from,
+        };
+        (from, to.max(from))
+    }
+
+    /// How many written characters there were (past the last one seen).
+    fn written(&self) -> usize {
+        self.origin.last().map_or(0, |(_, i)| i + 1)
+    }
 }
 
 impl Rules {
@@ -395,6 +481,7 @@ impl Rules {
                         requires,
                     }
                 }
+                KindDoc::Coverage => Kind::Coverage,
                 KindDoc::Claim => Kind::Claim {
                     check: doc
                         .check
@@ -459,20 +546,41 @@ impl Rules {
                     }
                 }
                 Kind::Claim { check, patterns } => claims(rule, *check, patterns, doc, facts, &mut out),
+                Kind::Coverage => {
+                    for (locale, text) in &doc.translations {
+                        if !self.checks(locale) {
+                            out.push(Finding {
+                                rule: rule.id.clone(),
+                                severity: rule.severity,
+                                locale: locale.clone(),
+                                anchor: None,
+                                field: "title".to_owned(),
+                                start: 0,
+                                end: text.title.chars().count(),
+                                text: text.title.clone(),
+                                requirement: None,
+                                message: rule.message(locale, Some(locale)),
+                            });
+                        }
+                    }
+                }
             }
         }
         out
     }
 
+    /// Whether any phrase rule has patterns for `locale`'s language.
+    fn checks(&self, locale: &str) -> bool {
+        self.0.iter().any(|r| match &r.kind {
+            Kind::Phrase { patterns, .. } => patterns.of(locale).is_some(),
+            _ => false,
+        })
+    }
+
     /// The findings on one piece of text, as if it stood in `locale`: for
     /// tests and for trying a rule out.
     pub fn check_text(&self, locale: &str, text: &str) -> Vec<Finding> {
-        let t = Text {
-            locale,
-            anchor: None,
-            field: "text".to_owned(),
-            text,
-        };
+        let t = Text::new(locale, None, "text".to_owned(), text);
         let mut out = Vec::new();
         for rule in &self.0 {
             if let Kind::Phrase { patterns, except } = &rule.kind {
@@ -483,19 +591,12 @@ impl Rules {
     }
 }
 
-/// `text[start..end]` (bytes) as a finding's span, in characters.
-fn span(text: &str, start: usize, end: usize) -> (usize, usize, String) {
-    let from = text[..start].chars().count();
-    let matched = &text[start..end];
-    (from, from + matched.chars().count(), matched.to_owned())
-}
-
 fn phrase(rule: &Rule, patterns: &Patterns, except: &Patterns, t: &Text<'_>, out: &mut Vec<Finding>) {
-    let hits = patterns.spans(t.locale, t.text);
+    let hits = patterns.spans(t.locale, &t.seen.text);
     if hits.is_empty() {
         return;
     }
-    let excused = except.spans(t.locale, t.text);
+    let excused = except.spans(t.locale, &t.seen.text);
     let mut reported: Vec<(usize, usize)> = Vec::new();
     for (start, end) in hits {
         let overlaps = |(a, b): &(usize, usize)| *a < end && start < *b;
@@ -503,7 +604,7 @@ fn phrase(rule: &Rule, patterns: &Patterns, except: &Patterns, t: &Text<'_>, out
             continue;
         }
         reported.push((start, end));
-        let (from, to, text) = span(t.text, start, end);
+        let (from, to, text) = t.span(start, end);
         out.push(Finding {
             rule: rule.id.clone(),
             severity: rule.severity,
@@ -530,13 +631,8 @@ fn disclosure(
 ) {
     // Where the rule is triggered: the first mention, else the title.
     let trigger = texts.iter().find_map(|t| {
-        let (start, end) = mentions
-            .of(locale)
-            .iter()
-            .filter_map(|re| re.find(t.text))
-            .map(|m| (m.start(), m.end()))
-            .min()?;
-        Some((*t, start, end))
+        let m = mentions.of(locale)?.find(&t.seen.text)?;
+        Some((*t, m.start(), m.end()))
     });
     let (at, start, end) = match trigger {
         Some(found) => found,
@@ -550,10 +646,10 @@ fn disclosure(
         if requirement.patterns.of(locale).is_none() {
             continue;
         }
-        if texts.iter().any(|t| requirement.patterns.any(locale, t.text)) {
+        if texts.iter().any(|t| requirement.patterns.any(locale, &t.seen.text)) {
             continue;
         }
-        let (from, to, text) = span(at.text, start, end);
+        let (from, to, text) = at.span(start, end);
         let missing = Rule::words(&requirement.title, locale);
         out.push(Finding {
             rule: rule.id.clone(),
@@ -618,12 +714,23 @@ fn claims(
                         Vec::new()
                     }
                 }
+                // A source nobody classified would keep the other two
+                // checks quiet.
+                ClaimCheck::UnclassifiedSource => {
+                    if levels.contains(&None) {
+                        claim.text.keys().map(String::as_str).collect()
+                    } else {
+                        Vec::new()
+                    }
+                }
                 ClaimCheck::NamesModel => {
                     if levels.contains(&Some(EvidenceLevel::Preclinical)) {
                         claim
                             .text
                             .iter()
-                            .filter(|(locale, text)| patterns.of(locale).is_some() && !patterns.any(locale, text))
+                            .filter(|(locale, text)| {
+                                patterns.of(locale).is_some() && !patterns.any(locale, &Normalized::of(text).text)
+                            })
                             .map(|(locale, _)| locale.as_str())
                             .collect()
                     } else {
@@ -671,16 +778,12 @@ fn texts(doc: &ArticleDoc) -> Vec<Text<'_>> {
             let parts = block.texts();
             let several = parts.len() > 1;
             for (j, text) in parts.into_iter().enumerate() {
-                out.push(Text {
-                    locale,
-                    anchor,
-                    field: if several {
-                        format!("{name}[{i}].texts[{j}]")
-                    } else {
-                        format!("{name}[{i}]")
-                    },
-                    text,
-                });
+                let field = if several {
+                    format!("{name}[{i}].texts[{j}]")
+                } else {
+                    format!("{name}[{i}]")
+                };
+                out.push(Text::new(locale, anchor, field, text));
             }
         }
     }
@@ -693,12 +796,7 @@ fn texts(doc: &ArticleDoc) -> Vec<Text<'_>> {
         ];
         for (name, text) in fields {
             if let Some(text) = text {
-                out.push(Text {
-                    locale,
-                    anchor: None,
-                    field: name.to_owned(),
-                    text,
-                });
+                out.push(Text::new(locale, None, name.to_owned(), text));
             }
         }
         blocks(&mut out, locale, None, "intro", &t.intro);
@@ -707,24 +805,14 @@ fn texts(doc: &ArticleDoc) -> Vec<Text<'_>> {
         for s in list {
             let anchor = Some(s.anchor.as_str());
             for (locale, heading) in &s.heading {
-                out.push(Text {
-                    locale,
-                    anchor,
-                    field: "heading".to_owned(),
-                    text: heading,
-                });
+                out.push(Text::new(locale, anchor, "heading".to_owned(), heading));
             }
             for (locale, list) in &s.blocks {
                 blocks(out, locale, anchor, "blocks", list);
             }
             for (i, claim) in s.claims.iter().enumerate() {
                 for (locale, text) in &claim.text {
-                    out.push(Text {
-                        locale,
-                        anchor,
-                        field: format!("claims[{i}]"),
-                        text,
-                    });
+                    out.push(Text::new(locale, anchor, format!("claims[{i}]"), text));
                 }
             }
             sections(out, &s.sections);
@@ -786,8 +874,39 @@ impl Rules {
     }
 }
 
+/// Whether two findings are the same one, for overrides: the same rule at
+/// the same place on the same words.
+fn same(a: &Finding, b: &Finding) -> bool {
+    (&a.rule, &a.locale, &a.requirement, &a.anchor, &a.field, &a.text)
+        == (&b.rule, &b.locale, &b.requirement, &b.anchor, &b.field, &b.text)
+}
+
+/// The findings of `errors` that no override of `revision` of article `id`
+/// covers yet.
+pub async fn not_overridden<'a, C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: uuid::Uuid,
+    revision: i32,
+    errors: Vec<&'a Finding>,
+) -> Result<Vec<&'a Finding>, sea_orm::DbErr> {
+    use sea_orm::EntityTrait;
+    let Some(row) = entity::lint_override::Entity::find_by_id((id, revision))
+        .one(db)
+        .await?
+    else {
+        return Ok(errors);
+    };
+    let covered: Vec<Finding> = serde_json::from_str(&row.findings).unwrap_or_default();
+    Ok(errors
+        .into_iter()
+        .filter(|e| !covered.iter().any(|c| same(c, e)))
+        .collect())
+}
+
 /// Keeps an ADMIN's (or the command line's) override of `errors` for
-/// `revision` of an article, with its reason, and audits it.
+/// `revision` of an article, with its reason, and audits it; a second
+/// override of the same revision adds its findings and reason to the
+/// first's.
 pub async fn record_override<C: sea_orm::ConnectionTrait>(
     txn: &C,
     actor: crate::audit::Actor<'_>,
@@ -811,18 +930,34 @@ pub async fn record_override<C: sea_orm::ConnectionTrait>(
             )
         })
         .collect();
-    let findings = serde_json::to_string(errors).map_err(|err| sea_orm::DbErr::Custom(format!("findings: {err}")))?;
     let (_, who) = actor.who();
-    entity::lint_override::Entity::insert(entity::lint_override::ActiveModel {
+    let earlier = entity::lint_override::Entity::find_by_id((id, revision))
+        .one(txn)
+        .await?;
+    let mut covered: Vec<Finding> = earlier
+        .as_ref()
+        .map(|row| serde_json::from_str(&row.findings).unwrap_or_default())
+        .unwrap_or_default();
+    covered.extend(errors.iter().map(|f| (*f).clone()));
+    let findings = serde_json::to_string(&covered).map_err(|err| sea_orm::DbErr::Custom(format!("findings: {err}")))?;
+    let row = entity::lint_override::ActiveModel {
         article_id: ActiveValue::Set(id),
         revision: ActiveValue::Set(revision),
-        reason: ActiveValue::Set(reason.to_owned()),
+        reason: ActiveValue::Set(match &earlier {
+            Some(row) => format!("{}; {reason}", row.reason),
+            None => reason.to_owned(),
+        }),
         findings: ActiveValue::Set(findings),
         at: ActiveValue::Set(crate::content::import::stored_now()),
         actor: ActiveValue::Set(who.chars().take(120).collect()),
-    })
-    .exec_without_returning(txn)
-    .await?;
+    };
+    if earlier.is_some() {
+        entity::lint_override::Entity::update(row).exec(txn).await?;
+    } else {
+        entity::lint_override::Entity::insert(row)
+            .exec_without_returning(txn)
+            .await?;
+    }
     crate::audit::record(
         txn,
         actor,
@@ -913,6 +1048,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn invisible_characters_and_other_widths_hide_nothing() {
+        let rules = rules();
+        for sneaky in [
+            "この治療で必\u{200B}ず治ります。",
+            "１００％安全です。",
+            "この治療で必\u{00AD}ず治ります。",
+        ] {
+            let found = rules.check_text("ja", sneaky);
+            assert!(found.iter().any(|f| f.rule == "AD-FALSE"), "{sneaky:?}: {found:?}");
+        }
+        // The finding quotes what was written, at its place in the text.
+        let found = rules.check_text("ja", "ええ、必\u{200B}ず治ります");
+        let f = found.iter().find(|f| f.rule == "AD-FALSE").expect("a finding");
+        assert_eq!(f.text, "必\u{200B}ず治り");
+        assert_eq!((f.start, f.end), (3, 3 + f.text.chars().count()));
+    }
+
     /// The test article breaks every rule in both languages.
     #[test]
     fn the_test_article_breaks_every_rule_in_japanese_and_english() {
@@ -924,7 +1077,13 @@ mod tests {
             references: bundle.references.iter().map(|r| (r.key.clone(), r.evidence)).collect(),
         };
         let findings = rules.check(&bundle.articles[0], &facts);
-        for rule in rules.list() {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == "LINT-LANGUAGE-UNCHECKED" && f.locale == "ko"),
+            "the Korean translation was checked by nothing"
+        );
+        for rule in rules.list().into_iter().filter(|r| r.id != "LINT-LANGUAGE-UNCHECKED") {
             for locale in ["ja", "en"] {
                 assert!(
                     findings.iter().any(|f| f.rule == rule.id && f.locale == locale),

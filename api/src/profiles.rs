@@ -1,19 +1,18 @@
 //! A physician's profile as numbered revisions.
 //!
 //! Readers trust an article because of who reviewed it: the name, title,
-//! qualifications and career shown beside it. Those are the physician's
-//! *identity*; changing them is an ADMIN's act, audited with before and
-//! after, and makes a new profile revision, kept whole in
+//! qualifications, career, affiliation, biography and photo shown beside
+//! it. Changing any of them is an ADMIN's act, audited with before and
+//! after (a biography can claim credentials as well as a qualification
+//! can), and makes a new profile revision, kept whole in
 //! `supervisor_profile`. A sign-off records the profile revision it was
 //! made under, and `confirmed_profile_revision` is the newest revision the
-//! physician's own key stood behind (by signing off, or with
-//! `confirmProfile`). Until they confirm a newer one, every article shows
-//! them as not having confirmed the profile readers see, and
-//! `reviewedBySupervisor` is false: a changed name never inherits a
-//! sign-off.
-//!
-//! Other profile fields (affiliation, biography, photo) are an editor's to
-//! keep up to date and make no revision.
+//! physician's own key stood behind: with `confirmProfile`, or with a
+//! sign-off that names the profile revision it was shown. Until they
+//! confirm a newer one, every article shows them as not having confirmed
+//! the profile readers see, and `reviewedBySupervisor` is false: a changed
+//! name never inherits a sign-off. A physician an editor creates over the
+//! API has confirmed nothing yet.
 
 use entity::supervisor;
 use sea_orm::sea_query::Expr;
@@ -22,16 +21,15 @@ use sea_orm::{ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilte
 use crate::content::SupervisorDoc;
 use crate::error::{Error, Result};
 
-/// Whether `before` and `after` differ in what says who the physician is:
-/// name, its reading and title in any locale, qualifications, career.
+/// Whether `before` and `after` differ in what readers are told of the
+/// physician: everything but whether they are listed before any article
+/// uses them (`public`).
 pub fn identity_changed(before: &SupervisorDoc, after: &SupervisorDoc) -> bool {
-    let names = |doc: &SupervisorDoc| -> Vec<(String, String, Option<String>, Option<String>)> {
-        doc.profile
-            .iter()
-            .map(|(locale, t)| (locale.clone(), t.name.clone(), t.name_reading.clone(), t.title.clone()))
-            .collect()
+    let told = |doc: &SupervisorDoc| SupervisorDoc {
+        public: false,
+        ..doc.clone()
     };
-    names(before) != names(after) || before.qualifications != after.qualifications || before.career != after.career
+    told(before) != told(after)
 }
 
 /// Keeps `doc` as profile revision `number` of physician `id`.
@@ -57,8 +55,23 @@ pub async fn keep<C: ConnectionTrait>(
 }
 
 /// Makes `doc` the next profile revision of `row` (just replaced in
-/// place); returns its number.
-pub async fn next<C: ConnectionTrait>(db: &C, row: &supervisor::Model, doc: &SupervisorDoc, who: &str) -> Result<i32> {
+/// place; `before` is what it replaced); returns its number.
+pub async fn next<C: ConnectionTrait>(
+    db: &C,
+    row: &supervisor::Model,
+    before: &SupervisorDoc,
+    doc: &SupervisorDoc,
+    who: &str,
+) -> Result<i32> {
+    // A physician stored before profiles had revisions has none kept: keep
+    // what they signed under, as their revision so far.
+    if entity::supervisor_profile::Entity::find_by_id((row.id, row.profile_revision))
+        .one(db)
+        .await?
+        .is_none()
+    {
+        keep(db, row.id, row.profile_revision, before, "before profile revisions").await?;
+    }
     let number = row.profile_revision + 1;
     supervisor::Entity::update_many()
         .col_expr(supervisor::Column::ProfileRevision, Expr::value(number))

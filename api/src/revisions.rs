@@ -350,12 +350,17 @@ fn stamp(prev: &Snapshot, mut doc: ArticleDoc, n: i32) -> Snapshot {
 /// [`lock`]), in `txn`; the caller appends `touched` to the change log. Workflow state is not the document's to change:
 /// the article's and its translations' states, publication time and
 /// sign-offs are kept; a new translation starts as a DRAFT.
+///
+/// `reason` is the editor's own account of the change (not a note Kiji
+/// made up for them): an ADMIN's move out of a medical or self-pay category
+/// needs one.
 pub async fn save(
     txn: &DatabaseTransaction,
     actor: Actor<'_>,
     found: article::Model,
     mut edited: ArticleDoc,
     note: Option<String>,
+    reason: Option<&str>,
 ) -> Result<Saved> {
     if edited.slug != found.slug {
         return Err(Error::bad_input(format!(
@@ -390,7 +395,7 @@ pub async fn save(
     let prev = head(txn, &found).await?;
     let moved_out = leaves_medical(txn, &prev.article.category, &edited.category).await?;
     if let Some(detail) = &moved_out {
-        require_move(&actor, note.as_deref(), detail)?;
+        require_move(&actor, reason, detail)?;
     }
     if stored(txn, &found, found.head_revision).await?.is_none() {
         keep(txn, &found, found.head_revision, None, &prev, "import", None).await?;
@@ -460,7 +465,7 @@ pub async fn save(
             &format!("article:{}", found.slug),
             &format!(
                 "revision {n}: {detail}; reason: {}",
-                note.as_deref().unwrap_or("imported on the command line")
+                reason.unwrap_or("imported on the command line")
             ),
         )
         .await?;
@@ -526,14 +531,16 @@ fn changed_paths(before: &ArticleDoc, after: &ArticleDoc) -> String {
     }
 }
 
-/// When moving an article from category `from` to `to` takes it out of
-/// a medical category (publishing it would no longer need a physician's
-/// sign-off), what the move is: `a (medical) → b (not medical)`.
+/// When moving an article from category `from` to `to` lifts a check its
+/// publication is held to (a physician's sign-off, in a medical category;
+/// the self-pay disclosures, in a self-pay one), what the move is:
+/// `a (medical) → b (not medical)`.
 async fn leaves_medical<C: ConnectionTrait>(db: &C, from: &str, to: &str) -> Result<Option<String>> {
     if from == to {
         return Ok(None);
     }
-    let medical = |slug: &str| {
+    // (medical, self-pay); a category that does not exist yet is medical.
+    let flags = |slug: &str| {
         let slug = slug.to_owned();
         async move {
             Ok::<_, Error>(
@@ -541,14 +548,22 @@ async fn leaves_medical<C: ConnectionTrait>(db: &C, from: &str, to: &str) -> Res
                     .filter(entity::category::Column::Slug.eq(slug.as_str()))
                     .one(db)
                     .await?
-                    .is_none_or(|c| c.medical),
+                    .map_or((true, false), |c| (c.medical, c.self_pay)),
             )
         }
     };
-    if medical(from).await? && !medical(to).await? {
-        Ok(Some(format!("category `{from}` (medical) → `{to}` (not medical)")))
-    } else {
+    let ((medical_from, self_pay_from), (medical_to, self_pay_to)) = (flags(from).await?, flags(to).await?);
+    let mut lifted = Vec::new();
+    if medical_from && !medical_to {
+        lifted.push("medical → not medical");
+    }
+    if self_pay_from && !self_pay_to {
+        lifted.push("self-pay → not self-pay");
+    }
+    if lifted.is_empty() {
         Ok(None)
+    } else {
+        Ok(Some(format!("category `{from}` → `{to}` ({})", lifted.join("; "))))
     }
 }
 
@@ -567,8 +582,8 @@ fn require_move(actor: &Actor<'_>, note: Option<&str>, detail: &str) -> Result<(
             Ok(())
         }
         Actor::Key(_) => Err(Error::Forbidden(format!(
-            "{detail}: moving an article out of a medical category lifts its sign-off requirement, \
-             and needs an ADMIN key"
+            "{detail}: moving an article out of a medical or self-pay category lifts what its publication \
+             is held to, and needs an ADMIN key"
         ))),
         Actor::CommandLine | Actor::Scheduler => Ok(()),
     }
@@ -926,11 +941,16 @@ async fn import_checked(
             found,
             doc,
             Some(format!("imported from {from}")),
+            None,
         )
         .await
         .map_err(|e| as_import(&from, e))?;
         if saved.revision != head {
             report.revisions += 1;
+            let findings = rules.run(&txn, &saved.document).await?;
+            report
+                .findings
+                .extend(findings.iter().map(|f| import::finding_line(&saved.article.slug, f)));
         }
         touched.merge(saved.touched);
     }

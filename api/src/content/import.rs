@@ -114,6 +114,23 @@ pub struct ImportReport {
     pub supervisors: usize,
     /// New revisions saved of articles that existed.
     pub revisions: usize,
+    /// What the medical-advertising lint found in the articles written, one
+    /// line each (`slug: RULE locale #anchor field「text」`), for the person
+    /// importing; `lint` reads them in full.
+    pub findings: Vec<String>,
+}
+
+/// One line of an import's findings.
+pub(crate) fn finding_line(slug: &str, f: &crate::lint::Finding) -> String {
+    format!(
+        "{slug}: {} {}{} {}{}「{}」",
+        f.rule,
+        f.locale,
+        f.requirement.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+        f.anchor.as_deref().map(|a| format!("#{a} ")).unwrap_or_default(),
+        f.field,
+        f.text.chars().take(40).collect::<String>()
+    )
 }
 
 /// An enum value as content files spell it (`UNSUPPORTED`, not `Unsupported`).
@@ -144,7 +161,7 @@ pub async fn import_with(db: &DatabaseConnection, bundle: &Bundle, rules: &Rules
     let rows = Rows::build(bundle, db).await?;
     let txn = db.begin().await?;
     rows.write(&txn).await?;
-    check_published(&txn, &rows, bundle, rules).await?;
+    let findings = check_published(&txn, &rows, bundle, rules).await?;
     let touched = rows.touched();
     let report = &rows.report;
     crate::audit::record(
@@ -164,7 +181,10 @@ pub async fn import_with(db: &DatabaseConnection, bundle: &Bundle, rules: &Rules
     txn.commit().await?;
     crate::cache::changed().await;
     analyze(db, &rows.tables()).await;
-    Ok(rows.report)
+    Ok(ImportReport {
+        findings,
+        ..rows.report
+    })
 }
 
 /// One article's rows, validated, ready to replace what is stored.
@@ -262,8 +282,14 @@ pub(crate) async fn create<C: ConnectionTrait>(
 ) -> Result<(ImportReport, Touched), ImportError> {
     let rows = Rows::build(&bundle, txn).await?;
     rows.write(txn).await?;
-    check_published(txn, &rows, &bundle, rules).await?;
-    Ok((rows.report.clone(), rows.touched()))
+    let findings = check_published(txn, &rows, &bundle, rules).await?;
+    Ok((
+        ImportReport {
+            findings,
+            ..rows.report.clone()
+        },
+        rows.touched(),
+    ))
 }
 
 /// Publishing needs what the workflow asks of it: a PUBLISHED article in
@@ -278,10 +304,13 @@ async fn check_published<C: ConnectionTrait>(
     rows: &Rows,
     bundle: &Bundle,
     rules: &Rules,
-) -> Result<(), ImportError> {
+) -> Result<Vec<String>, ImportError> {
     let mut problems = Problems::default();
+    let mut lines = Vec::new();
     for doc in &bundle.articles {
         let at = format!("article {}", doc.slug);
+        let findings = rules.run(txn, doc).await?;
+        lines.extend(findings.iter().map(|f| finding_line(&doc.slug, f)));
         if doc.status != Status::Published {
             if doc.lint_override.is_some() {
                 problems.note::<()>(Err(invalid(&at, "lint_override is for PUBLISHED articles only")));
@@ -295,8 +324,14 @@ async fn check_published<C: ConnectionTrait>(
             .one(txn)
             .await?
             .is_none_or(|c| c.medical);
-        let findings = rules.run(txn, doc).await?;
-        let errors: Vec<&crate::lint::Finding> = crate::lint::errors(&findings).collect();
+        // What readers will read: the translations published with it.
+        let errors: Vec<&crate::lint::Finding> = crate::lint::errors(&findings)
+            .filter(|f| {
+                doc.translations
+                    .get(&f.locale)
+                    .is_some_and(|t| t.status == Status::Published)
+            })
+            .collect();
         if !medical || errors.is_empty() {
             continue;
         }
@@ -334,7 +369,8 @@ async fn check_published<C: ConnectionTrait>(
             }
         }
     }
-    problems.into_result()
+    problems.into_result()?;
+    Ok(lines)
 }
 
 /// What [`save_entity`] saved.

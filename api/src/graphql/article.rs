@@ -120,6 +120,11 @@ impl Scope {
             .load_one(ContributorRowsOf(self.article_id))
             .await?
             .unwrap_or_default();
+        // The answer depends on each physician's profile: a change to it
+        // must drop the cached answer (and a CDN's copy) too.
+        for (_, person, _) in rows.iter() {
+            super::tags::entity(ctx, "supervisor", person.id);
+        }
         // A physician whose profile changed since they last stood behind it
         // covers nothing: the name readers would see is not the one they
         // signed under.
@@ -366,15 +371,17 @@ impl Article {
         // One contributor per stored link: a physician in two roles appears
         // twice, each time with that link's own role and sign-off; a person
         // without a readable profile drops only their own rows.
-        // The public sees a supervisor or reviewer only once they signed a
-        // revision off: a physician assigned to an article is not yet
-        // vouching for it. Authors are who wrote it.
+        // The public sees a supervisor or reviewer only once they signed
+        // off the revision it reads: a physician assigned to an article is
+        // not yet vouching for it, and one who signed an older revision does
+        // not vouch for this one. Authors are who wrote it.
         let everyone = super::audience(ctx).covers(self.model.draft_of.unwrap_or(self.model.id));
+        let revision = self.model.revision;
         Ok(rows
             .iter()
             .filter(|(link, _, _)| role.is_none_or(|r| link.role == r))
             .filter(|(link, _, _)| {
-                everyone || link.role == ContributorRole::Author || link.signed_off_revision.is_some()
+                everyone || link.role == ContributorRole::Author || link.signed_off_revision == Some(revision)
             })
             .filter_map(|(link, person, texts)| {
                 let supervisor = Supervisor::from_texts(ctx, person.clone(), texts.clone(), &self.scope.pref)?;

@@ -259,7 +259,16 @@ async fn edit(
     let found = revisions::lock(&txn, slug, base).await?;
     let Snapshot { mut article, .. } = revisions::head(&txn, &found).await?;
     change(&mut article)?;
-    let saved = revisions::save(&txn, crate::audit::Actor::Key(key), found, article, note).await?;
+    let reason = note.clone();
+    let saved = revisions::save(
+        &txn,
+        crate::audit::Actor::Key(key),
+        found,
+        article,
+        note,
+        reason.as_deref(),
+    )
+    .await?;
     let findings = super::rules(ctx)?.run(&txn, &saved.document).await?;
     if !saved.touched.is_empty() {
         crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
@@ -559,12 +568,21 @@ impl EditingMutation {
                 found.slug, input.number
             )));
         };
+        let reason = input.note.clone();
         let note = Some(
             input
                 .note
                 .unwrap_or_else(|| format!("restores revision {}", input.number)),
         );
-        let saved = revisions::save(&txn, crate::audit::Actor::Key(&key), found, old.article, note).await?;
+        let saved = revisions::save(
+            &txn,
+            crate::audit::Actor::Key(&key),
+            found,
+            old.article,
+            note,
+            reason.as_deref(),
+        )
+        .await?;
         let findings = super::rules(ctx)?.run(&txn, &saved.document).await?;
         if !saved.touched.is_empty() {
             crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
@@ -656,7 +674,11 @@ async fn save_entity<T: DeserializeOwned>(
     // Locked first, so two replacements of one entry run one after the
     // other and each compares with what the other left.
     let mut admin_only: Option<&str> = None;
-    let mut profile: Option<(supervisor::Model, crate::content::SupervisorDoc)> = None;
+    let mut profile: Option<(
+        supervisor::Model,
+        crate::content::SupervisorDoc,
+        crate::content::SupervisorDoc,
+    )> = None;
     let (before, after): (Option<Value>, Value) = if let Some(doc) = bundle.references.first() {
         locked::<reference::Entity>(&txn, reference::Column::Key, &doc.key).await?;
         let old = export::reference_document(&txn, &doc.key).await?;
@@ -686,8 +708,9 @@ async fn save_entity<T: DeserializeOwned>(
         if let Some((row, old)) = &old
             && crate::profiles::identity_changed(old, doc)
         {
-            admin_only = Some("who a physician is (name, title, qualifications, career)");
-            profile = Some((row.clone(), doc.clone()));
+            admin_only =
+                Some("who a physician is (name, title, qualifications, career, affiliation, biography, photo)");
+            profile = Some((row.clone(), old.clone(), doc.clone()));
         }
         (old.map(|(_, d)| to_json(d)).transpose()?, to_json(doc)?)
     } else if let Some(doc) = bundle.tags.first() {
@@ -719,12 +742,24 @@ async fn save_entity<T: DeserializeOwned>(
     };
     let who = crate::audit::Actor::Key(&key).who().1;
     let mut detail = crate::content::diff::describe(before.as_ref(), &after);
-    if let Some((row, doc)) = &profile {
-        let number = crate::profiles::next(&txn, row, doc, &who).await?;
+    if let Some((row, before, doc)) = &profile {
+        let number = crate::profiles::next(&txn, row, before, doc, &who).await?;
         detail = format!("profile revision {number}, not yet confirmed by the physician; {detail}");
     }
     if let Some(reason) = &reason {
         detail = format!("{detail}; reason: {reason}");
+    }
+    // A physician an editor adds has confirmed nothing of what the profile
+    // says until their own key does.
+    if saved.created && saved.kind == "supervisor" {
+        supervisor::Entity::update_many()
+            .col_expr(
+                supervisor::Column::ConfirmedProfileRevision,
+                sea_orm::sea_query::Expr::value(0),
+            )
+            .filter(supervisor::Column::Slug.eq(saved.key.as_str()))
+            .exec(&txn)
+            .await?;
     }
     crate::audit::record(
         &txn,

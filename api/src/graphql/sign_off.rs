@@ -36,6 +36,12 @@ pub struct SignOffInput {
     locales: Vec<Locale>,
     /// Whether the claims were reviewed too.
     claims: bool,
+    /// The revision of their own profile the physician read beside the
+    /// article (`Supervisor.profileRevision`): given, it must be the
+    /// current one (`CONFLICT` otherwise), and the sign-off confirms that
+    /// profile too. Left out, the sign-off records the profile revision
+    /// but confirms nothing about it.
+    profile_revision: Option<i32>,
 }
 
 /// A recorded sign-off.
@@ -125,7 +131,19 @@ impl SignOffMutation {
             .one(&txn)
             .await?
             .map_or(1, |p| p.profile_revision);
-        crate::profiles::confirm(&txn, *physician, profile).await?;
+        // A physician confirms only a profile they were shown: one changed
+        // while they read the article is a conflict, not a confirmation.
+        if let Some(read) = input.profile_revision {
+            if read != profile {
+                return Err(Error::Conflict {
+                    message: format!(
+                        "profile revision {read} is not your current one ({profile}): read your profile again"
+                    ),
+                    current_revision: profile,
+                });
+            }
+            crate::profiles::confirm(&txn, *physician, profile).await?;
+        }
         sign_off::Entity::delete_many()
             .filter(sign_off::Column::ArticleId.eq(found.id))
             .filter(sign_off::Column::Revision.eq(revision))

@@ -168,7 +168,8 @@ fn previewed_ids(id: uuid::Uuid) -> SelectStatement {
 }
 
 /// The links that put a physician's name before readers: an author's, or a
-/// supervisor's or reviewer's once they have signed a revision off.
+/// supervisor's or reviewer's once they have signed off the revision
+/// readers read (`article` must be in scope: joined, or the outer row).
 pub fn vouching() -> Condition {
     Condition::any()
         .add(
@@ -180,7 +181,7 @@ pub fn vouching() -> Condition {
                 article_supervisor::Entity,
                 article_supervisor::Column::SignedOffRevision,
             ))
-            .is_not_null(),
+            .equals((article::Entity, article::Column::Revision)),
         )
 }
 

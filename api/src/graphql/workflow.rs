@@ -66,6 +66,11 @@ pub struct TranslationStepInput {
     revision: i32,
     /// The translation's locale.
     locale: super::locale::Locale,
+    /// Publishes the translation of a medical article despite the errors
+    /// the medical-advertising lint finds in it, for this reason (kept
+    /// with the revision and in the audit trail).
+    #[graphql(validator(max_length = 2000))]
+    lint_override_reason: Option<String>,
 }
 
 /// An article's state after a step.
@@ -147,17 +152,20 @@ async fn require_lint(
     actor: crate::audit::Actor<'_>,
     found: &article::Model,
     findings: &[crate::lint::Finding],
+    locales: &[String],
     reason: Option<&str>,
 ) -> Result<()> {
-    let errors: Vec<&crate::lint::Finding> = crate::lint::errors(findings).collect();
+    // Only the text readers will see decides: a draft translation's errors
+    // hold back its own publication, not the article's.
+    let errors: Vec<&crate::lint::Finding> = crate::lint::errors(findings)
+        .filter(|f| locales.contains(&f.locale))
+        .collect();
     if errors.is_empty() || !crate::revisions::head_facts(txn, found).await?.medical {
         return Ok(());
     }
-    if entity::lint_override::Entity::find_by_id((found.id, found.head_revision))
-        .one(txn)
-        .await?
-        .is_some()
-    {
+    // An override covers the findings it was given for, not new ones.
+    let errors = crate::lint::not_overridden(txn, found.id, found.head_revision, errors).await?;
+    if errors.is_empty() {
         return Ok(());
     }
     let mut rules: Vec<&str> = errors.iter().map(|f| f.rule.as_str()).collect();
@@ -174,6 +182,23 @@ async fn require_lint(
         )));
     };
     Ok(crate::lint::record_override(txn, actor, found.id, &found.slug, found.head_revision, &errors, reason).await?)
+}
+
+/// The locales readers read once `found` is published: its source locale
+/// and the translations already published.
+async fn public_locales(txn: &DatabaseTransaction, found: &article::Model) -> Result<Vec<String>> {
+    let mut locales: Vec<String> = article_translation::Entity::find()
+        .filter(article_translation::Column::ArticleId.eq(found.id))
+        .filter(article_translation::Column::Status.eq(Status::Published))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| t.locale)
+        .collect();
+    if !locales.contains(&found.source_locale) {
+        locales.push(found.source_locale.clone());
+    }
+    Ok(locales)
 }
 
 /// Refuses a translation step while the newest revision is not the one
@@ -381,11 +406,13 @@ impl WorkflowMutation {
         }
         require_sign_off(&txn, &found, "publish").await?;
         let findings = lint(&txn, super::rules(ctx)?, &found).await?;
+        let locales = public_locales(&txn, &found).await?;
         require_lint(
             &txn,
             crate::audit::Actor::Key(&key),
             &found,
             &findings,
+            &locales,
             input.lint_override_reason.as_deref(),
         )
         .await?;
@@ -452,6 +479,16 @@ impl WorkflowMutation {
         let found = current(&txn, &input.slug, input.revision).await?;
         require_live(&found)?;
         require_status(&found, Status::Published, "given a published translation")?;
+        let findings = lint(&txn, super::rules(ctx)?, &found).await?;
+        require_lint(
+            &txn,
+            crate::audit::Actor::Key(&key),
+            &found,
+            &findings,
+            &[input.locale.as_str().to_owned()],
+            input.lint_override_reason.as_deref(),
+        )
+        .await?;
         set_translation(&txn, &found, &input.locale, Status::Published).await?;
         let (status, published_at) = (found.status, found.published_at);
         finish(
@@ -633,7 +670,8 @@ async fn publish_one_due(
             // Checked again: the rules in force may have changed since.
             Ok(()) => {
                 let findings = lint(&txn, rules, &found).await?;
-                require_lint(&txn, crate::audit::Actor::Scheduler, &found, &findings, None)
+                let locales = public_locales(&txn, &found).await?;
+                require_lint(&txn, crate::audit::Actor::Scheduler, &found, &findings, &locales, None)
                     .await
                     .err()
                     .map(|e| e.to_string())

@@ -217,10 +217,19 @@ impl GraphqlParams {
 /// (an embedding that serves without connection info), so such clients
 /// share one limit rather than escape it.
 fn client_address(state: &AppState, headers: &HeaderMap, extensions: &axum::http::Extensions) -> std::net::IpAddr {
-    let from_header = state
-        .client_ip_header
-        .as_ref()
-        .and_then(|name| headers.get(name)?.to_str().ok()?.split(',').next()?.trim().parse().ok());
+    // The last address of a list is the one the operator's proxy added
+    // (`X-Forwarded-For`); the ones before it are the client's to write.
+    let from_header = state.client_ip_header.as_ref().and_then(|name| {
+        headers
+            .get(name)?
+            .to_str()
+            .ok()?
+            .rsplit(',')
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    });
     from_header
         .or_else(|| {
             extensions
@@ -334,13 +343,18 @@ async fn execute(
         (first, None) => first.map(HeaderValue::as_bytes),
         (None, Some(_)) => None,
     };
-    if authorization.is_some()
-        && let Err(err) = state.auth_failures.check(client)
+    if let Some(presented) = authorization
+        && let Err(err) = state.auth_failures.check(client, presented)
     {
         return refused(&err);
     }
     let principal = match authenticate(&state.db, authorization).await {
-        Ok(principal) => principal,
+        Ok(principal) => {
+            if let Some(presented) = authorization {
+                state.auth_failures.succeeded(presented);
+            }
+            principal
+        }
         Err(AuthError::Invalid) => {
             return refused(&state.auth_failures.failed(client).err().unwrap_or(AuthError::Invalid));
         }
