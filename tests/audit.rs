@@ -3,7 +3,7 @@
 
 mod common;
 
-use api::auth;
+use api::editorial::auth;
 use common::{Backend, TestApp};
 use entity::enums::Role;
 use serde_json::json;

@@ -6,9 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use api::changes;
 use api::content::Bundle;
-use api::content::import::import;
+use api::editorial::import::import;
+use api::store::changes;
 use common::{ARTICLE_PAGE, Backend, TestApp, TestDatabase};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};

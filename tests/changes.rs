@@ -6,9 +6,9 @@ mod common;
 
 use std::sync::Arc;
 
-use api::changes::{self, Kind, Touched};
 use api::content::Bundle;
-use api::content::import::import;
+use api::editorial::import::import;
+use api::store::changes::{self, Kind, Touched};
 use common::{Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 

@@ -120,11 +120,11 @@ async fn documented_queries_run_without_errors(backend: Backend) {
     };
     let examples = examples();
     assert!(examples.len() >= 10, "found only {} examples", examples.len());
-    let (_, token) = api::auth::create_key(&app.db, entity::enums::Role::Admin, "docs")
+    let (_, token) = api::editorial::auth::create_key(&app.db, entity::enums::Role::Admin, "docs")
         .await
         .expect("key");
     let bearer = format!("Bearer {token}");
-    let (_, physician) = api::auth::create_key_for(
+    let (_, physician) = api::editorial::auth::create_key_for(
         &app.db,
         entity::enums::Role::Supervisor,
         "docs",
@@ -216,7 +216,7 @@ async fn documented_bundles_import_with_and_without_the_sample(backend: Backend)
             }
             let bundle = api::content::Bundle::from_yaml(yaml)
                 .unwrap_or_else(|err| panic!("{file} example does not parse: {err}\n{yaml}"));
-            api::content::import::import(&app.db, &bundle)
+            api::editorial::import::import(&app.db, &bundle)
                 .await
                 .unwrap_or_else(|err| {
                     panic!("{file} example (sample loaded: {with_sample}) does not import: {err}\n{yaml}")
@@ -240,15 +240,15 @@ async fn documented_markdown_files_import(backend: Backend) {
             .unwrap_or_else(|errors| panic!("{file} example does not parse: {errors:?}\n{text}"));
         let slug = read.doc.slug.clone();
         let locale = read.locale.clone();
-        api::revisions::import_files(
+        api::editorial::import::import_files(
             &app.db,
             api::content::Bundle::default(),
             vec![(file.to_string(), read)],
-            &api::lint::Rules::builtin(),
+            &api::editorial::lint::Rules::builtin(),
         )
         .await
         .unwrap_or_else(|err| panic!("{file} example does not import: {err}\n{text}"));
-        let exported = api::revisions::export_markdown(&app.db, &slug, &locale)
+        let exported = api::editorial::import::export_markdown(&app.db, &slug, &locale)
             .await
             .unwrap_or_else(|err| panic!("{file} example does not export: {err}"));
         let again = api::content::markdown::from_markdown(&exported)

@@ -245,7 +245,7 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
     // (Registered as `kiji operations add` does before a deployment starts:
     // an instance reads the trusted hashes when it starts.)
     let trusted = "query ColumnTitle { article(slug: \"exosome-effects-and-side-effects\") { title } }";
-    api::documents::register(&app.db, "column-title.graphql", trusted)
+    api::http::documents::register(&app.db, "column-title.graphql", trusted)
         .await
         .expect("registers");
     let app = TestApp::spawn_on(&app.database_url(), |_| {}).await;
@@ -255,7 +255,7 @@ async fn health_metrics_and_graphiql_are_served(backend: Backend) {
     assert!(named.data()["article"]["title"].is_string());
     let by_hash = app
         .post(
-            &json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": api::documents::sha256_hex(trusted) } } }),
+            &json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": api::http::documents::sha256_hex(trusted) } } }),
             &[],
         )
         .await;

@@ -4,7 +4,8 @@
 mod common;
 
 use api::content::Bundle;
-use api::content::import::{ImportError, import};
+use api::content::import::ImportError;
+use api::editorial::import::import;
 use common::{Backend, TestApp, TestDatabase};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::json;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use api::auth;
+use api::editorial::auth;
 use common::{Backend, TestApp, TestDatabase};
 use entity::enums::Role;
 use serde_json::{Value, json};

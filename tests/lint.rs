@@ -5,7 +5,7 @@
 
 mod common;
 
-use api::auth;
+use api::editorial::auth;
 use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
 use serde_json::{Value, json};
@@ -311,7 +311,7 @@ async fn lint_errors_hold_back_publication_until_an_admin_says_why(backend: Back
     );
 
     // Outside a medical category the lint reports but holds nothing back.
-    api::content::import::import(
+    api::editorial::import::import(
         &app.db,
         &api::content::Bundle::from_yaml(
             "categories:\n  - { slug: clinic-news, source_locale: ja, medical: false, name: { ja: お知らせ } }\n",
@@ -408,7 +408,7 @@ articles:
 "#,
     )
     .expect("parses");
-    let report = api::content::import::import(&app.db, &bundle)
+    let report = api::editorial::import::import(&app.db, &bundle)
         .await
         .expect("a draft goes in");
     assert!(

@@ -4,7 +4,7 @@
 mod common;
 
 use api::content::Bundle;
-use api::content::import::import;
+use api::editorial::import::import;
 use common::{Backend, TestApp};
 use std::collections::HashMap;
 
@@ -406,8 +406,8 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     .iter()
     .map(|t| t.parse().expect("a time"))
     .collect();
-    let earliest = api::content::import::EARLIEST.timestamp_micros();
-    let latest = api::content::import::LATEST.timestamp_micros();
+    let earliest = api::store::clock::EARLIEST.timestamp_micros();
+    let latest = api::store::clock::LATEST.timestamp_micros();
     prop_oneof![
         3 => proptest::sample::select(fixed),
         1 => (earliest..=latest).prop_map(|micros| DateTime::from_timestamp_micros(micros).expect("in range")),

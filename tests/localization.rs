@@ -4,7 +4,7 @@
 mod common;
 
 use api::content::Bundle;
-use api::content::import::import;
+use api::editorial::import::import;
 use common::{Backend, TestApp};
 use serde_json::{Value, json};
 
@@ -96,7 +96,7 @@ async fn without_locale_or_header_the_server_default_applies(backend: Backend) {
     assert_eq!(ja["isFallback"], false);
 
     let Some(app) = TestApp::spawn_with(backend, |config| {
-        config.default_locale = api::graphql::locale::Locale::parse("en").expect("valid");
+        config.default_locale = api::delivery::locale::Locale::parse("en").expect("valid");
     })
     .await
     else {
@@ -156,7 +156,7 @@ async fn draft_translations_are_never_shown(backend: Backend) {
 
 async fn configured_fallbacks_come_before_the_source_locale(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |config| {
-        config.fallback_locales = vec![api::graphql::locale::Locale::parse("en").expect("valid")];
+        config.fallback_locales = vec![api::delivery::locale::Locale::parse("en").expect("valid")];
     })
     .await
     else {

@@ -7,7 +7,7 @@ mod common;
 
 use api::content::Bundle;
 use api::content::markdown::from_markdown;
-use api::revisions::{export_markdown, import_files};
+use api::editorial::import::{export_markdown, import_files};
 use common::{Backend, TestApp};
 use serde_json::json;
 
@@ -21,14 +21,19 @@ async fn import(app: &TestApp, files: &[(&str, &str)]) -> Result<usize, String> 
             .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
         read.push(((*name).to_owned(), parsed));
     }
-    import_files(&app.db, Bundle::default(), read, &api::lint::Rules::builtin())
-        .await
-        .map(|report| report.revisions)
-        .map_err(|err| err.to_string())
+    import_files(
+        &app.db,
+        Bundle::default(),
+        read,
+        &api::editorial::lint::Rules::builtin(),
+    )
+    .await
+    .map(|report| report.revisions)
+    .map_err(|err| err.to_string())
 }
 
 async fn head(app: &TestApp) -> (i64, i64) {
-    let (_, token) = api::auth::create_key(&app.db, entity::enums::Role::Preview, "reader")
+    let (_, token) = api::editorial::auth::create_key(&app.db, entity::enums::Role::Preview, "reader")
         .await
         .expect("key");
     let body = app
@@ -66,7 +71,7 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     };
     let mut cited = api::content::sample::bundle().expect("the sample parses");
     cited.articles.clear();
-    api::content::import::import(&empty.db, &cited)
+    api::editorial::import::import(&empty.db, &cited)
         .await
         .expect("imports what it cites");
     // A PUBLISHED medical article goes in only with the override its lint
@@ -160,7 +165,7 @@ async fn an_old_locale_file_beside_a_fresh_one_conflicts(backend: Backend) {
         return;
     };
     let old_en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en");
-    let (_, editor) = api::auth::create_key(&app.db, entity::enums::Role::Editor, "desk")
+    let (_, editor) = api::editorial::auth::create_key(&app.db, entity::enums::Role::Editor, "desk")
         .await
         .expect("key");
     let edited = app

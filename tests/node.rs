@@ -5,7 +5,7 @@
 mod common;
 
 use api::content::Bundle;
-use api::content::import::import;
+use api::editorial::import::import;
 use api::graphql::node::{Kind, global_id};
 use common::{Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -3,7 +3,7 @@
 
 mod common;
 
-use api::documents::sha256_hex;
+use api::http::documents::sha256_hex;
 use common::{Backend, GqlResponse, TestApp, TestDatabase};
 use serde_json::{Value, json};
 
@@ -97,7 +97,7 @@ async fn trusted_documents_only_runs_registered_operations(backend: Backend) {
         .await;
     assert_eq!(apq.codes(), ["PERSISTED_QUERY_NOT_TRUSTED"]);
 
-    let registered = api::documents::register(&app.db, "title.graphql", QUERY)
+    let registered = api::http::documents::register(&app.db, "title.graphql", QUERY)
         .await
         .expect("registers");
     assert_eq!(registered, hash);

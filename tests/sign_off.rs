@@ -4,7 +4,7 @@
 
 mod common;
 
-use api::auth;
+use api::editorial::auth;
 use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
 use serde_json::json;
@@ -102,7 +102,7 @@ async fn only_a_supervisor_key_signs_off(backend: Backend) {
         return;
     };
     let input = json!({ "input": { "slug": COLUMN, "revision": 1, "locales": ["en"], "claims": true } });
-    let before = api::changes::latest(&app.db).await.expect("latest");
+    let before = api::store::changes::latest(&app.db).await.expect("latest");
     let public = app.as_key(None, SIGN, input.clone()).await;
     assert_eq!(code(&public), "FORBIDDEN", "{public:#}");
     for role in [Role::Editor, Role::Admin, Role::Preview] {
@@ -116,7 +116,7 @@ async fn only_a_supervisor_key_signs_off(backend: Backend) {
     let nowhere = json!({ "input": { "slug": "no-such-article", "revision": 1, "locales": ["en"], "claims": true } });
     assert_eq!(code(&app.as_key(Some(&token), SIGN, nowhere).await), "FORBIDDEN");
     assert_eq!(
-        api::changes::latest(&app.db).await.expect("latest"),
+        api::store::changes::latest(&app.db).await.expect("latest"),
         before,
         "nothing was written"
     );

@@ -3,7 +3,7 @@
 
 mod common;
 
-use api::auth;
+use api::editorial::auth;
 use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
 use serde_json::{Value, json};

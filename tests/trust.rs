@@ -7,7 +7,7 @@
 
 mod common;
 
-use api::auth;
+use api::editorial::auth;
 use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
 use serde_json::{Value, json};
@@ -84,7 +84,7 @@ async fn an_editor_cannot_take_an_article_out_of_its_sign_off(backend: Backend) 
 
     // A category that needs none exists (an ADMIN made it); moving the
     // published, signed-off column into it is still not an editor's call.
-    api::content::import::import(&app.db, &api::content::Bundle::from_yaml(NEWS).expect("parses"))
+    api::editorial::import::import(&app.db, &api::content::Bundle::from_yaml(NEWS).expect("parses"))
         .await
         .expect("imports");
     let mut moved = document(&app, &editor, COLUMN, 1).await;
@@ -305,7 +305,7 @@ async fn a_physician_is_not_listed_on_a_revision_they_did_not_sign(backend: Back
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    api::content::import::import(
+    api::editorial::import::import(
         &app.db,
         &api::content::Bundle::from_yaml(TWO_PHYSICIANS).expect("parses"),
     )
@@ -416,7 +416,7 @@ async fn a_cached_taxonomy_list_drops_what_an_archive_hides(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    api::content::import::import(&app.db, &api::content::Bundle::from_yaml(LONE).expect("parses"))
+    api::editorial::import::import(&app.db, &api::content::Bundle::from_yaml(LONE).expect("parses"))
         .await
         .expect("imports");
     let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
@@ -472,8 +472,8 @@ async fn a_cached_taxonomy_list_drops_what_an_archive_hides(backend: Backend) {
 
     // The change names what the cached answer carries: a CDN purging by the
     // change's keys drops it too.
-    let latest = api::changes::latest(&app.db).await.expect("latest");
-    let change = api::changes::after(&app.db, latest - 1, 1)
+    let latest = api::store::changes::latest(&app.db).await.expect("latest");
+    let change = api::store::changes::after(&app.db, latest - 1, 1)
         .await
         .expect("reads")
         .pop()
@@ -506,7 +506,7 @@ async fn a_document_a_key_registered_is_not_the_publics_by_its_hash(backend: Bac
     };
     let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
     let secret = r#"query DeskCheck { article(slug: "exosome-treatment-costs") { title status } }"#;
-    let hash = api::documents::sha256_hex(secret);
+    let hash = api::http::documents::sha256_hex(secret);
     let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
     let bearer = format!("Bearer {editor}");
     let registered = app
@@ -541,12 +541,12 @@ async fn a_document_a_key_registered_is_not_the_publics_by_its_hash(backend: Bac
     assert_eq!(hit.data()["article"], Value::Null);
     // A trusted document is everyone's by its hash.
     let trusted = r#"query TrustedTitle { article(slug: "exosome-effects-and-side-effects") { title } }"#;
-    api::documents::register(&app.db, "trusted.graphql", trusted)
+    api::http::documents::register(&app.db, "trusted.graphql", trusted)
         .await
         .expect("registers");
     let by_hash = app
         .post(
-            &json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": api::documents::sha256_hex(trusted) } } }),
+            &json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": api::http::documents::sha256_hex(trusted) } } }),
             &[],
         )
         .await;

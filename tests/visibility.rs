@@ -5,7 +5,7 @@
 mod common;
 
 use api::content::Bundle;
-use api::content::import::import;
+use api::editorial::import::import;
 use common::{Backend, TestApp};
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -9,8 +9,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use api::cache::{Cached, Coding};
-use api::documents::{Prepared, sha256_hex};
+use api::http::documents::{Prepared, sha256_hex};
+use api::store::cache::{Cached, Coding};
 
 struct Counting;
 
@@ -71,8 +71,8 @@ fn readme_documents() -> Vec<String> {
 
 #[test]
 fn cache_weights_cover_what_entries_really_hold() {
-    let shapes = api::graphql::ordered::Shapes::from_sdl(&api::graphql::sdl());
-    let limits = api::graphql::limits::Limits::default();
+    let shapes = api::delivery::ordered::Shapes::from_sdl(&api::graphql::sdl());
+    let limits = api::delivery::limits::Limits::default();
     let mut documents = readme_documents();
     assert!(documents.len() >= 4, "{documents:?}");
     // A document near the limits, as a flood might send.
@@ -130,7 +130,7 @@ fn cache_weights_cover_what_entries_really_hold() {
 
 /// Tokens as the limits count them.
 fn tokens(text: &str) -> usize {
-    api::graphql::limits::Limits::default()
+    api::delivery::limits::Limits::default()
         .scan(text)
         .map_or(0, |m| m.tokens)
 }

@@ -3,9 +3,9 @@
 
 mod common;
 
-use api::auth;
 use api::content::Bundle;
-use api::content::import::import;
+use api::editorial::auth;
+use api::editorial::import::import;
 use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
 use serde_json::{Value, json};

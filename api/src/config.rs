@@ -7,8 +7,8 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::Parser;
 
-use crate::graphql::limits::Limits;
-use crate::graphql::locale::Locale;
+use crate::delivery::limits::Limits;
+use crate::locale::Locale;
 
 /// Kiji: a GraphQL content API for medically supervised, multilingual columns.
 #[derive(Debug, Clone, Parser)]

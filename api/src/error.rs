@@ -71,15 +71,6 @@ impl From<DbErr> for Error {
     }
 }
 
-impl From<crate::content::import::ImportError> for Error {
-    fn from(err: crate::content::import::ImportError) -> Self {
-        match err {
-            crate::content::import::ImportError::Database(db) => Self::from(db),
-            other => Self::BadUserInput(other.to_string()),
-        }
-    }
-}
-
 impl Error {
     /// A `BAD_USER_INPUT` error.
     pub fn bad_input(message: impl Into<String>) -> Self {

@@ -2,23 +2,17 @@
 //! HTTP routes, and start-up. `main` and the integration tests build the
 //! application the same way, through [`build_state`] and [`app`].
 
-pub mod audit;
-pub mod auth;
-pub mod cache;
-pub mod changes;
 pub mod config;
 pub mod content;
-pub mod db;
-pub mod documents;
+pub mod delivery;
+pub mod editorial;
 pub mod error;
 pub mod graphql;
 pub mod http;
-pub mod lint;
-pub mod loaders;
+pub mod locale;
 pub mod metrics;
-pub mod profiles;
-pub mod revisions;
 pub mod state;
+pub mod store;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -152,10 +146,10 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
     /// A key could not be created or revoked.
     #[error("keys: {0}")]
-    Keys(#[from] auth::KeyError),
+    Keys(#[from] editorial::auth::KeyError),
     /// The lint rules file cannot be used.
     #[error("{0}")]
-    Rules(#[from] lint::RulesError),
+    Rules(#[from] editorial::lint::RulesError),
     /// A content file is not valid YAML.
     #[error("{file}: {message}")]
     Content {
@@ -170,11 +164,11 @@ pub enum StartupError {
 /// empty database (when configured), and builds the shared state.
 pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     let metrics = Arc::new(Metrics::default());
-    let db = db::connect(&config.database_url, config.db_max_connections, metrics.clone()).await?;
-    db::migrate(&db).await?;
-    let rules = lint::Rules::load(config.lint_rules.as_deref())?;
+    let db = store::db::connect(&config.database_url, config.db_max_connections, metrics.clone()).await?;
+    store::db::migrate(&db).await?;
+    let rules = editorial::lint::Rules::load(config.lint_rules.as_deref())?;
     if config.load_sample
-        && let Some(report) = content::sample::load_if_empty(&db, &rules).await?
+        && let Some(report) = editorial::import::sample_if_empty(&db, &rules).await?
     {
         tracing::info!(?report, "loaded the sample content into the empty database");
     }
@@ -186,27 +180,27 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         },
         rules.clone(),
     );
-    let shapes = Arc::new(graphql::ordered::Shapes::from_sdl(&schema.sdl()));
+    let shapes = Arc::new(delivery::ordered::Shapes::from_sdl(&schema.sdl()));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let documents = Arc::new(documents::Documents::new(
+    let documents = Arc::new(http::documents::Documents::new(
         db.clone(),
         config.limits,
         shapes.clone(),
-        state::CpuPool::new(cores),
+        http::documents::CpuPool::new(cores),
         config.trusted_documents_only,
         config.document_cache_mb.saturating_mul(1024 * 1024),
         metrics.clone(),
     ));
     documents.load_trusted().await?;
-    let cache = Arc::new(cache::ResponseCache::new(
+    let cache = Arc::new(store::cache::ResponseCache::new(
         config.response_cache_mb.saturating_mul(1024 * 1024),
         metrics.clone(),
     ));
     // The cache reads the change log on a connection of its own, so its
     // reads are not counted with the requests' statements.
-    let log = db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
-    cache::register(&cache, log.clone());
-    cache::start(
+    let log = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
+    store::cache::register(&cache, log.clone());
+    store::cache::start(
         cache.clone(),
         log.clone(),
         config.database_url.clone(),
@@ -215,7 +209,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     .await;
     // Its own connection, like the cache's: its reads are not counted with
     // the requests' statements.
-    let scheduler = db::connect(&config.database_url, 1, Arc::new(Metrics::default())).await?;
+    let scheduler = store::db::connect(&config.database_url, 1, Arc::new(Metrics::default())).await?;
     tokio::spawn(publish_scheduled(scheduler, rules));
     Ok(AppState {
         cache,
@@ -226,8 +220,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         shapes,
         metrics,
         admission: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
-        key_limits: Arc::new(auth::KeyLimits::new(config.key_rate_limit)),
-        auth_failures: Arc::new(auth::AuthFailures::new(config.auth_failure_limit)),
+        key_limits: Arc::new(editorial::auth::KeyLimits::new(config.key_rate_limit)),
+        auth_failures: Arc::new(editorial::auth::AuthFailures::new(config.auth_failure_limit)),
         client_ip_header: config.client_ip_header.clone(),
     })
 }
@@ -238,9 +232,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
 const SCHEDULE_POLL: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Publishes scheduled revisions as they fall due, for the life of the server.
-async fn publish_scheduled(db: sea_orm::DatabaseConnection, rules: Arc<lint::Rules>) {
+async fn publish_scheduled(db: sea_orm::DatabaseConnection, rules: Arc<editorial::lint::Rules>) {
     loop {
-        match graphql::workflow::publish_due(&db, &rules, content::import::stored_now()).await {
+        match graphql::workflow::publish_due(&db, &rules, crate::store::clock::stored_now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(published = n, "published scheduled revisions"),
             Err(err) => tracing::warn!(error = %err, "publishing scheduled revisions failed"),
@@ -352,10 +346,10 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
         bundle.extend(part);
     }
     let metrics = Arc::new(Metrics::default());
-    let db = db::connect(&config.database_url, 1, metrics).await?;
-    db::migrate(&db).await?;
-    let rules = lint::Rules::load(config.lint_rules.as_deref())?;
-    Ok(revisions::import_files(&db, bundle, markdown, &rules).await?)
+    let db = store::db::connect(&config.database_url, 1, metrics).await?;
+    store::db::migrate(&db).await?;
+    let rules = editorial::lint::Rules::load(config.lint_rules.as_deref())?;
+    Ok(editorial::import::import_files(&db, bundle, markdown, &rules).await?)
 }
 
 /// One problem per line, for the terminal.
@@ -365,9 +359,9 @@ fn lines(errors: &[content::markdown::LineError]) -> String {
 
 async fn export_markdown(config: &Config, slug: &str, locale: &str) -> Result<String, StartupError> {
     let metrics = Arc::new(Metrics::default());
-    let db = db::connect(&config.database_url, 1, metrics).await?;
-    db::migrate(&db).await?;
-    revisions::export_markdown(&db, slug, locale)
+    let db = store::db::connect(&config.database_url, 1, metrics).await?;
+    store::db::migrate(&db).await?;
+    editorial::import::export_markdown(&db, slug, locale)
         .await
         .map_err(|err| StartupError::Content {
             file: slug.to_owned(),
@@ -377,8 +371,8 @@ async fn export_markdown(config: &Config, slug: &str, locale: &str) -> Result<St
 
 async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> {
     let metrics = Arc::new(Metrics::default());
-    let db = db::connect(&config.database_url, 1, metrics).await?;
-    db::migrate(&db).await?;
+    let db = store::db::connect(&config.database_url, 1, metrics).await?;
+    store::db::migrate(&db).await?;
     let mut out = std::io::stdout().lock();
     let show = |key: &entity::api_key::Model| {
         let revoked = key.revoked_at.map(|at| format!("revoked {}", at.to_rfc3339()));
@@ -400,7 +394,7 @@ async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> 
             article,
         } => {
             let (key, token) =
-                auth::create_key_with(&db, role, &name, supervisor.as_deref(), article.as_deref()).await?;
+                editorial::auth::create_key_with(&db, role, &name, supervisor.as_deref(), article.as_deref()).await?;
             writeln!(out, "{}", show(&key))?;
             writeln!(
                 out,
@@ -409,12 +403,12 @@ async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> 
             writeln!(out, "{token}")?;
         }
         KeysCommand::List => {
-            for key in auth::list_keys(&db).await? {
+            for key in editorial::auth::list_keys(&db).await? {
                 writeln!(out, "{}", show(&key))?;
             }
         }
         KeysCommand::Revoke { key } => {
-            let key = auth::revoke_key(&db, &key).await?;
+            let key = editorial::auth::revoke_key(&db, &key).await?;
             writeln!(out, "{}", show(&key))?;
         }
     }
@@ -423,15 +417,15 @@ async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> 
 
 async fn operations(config: &Config, action: OperationsCommand) -> Result<(), StartupError> {
     let metrics = Arc::new(Metrics::default());
-    let db = db::connect(&config.database_url, 1, metrics).await?;
-    db::migrate(&db).await?;
+    let db = store::db::connect(&config.database_url, 1, metrics).await?;
+    store::db::migrate(&db).await?;
     let mut out = std::io::stdout().lock();
     match action {
         OperationsCommand::Add { files } => {
             for file in files {
                 let text = std::fs::read_to_string(&file)?;
                 let name = file.display().to_string();
-                let hash = documents::register(&db, &name, &text)
+                let hash = http::documents::register(&db, &name, &text)
                     .await
                     .map_err(|err| StartupError::Content {
                         file: name.clone(),

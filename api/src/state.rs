@@ -5,12 +5,12 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
-use crate::auth::{AuthFailures, KeyLimits};
-use crate::cache::ResponseCache;
-use crate::documents::Documents;
+use crate::delivery::ordered::Shapes;
+use crate::editorial::auth::{AuthFailures, KeyLimits};
 use crate::graphql::KijiSchema;
-use crate::graphql::ordered::Shapes;
+use crate::http::documents::Documents;
 use crate::metrics::Metrics;
+use crate::store::cache::ResponseCache;
 
 /// Shared by all requests; cheap to clone.
 #[derive(Clone)]
@@ -38,34 +38,4 @@ pub struct AppState {
     /// Where the client's address is read (`--client-ip-header`); the TCP
     /// peer when `None`.
     pub client_ip_header: Option<axum::http::HeaderName>,
-}
-
-/// A bounded share of the blocking thread pool for CPU-heavy request work
-/// (parsing large documents), so that such work never occupies the worker
-/// threads that answer health checks and ordinary requests.
-#[derive(Clone)]
-pub struct CpuPool {
-    permits: Arc<Semaphore>,
-}
-
-impl CpuPool {
-    /// A pool running at most `size` jobs at once.
-    pub fn new(size: usize) -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(size.max(1))),
-        }
-    }
-
-    /// Runs `job` on a blocking thread once a slot is free; `None` if it
-    /// panicked. A caller that stops waiting (the request timed out) frees
-    /// its slot only when the job ends: the slots bound the CPU in use.
-    pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-        let permit = self.permits.clone().acquire_owned().await.ok()?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            job()
-        })
-        .await
-        .ok()
-    }
 }

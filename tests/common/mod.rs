@@ -455,7 +455,7 @@ pub const REAL_PHYSICIAN: &str = "shinichi-suita";
 
 /// A SUPERVISOR key for the fictional physician.
 pub async fn physician_key(app: &TestApp, name: &str) -> String {
-    api::auth::create_key_for(&app.db, entity::enums::Role::Supervisor, name, Some(PHYSICIAN))
+    api::editorial::auth::create_key_for(&app.db, entity::enums::Role::Supervisor, name, Some(PHYSICIAN))
         .await
         .expect("a key for the fictional physician")
         .1

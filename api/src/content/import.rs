@@ -7,27 +7,25 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SubsecRound as _, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound as _, Utc};
 use entity::block::{Block, Blocks};
 use entity::enums::Status;
 use entity::{
-    article, article_count, article_supervisor, article_tag, article_translation, career_entry,
-    career_entry_translation, category, category_translation, claim, claim_reference, claim_translation, qualification,
-    qualification_translation, reference, section, section_translation, supervisor, supervisor_translation, tag,
-    tag_translation,
+    article, article_supervisor, article_tag, article_translation, career_entry, career_entry_translation, category,
+    category_translation, claim, claim_reference, claim_translation, qualification, qualification_translation,
+    reference, section, section_translation, supervisor, supervisor_translation, tag, tag_translation,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, TransactionTrait,
+    QueryFilter,
 };
 use uuid::Uuid;
 
 use super::{ArticleDoc, Bundle, Localized, SectionDoc};
-use crate::changes::{self, Touched};
-use crate::graphql::locale::Locale;
-use crate::graphql::visibility;
-use crate::lint::Rules;
+use crate::locale::Locale;
+use crate::store::changes::Touched;
+use crate::store::clock::{EARLIEST, LATEST, stored_now};
 
 /// Deepest heading level a section may have (h2 is top level).
 const MAX_LEVEL: i32 = 6;
@@ -68,14 +66,23 @@ pub enum ImportError {
     Several(Vec<ImportError>),
 }
 
+impl From<ImportError> for crate::error::Error {
+    fn from(err: ImportError) -> Self {
+        match err {
+            ImportError::Database(db) => Self::from(db),
+            other => Self::BadUserInput(other.to_string()),
+        }
+    }
+}
+
 /// Problems found so far; validation goes on past one, so a file's
 /// author sees them all at once.
 #[derive(Default)]
-struct Problems(Vec<ImportError>);
+pub(crate) struct Problems(Vec<ImportError>);
 
 impl Problems {
     /// Keeps the error of `result`, if any.
-    fn note<T>(&mut self, result: Result<T, ImportError>) -> Option<T> {
+    pub(crate) fn note<T>(&mut self, result: Result<T, ImportError>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(ImportError::Several(more)) => {
@@ -90,7 +97,7 @@ impl Problems {
     }
 
     /// `Ok` when there were none; the one problem, or all of them.
-    fn into_result(mut self) -> Result<(), ImportError> {
+    pub(crate) fn into_result(mut self) -> Result<(), ImportError> {
         match self.0.len() {
             0 => Ok(()),
             1 => Err(self.0.remove(0)),
@@ -120,19 +127,6 @@ pub struct ImportReport {
     pub findings: Vec<String>,
 }
 
-/// One line of an import's findings.
-pub(crate) fn finding_line(slug: &str, f: &crate::lint::Finding) -> String {
-    format!(
-        "{slug}: {} {}{} {}{}「{}」",
-        f.rule,
-        f.locale,
-        f.requirement.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
-        f.anchor.as_deref().map(|a| format!("#{a} ")).unwrap_or_default(),
-        f.field,
-        f.text.chars().take(40).collect::<String>()
-    )
-}
-
 /// An enum value as content files spell it (`UNSUPPORTED`, not `Unsupported`).
 pub(crate) fn spelled<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
@@ -141,50 +135,44 @@ pub(crate) fn spelled<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-fn invalid(at: impl Into<String>, message: impl Into<String>) -> ImportError {
+pub(crate) fn invalid(at: impl Into<String>, message: impl Into<String>) -> ImportError {
     ImportError::Invalid {
         at: at.into(),
         message: message.into(),
     }
 }
 
-/// Validates `bundle` and writes it in one transaction, under the shipped
-/// lint rules (see [`import_with`]).
-pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportReport, ImportError> {
-    import_with(db, bundle, &Rules::builtin()).await
+/// What [`write`] wrote.
+pub struct Written {
+    /// Counts, for the person importing.
+    pub report: ImportReport,
+    /// What the change log must name.
+    pub touched: Touched,
+    /// The articles written: slug, id and category id.
+    pub articles: Vec<(String, Uuid, Uuid)>,
+    /// The tables written, for [`analyze`].
+    pub tables: Vec<&'static str>,
 }
 
-/// Validates `bundle` and writes it in one transaction; a PUBLISHED
-/// medical article must pass the medical-advertising `rules` or carry a
-/// `lint_override`.
-pub async fn import_with(db: &DatabaseConnection, bundle: &Bundle, rules: &Rules) -> Result<ImportReport, ImportError> {
-    let rows = Rows::build(bundle, db).await?;
-    let txn = db.begin().await?;
-    rows.write(&txn).await?;
-    let findings = check_published(&txn, &rows, bundle, rules).await?;
-    let touched = rows.touched();
-    let report = &rows.report;
-    crate::audit::record(
-        &txn,
-        crate::audit::Actor::CommandLine,
-        "IMPORT",
-        "bundle",
-        &format!(
-            "{} article(s), {} reference(s), {} supervisor(s)",
-            report.articles, report.references, report.supervisors
-        ),
-    )
-    .await?;
-    if !touched.is_empty() {
-        changes::append(&txn, changes::Kind::Import, &touched).await?;
-    }
-    txn.commit().await?;
-    crate::cache::changed().await;
-    analyze(db, &rows.tables()).await;
-    Ok(ImportReport {
-        findings,
-        ..rows.report
+/// Validates `bundle` and writes it in `txn`; the caller records the change.
+pub async fn write<C: ConnectionTrait>(txn: &C, bundle: &Bundle) -> Result<Written, ImportError> {
+    let rows = Rows::build(bundle, txn).await?;
+    rows.write(txn).await?;
+    Ok(Written {
+        report: rows.report.clone(),
+        touched: rows.touched(),
+        articles: rows
+            .articles
+            .iter()
+            .map(|a| (a.slug.clone(), a.id, a.category_id))
+            .collect(),
+        tables: rows.tables(),
     })
+}
+
+/// Validates `bundle` against the database without writing anything.
+pub async fn validate<C: ConnectionTrait>(db: &C, bundle: &Bundle) -> Result<(), ImportError> {
+    Rows::build(bundle, db).await.map(|_| ())
 }
 
 /// One article's rows, validated, ready to replace what is stored.
@@ -271,106 +259,6 @@ pub(crate) async fn check<C: ConnectionTrait>(
     rows.resolve_existing(&bundle, db, &mut known).await?;
     rows.add_article(doc, &known, stored_now(), Some(existing))?;
     Ok(Checked(rows))
-}
-
-/// Validates `bundle` and writes it in `txn`, for a caller that records
-/// the change itself.
-pub(crate) async fn create<C: ConnectionTrait>(
-    txn: &C,
-    bundle: Bundle,
-    rules: &Rules,
-) -> Result<(ImportReport, Touched), ImportError> {
-    let rows = Rows::build(&bundle, txn).await?;
-    rows.write(txn).await?;
-    let findings = check_published(txn, &rows, &bundle, rules).await?;
-    Ok((
-        ImportReport {
-            findings,
-            ..rows.report.clone()
-        },
-        rows.touched(),
-    ))
-}
-
-/// Publishing needs what the workflow asks of it: a PUBLISHED article in
-/// a medical category whose text has medical-advertising lint errors goes
-/// in only with the file's `lint_override` (its reason kept with the
-/// revision and audited, as the command line's decision). Runs after the
-/// rows are written, in their transaction, so the facts the lint reads
-/// (the category's self-pay flag, what the references are) include the
-/// bundle's own.
-async fn check_published<C: ConnectionTrait>(
-    txn: &C,
-    rows: &Rows,
-    bundle: &Bundle,
-    rules: &Rules,
-) -> Result<Vec<String>, ImportError> {
-    let mut problems = Problems::default();
-    let mut lines = Vec::new();
-    for doc in &bundle.articles {
-        let at = format!("article {}", doc.slug);
-        let findings = rules.run(txn, doc).await?;
-        lines.extend(findings.iter().map(|f| finding_line(&doc.slug, f)));
-        if doc.status != Status::Published {
-            if doc.lint_override.is_some() {
-                problems.note::<()>(Err(invalid(&at, "lint_override is for PUBLISHED articles only")));
-            }
-            continue;
-        }
-        let Some(row) = rows.articles.iter().find(|a| a.slug == doc.slug) else {
-            continue;
-        };
-        let medical = category::Entity::find_by_id(row.category_id)
-            .one(txn)
-            .await?
-            .is_none_or(|c| c.medical);
-        // What readers will read: the translations published with it.
-        let errors: Vec<&crate::lint::Finding> = crate::lint::errors(&findings)
-            .filter(|f| {
-                doc.translations
-                    .get(&f.locale)
-                    .is_some_and(|t| t.status == Status::Published)
-            })
-            .collect();
-        if !medical || errors.is_empty() {
-            continue;
-        }
-        match doc
-            .lint_override
-            .as_ref()
-            .map(|o| o.reason.trim())
-            .filter(|r| !r.is_empty())
-        {
-            Some(reason) => {
-                crate::lint::record_override(
-                    txn,
-                    crate::audit::Actor::CommandLine,
-                    row.id,
-                    &doc.slug,
-                    doc.revision,
-                    &errors,
-                    reason,
-                )
-                .await?;
-            }
-            None => {
-                let mut ids: Vec<&str> = errors.iter().map(|f| f.rule.as_str()).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                problems.note::<()>(Err(invalid(
-                    &at,
-                    format!(
-                        "{} medical-advertising lint error(s) ({}): correct the text, or give \
-                         `lint_override: {{reason: …}}` to publish it anyway",
-                        errors.len(),
-                        ids.join(", ")
-                    ),
-                )));
-            }
-        }
-    }
-    problems.into_result()?;
-    Ok(lines)
 }
 
 /// What [`save_entity`] saved.
@@ -510,34 +398,6 @@ pub(crate) async fn save_entity<C: ConnectionTrait>(txn: &C, bundle: Bundle) -> 
     })
 }
 
-/// The time now, to the microsecond: what both backends store, and what
-/// keeps SQLite's text comparison of times in order.
-pub fn stored_now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
-/// Adds `n` (which may be negative) to the kept count of `scope`, creating
-/// it when missing; every writer that changes which articles are visible
-/// calls it in its own transaction.
-pub(crate) async fn add_to_count<C: ConnectionTrait>(db: &C, scope: String, n: i64) -> Result<(), DbErr> {
-    let upsert = sea_orm::sea_query::Query::insert()
-        .into_table(article_count::Entity)
-        .columns([article_count::Column::Scope, article_count::Column::Articles])
-        .values_panic([scope.into(), n.into()])
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(article_count::Column::Scope)
-                .value(
-                    article_count::Column::Articles,
-                    Expr::col((article_count::Entity, article_count::Column::Articles))
-                        .add(Expr::col((Alias::new("excluded"), article_count::Column::Articles))),
-                )
-                .to_owned(),
-        )
-        .to_owned();
-    db.execute(&upsert).await?;
-    Ok(())
-}
-
 /// Refreshes the planner's statistics of the tables an import wrote.
 ///
 /// After a bulk import PostgreSQL has none until autovacuum comes round,
@@ -545,7 +405,7 @@ pub(crate) async fn add_to_count<C: ConnectionTrait>(db: &C, scope: String, n: i
 /// imported columns took 0.42 s, and 0.12 s after `ANALYZE`. SQLite's
 /// planner uses `sqlite_stat1` the same way. A failure here costs speed,
 /// not data, so it is logged rather than returned.
-async fn analyze(db: &DatabaseConnection, tables: &[&'static str]) {
+pub async fn analyze(db: &DatabaseConnection, tables: &[&'static str]) {
     if tables.is_empty() {
         return;
     }
@@ -626,21 +486,6 @@ fn check_blocks(at: &str, blocks: &[Block]) -> Result<(), ImportError> {
     }
     Ok(())
 }
-
-/// Earliest time content may carry: 1000-01-01T00:00:00Z.
-pub const EARLIEST: DateTime<Utc> = match NaiveDate::from_ymd_opt(1000, 1, 1) {
-    Some(day) => day.and_time(NaiveTime::MIN).and_utc(),
-    None => DateTime::<Utc>::MIN_UTC,
-};
-
-/// Latest time content may carry: 9999-12-31T23:59:59.999999Z.
-pub const LATEST: DateTime<Utc> = match NaiveDate::from_ymd_opt(9999, 12, 31) {
-    Some(day) => match day.and_hms_micro_opt(23, 59, 59, 999_999) {
-        Some(time) => time.and_utc(),
-        None => DateTime::<Utc>::MAX_UTC,
-    },
-    None => DateTime::<Utc>::MAX_UTC,
-};
 
 /// A time from a content file, in UTC and to the microsecond.
 ///
@@ -1246,7 +1091,7 @@ impl Rows {
             published_at,
             created_at: existing.map_or(now, |e| e.created_at),
             updated_at: updated_at.unwrap_or(now),
-            visible_from: visibility::visible_from(
+            visible_from: crate::store::counts::visible_from(
                 doc.status,
                 published_at,
                 doc.translations.values().map(|t| t.status),
@@ -1569,16 +1414,16 @@ impl Rows {
     }
 
     /// Adds the new articles that have a `visible_from` to `article_count`
-    /// (see `visibility::count_scopes`).
+    /// (see `crate::store::counts::count_scopes`).
     async fn count_articles<C: ConnectionTrait>(&self, db: &C) -> Result<(), DbErr> {
         let mut counts: BTreeMap<String, i64> = BTreeMap::new();
         for row in self.articles.iter().filter(|a| a.visible_from.is_some()) {
-            for scope in visibility::count_scopes(row.category_id) {
+            for scope in crate::store::counts::count_scopes(row.category_id) {
                 *counts.entry(scope).or_default() += 1;
             }
         }
         for (scope, n) in counts {
-            add_to_count(db, scope, n).await?;
+            crate::store::counts::add_to_count(db, scope, n).await?;
         }
         Ok(())
     }

@@ -4,10 +4,8 @@
 //! The YAML files are compiled into the binary, so `cargo run` can fill an
 //! empty database anywhere, with nothing else on disk.
 
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
-
 use super::Bundle;
-use super::import::{ImportError, ImportReport};
+use super::import::ImportError;
 
 /// The sample files, in import order.
 const FILES: &[(&str, &str)] = &[
@@ -42,16 +40,4 @@ pub fn bundle() -> Result<Bundle, ImportError> {
         bundle.extend(part);
     }
     Ok(bundle)
-}
-
-/// Imports the sample when the database holds no article yet; returns what
-/// was written, or `None` when there was content already.
-pub async fn load_if_empty(
-    db: &DatabaseConnection,
-    rules: &crate::lint::Rules,
-) -> Result<Option<ImportReport>, ImportError> {
-    if entity::article::Entity::find().count(db).await? > 0 {
-        return Ok(None);
-    }
-    super::import::import_with(db, &bundle()?, rules).await.map(Some)
 }

@@ -16,15 +16,16 @@ use uuid::Uuid;
 
 use super::category::{Category, Tag};
 use super::claim::Claim;
-use super::locale::{Locale, Localization, Preference};
 use super::node::{Kind, global_id};
 use super::pagination::{self, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::reference::Reference;
 use super::section::{self as sections, Section, TocEntry};
 use super::supervisor::Supervisor;
-use super::{db, loader, preference, visibility};
+use super::{db, loader, preference};
+use crate::delivery::locale::{Locale, Localization, Preference};
+use crate::delivery::visibility;
 use crate::error::{Error, Result};
-use crate::loaders::{
+use crate::store::loaders::{
     CategoryOf, ChildrenOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, DbLoader, Grouped, SectionRows, SectionTreeOf,
     TagRowsOf,
 };
@@ -69,7 +70,7 @@ async fn once<K, T>(cell: &OnceCell<T>, ctx: &Context<'_>, key: K) -> Result<T>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     T: Clone + Default + Send + Sync + 'static,
-    DbLoader: Loader<K, Value = T, Error = crate::loaders::LoadError>,
+    DbLoader: Loader<K, Value = T, Error = crate::store::loaders::LoadError>,
 {
     let value = cell
         .get_or_try_init(|| async { Ok::<T, Error>(loader(ctx)?.load_one(key).await?.unwrap_or_default()) })
@@ -123,14 +124,14 @@ impl Scope {
         // The answer depends on each physician's profile: a change to it
         // must drop the cached answer (and a CDN's copy) too.
         for (_, person, _) in rows.iter() {
-            super::tags::entity(ctx, "supervisor", person.id);
+            crate::delivery::tags::entity(ctx, "supervisor", person.id);
         }
         // A physician whose profile changed since they last stood behind it
         // covers nothing: the name readers would see is not the one they
         // signed under.
         Ok(rows.iter().any(|(link, person, _)| {
             link.role == ContributorRole::Supervisor
-                && crate::profiles::confirmed(person)
+                && crate::editorial::profiles::confirmed(person)
                 && link.signed_off_revision == Some(self.revision)
                 && (link.signed_off_claims || !claims)
                 && link.signed_off_locales().any(|l| l == locale)
@@ -138,7 +139,7 @@ impl Scope {
     }
 
     /// Keeps the translations in an allowed locale and chooses among them.
-    pub fn localize<T: super::locale::Translation + Clone>(&self, texts: &[T]) -> Option<Localization<T>> {
+    pub fn localize<T: crate::delivery::locale::Translation + Clone>(&self, texts: &[T]) -> Option<Localization<T>> {
         let visible: Vec<T> = texts
             .iter()
             .filter(|t| self.allowed.iter().any(|a| a == t.locale()))
@@ -171,7 +172,7 @@ impl Article {
         let audience = super::audience(ctx);
         let mut out = Vec::with_capacity(models.len());
         for model in models {
-            super::tags::entity(ctx, "article", model.id);
+            crate::delivery::tags::entity(ctx, "article", model.id);
             // A preview copy is covered as the article it copies.
             let covered = model.draft_of.unwrap_or(model.id);
             let published: Vec<article_translation::Model> = texts
@@ -393,7 +394,7 @@ impl Article {
                     signed_off_locales: link.signed_off_locales().map(Locale::trusted).collect(),
                     signed_off_claims: link.signed_off_claims,
                     signed_off_profile_revision: link.signed_off_profile_revision,
-                    profile_confirmed: crate::profiles::confirmed(person),
+                    profile_confirmed: crate::editorial::profiles::confirmed(person),
                     article_revision: self.model.revision,
                 })
             })
@@ -516,7 +517,7 @@ impl ArticleQuery {
         revision: Option<i32>,
     ) -> Result<Option<Article>> {
         let pref = preference(ctx, locale)?;
-        super::tags::collection(ctx, "articles");
+        crate::delivery::tags::collection(ctx, "articles");
         let audience = super::audience(ctx);
         // The article and its translations in one statement; the
         // translations go to the loader, where `wrap_all` finds them.
@@ -524,7 +525,7 @@ impl ArticleQuery {
             .add(Expr::col((article::Entity, article::Column::Slug)).eq(slug))
             .add(Expr::col((article::Entity, article::Column::DraftOf)).is_null())
             .add(visibility::article_for(audience, Utc::now()));
-        let found = crate::loaders::articles_with_texts(db(ctx)?, condition).await?;
+        let found = crate::store::loaders::articles_with_texts(db(ctx)?, condition).await?;
         let Some((mut model, mut texts)) = found.into_iter().next() else {
             return Ok(None);
         };
@@ -544,7 +545,7 @@ impl ArticleQuery {
                 // hidden copy, which the loaders read like any article.
                 let condition =
                     sea_orm::Condition::all().add(Expr::col((article::Entity, article::Column::DraftOf)).eq(model.id));
-                let copy = crate::loaders::articles_with_texts(db(ctx)?, condition).await?;
+                let copy = crate::store::loaders::articles_with_texts(db(ctx)?, condition).await?;
                 let Some(copy) = copy.into_iter().next() else {
                     return Err(Error::Internal(format!(
                         "revision {wanted} of `{}` has no preview copy",

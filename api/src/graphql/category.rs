@@ -5,9 +5,10 @@ use chrono::Utc;
 use entity::{category, category_translation, tag, tag_translation};
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
-use super::locale::{Locale, Localization, Preference};
 use super::node::{Kind, global_id};
-use super::{db, localize, preference, visibility};
+use super::{db, localize, preference};
+use crate::delivery::locale::{Locale, Localization, Preference};
+use crate::delivery::visibility;
 use crate::error::Result;
 
 /// A category in the locale chosen for this request.
@@ -25,7 +26,7 @@ impl Category {
         texts: Vec<category_translation::Model>,
         pref: &Preference,
     ) -> Option<Self> {
-        super::tags::entity(ctx, "category", model.id);
+        crate::delivery::tags::entity(ctx, "category", model.id);
         let l10n = Localization::resolve(texts, pref, &model.source_locale)?;
         Some(Self { model, l10n })
     }
@@ -42,7 +43,7 @@ impl Category {
         pref: &Preference,
     ) -> Result<Vec<Self>> {
         for model in &models {
-            super::tags::entity(ctx, "category", model.id);
+            crate::delivery::tags::entity(ctx, "category", model.id);
         }
         let wrapped =
             localize::<category_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
@@ -108,7 +109,7 @@ impl Tag {
         texts: Vec<tag_translation::Model>,
         pref: &Preference,
     ) -> Option<Self> {
-        super::tags::entity(ctx, "tag", model.id);
+        crate::delivery::tags::entity(ctx, "tag", model.id);
         let l10n = Localization::resolve(texts, pref, &model.source_locale)?;
         Some(Self { model, l10n })
     }
@@ -121,7 +122,7 @@ impl Tag {
     /// Wraps tag rows, loading their names in one batch.
     pub(crate) async fn wrap_all(ctx: &Context<'_>, models: Vec<tag::Model>, pref: &Preference) -> Result<Vec<Self>> {
         for model in &models {
-            super::tags::entity(ctx, "tag", model.id);
+            crate::delivery::tags::entity(ctx, "tag", model.id);
         }
         let wrapped = localize::<tag_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
         Ok(wrapped
@@ -182,7 +183,7 @@ impl CategoryQuery {
         >,
     ) -> Result<Vec<Category>> {
         let pref = preference(ctx, locale)?;
-        super::tags::collection(ctx, "categories");
+        crate::delivery::tags::collection(ctx, "categories");
         let models = category::Entity::find()
             .filter(visibility::category_for(super::audience(ctx), Utc::now()))
             .order_by_asc(category::Column::Position)
@@ -201,7 +202,7 @@ impl CategoryQuery {
         >,
     ) -> Result<Vec<Tag>> {
         let pref = preference(ctx, locale)?;
-        super::tags::collection(ctx, "tags");
+        crate::delivery::tags::collection(ctx, "tags");
         let models = tag::Entity::find()
             .filter(visibility::tag_for(super::audience(ctx), Utc::now()))
             .order_by_asc(tag::Column::Slug)

@@ -8,9 +8,9 @@ use entity::{claim, claim_translation, reference};
 use uuid::Uuid;
 
 use super::article::Scope;
-use super::locale::{Locale, Localization};
 use super::node::{Kind, global_id};
 use super::reference::Reference;
+use crate::delivery::locale::{Locale, Localization};
 use crate::error::Result;
 
 /// A claim in the locale chosen for this request.
@@ -64,7 +64,7 @@ impl Claim {
             .map(|links| {
                 links
                     .iter()
-                    .inspect(|(_, reference)| super::tags::entity(ctx, "reference", reference.id))
+                    .inspect(|(_, reference)| crate::delivery::tags::entity(ctx, "reference", reference.id))
                     .map(|(link, reference)| Citation {
                         locator: link.locator.clone(),
                         reference: Reference::new(reference.clone()),

@@ -1,6 +1,6 @@
 //! Content edits: every mutation here loads the article's newest revision,
 //! changes it, and saves the result as the next revision through
-//! [`crate::revisions::save`], in one transaction with its audit entry and
+//! [`crate::editorial::revisions::save`], in one transaction with its audit entry and
 //! change-log row. Each names the revision it started from
 //! (`baseRevision`): a stale one is `CONFLICT` with the newest revision, so
 //! no edit overwrites another unseen.
@@ -14,12 +14,12 @@ use entity::enums::{Role, Status};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::locale::Locale;
 use super::{db, require_role};
-use crate::auth::Principal;
 use crate::content::{ArticleDoc, ArticleText, Bundle, SectionDoc};
+use crate::editorial::auth::Principal;
+use crate::editorial::revisions::{self, Snapshot};
 use crate::error::{Error, Result};
-use crate::revisions::{self, Snapshot};
+use crate::locale::Locale;
 
 /// Roles that write content.
 const WRITING: [Role; 3] = [Role::Editor, Role::Translator, Role::Admin];
@@ -204,7 +204,7 @@ pub struct RevisionSaved {
     status: Status,
     /// What the medical-advertising lint finds in the saved revision, in
     /// every locale. Errors hold back `publish` of a medical article.
-    findings: Vec<crate::lint::Finding>,
+    findings: Vec<crate::editorial::lint::Finding>,
 }
 
 /// Finds the section `anchor` among `sections`, at any depth.
@@ -255,14 +255,14 @@ async fn edit(
     note: Option<String>,
     change: impl FnOnce(&mut ArticleDoc) -> Result<()>,
 ) -> Result<RevisionSaved> {
-    let txn = crate::db::begin_write(db(ctx)?).await?;
+    let txn = crate::store::db::begin_write(db(ctx)?).await?;
     let found = revisions::lock(&txn, slug, base).await?;
     let Snapshot { mut article, .. } = revisions::head(&txn, &found).await?;
     change(&mut article)?;
     let reason = note.clone();
     let saved = revisions::save(
         &txn,
-        crate::audit::Actor::Key(key),
+        crate::editorial::audit::Actor::Key(key),
         found,
         article,
         note,
@@ -271,10 +271,10 @@ async fn edit(
     .await?;
     let findings = super::rules(ctx)?.run(&txn, &saved.document).await?;
     if !saved.touched.is_empty() {
-        crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
+        crate::store::changes::append(&txn, crate::store::changes::Kind::Edit, &saved.touched).await?;
     }
     txn.commit().await?;
-    crate::cache::changed().await;
+    crate::store::cache::changed().await;
     Ok(RevisionSaved {
         slug: saved.article.slug,
         revision: saved.revision,
@@ -352,14 +352,14 @@ impl EditingMutation {
             ));
         }
         let slug = doc.slug.clone();
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let bundle = Bundle {
             articles: vec![doc],
             ..Bundle::default()
         };
         // Two creations of one slug at once: the second finds the first's
         // row only at its insert, as a unique violation.
-        let (_, mut touched) = match crate::content::import::create(&txn, bundle, super::rules(ctx)?).await {
+        let (_, mut touched) = match crate::editorial::import::create(&txn, bundle, super::rules(ctx)?).await {
             Err(crate::content::import::ImportError::Database(err)) if taken(&err) => {
                 return Err(Error::bad_input(format!("article `{slug}` already exists")));
             }
@@ -374,22 +374,22 @@ impl EditingMutation {
             1,
             None,
             &head,
-            &crate::audit::Actor::Key(&key).who().1,
+            &crate::editorial::audit::Actor::Key(&key).who().1,
             input.note,
         )
         .await?;
-        crate::audit::record(
+        crate::editorial::audit::record(
             &txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             "CREATE",
             &format!("article:{slug}"),
             "revision 1",
         )
         .await?;
         touched.entity("article", found.id);
-        crate::changes::append(&txn, crate::changes::Kind::Edit, &touched).await?;
+        crate::store::changes::append(&txn, crate::store::changes::Kind::Edit, &touched).await?;
         txn.commit().await?;
-        crate::cache::changed().await;
+        crate::store::cache::changed().await;
         Ok(RevisionSaved {
             slug,
             revision: 1,
@@ -560,7 +560,7 @@ impl EditingMutation {
     /// EDITOR or ADMIN key.
     async fn restore_revision(&self, ctx: &Context<'_>, input: RestoreRevisionInput) -> Result<RevisionSaved> {
         let key = require_role(ctx, &EDITING, "restoreRevision")?;
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let found = revisions::lock(&txn, &input.slug, input.base_revision).await?;
         let Some(old) = revisions::stored(&txn, &found, input.number).await? else {
             return Err(Error::bad_input(format!(
@@ -576,7 +576,7 @@ impl EditingMutation {
         );
         let saved = revisions::save(
             &txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             found,
             old.article,
             note,
@@ -585,10 +585,10 @@ impl EditingMutation {
         .await?;
         let findings = super::rules(ctx)?.run(&txn, &saved.document).await?;
         if !saved.touched.is_empty() {
-            crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
+            crate::store::changes::append(&txn, crate::store::changes::Kind::Edit, &saved.touched).await?;
         }
         txn.commit().await?;
-        crate::cache::changed().await;
+        crate::store::cache::changed().await;
         Ok(RevisionSaved {
             slug: saved.article.slug,
             revision: saved.revision,
@@ -656,7 +656,7 @@ async fn locked<E: sea_orm::EntityTrait>(
 /// that does not, or changing the flag), turning a category's self-pay
 /// flag off (the advertising lint's disclosures hang on it), who a
 /// physician is (name, title, qualifications, career: see
-/// [`crate::profiles`]), and a cited work (claims cite it by id and keep
+/// [`crate::editorial::profiles`]), and a cited work (claims cite it by id and keep
 /// their sign-offs).
 async fn save_entity<T: DeserializeOwned>(
     ctx: &Context<'_>,
@@ -670,7 +670,7 @@ async fn save_entity<T: DeserializeOwned>(
     let bundle = place(parse("document", input.document.0)?);
     let admin = matches!(key, Principal::Key { role: Role::Admin, .. });
     let reason = input.reason.filter(|r| !r.trim().is_empty());
-    let txn = crate::db::begin_write(db(ctx)?).await?;
+    let txn = crate::store::db::begin_write(db(ctx)?).await?;
     // Locked first, so two replacements of one entry run one after the
     // other and each compares with what the other left.
     let mut admin_only: Option<&str> = None;
@@ -706,7 +706,7 @@ async fn save_entity<T: DeserializeOwned>(
         locked::<supervisor::Entity>(&txn, supervisor::Column::Slug, &doc.slug).await?;
         let old = export::supervisor_document(&txn, &doc.slug).await?;
         if let Some((row, old)) = &old
-            && crate::profiles::identity_changed(old, doc)
+            && crate::editorial::profiles::identity_changed(old, doc)
         {
             admin_only =
                 Some("who a physician is (name, title, qualifications, career, affiliation, biography, photo)");
@@ -740,10 +740,10 @@ async fn save_entity<T: DeserializeOwned>(
         }
         other => other?,
     };
-    let who = crate::audit::Actor::Key(&key).who().1;
+    let who = crate::editorial::audit::Actor::Key(&key).who().1;
     let mut detail = crate::content::diff::describe(before.as_ref(), &after);
     if let Some((row, before, doc)) = &profile {
-        let number = crate::profiles::next(&txn, row, before, doc, &who).await?;
+        let number = crate::editorial::profiles::next(&txn, row, before, doc, &who).await?;
         detail = format!("profile revision {number}, not yet confirmed by the physician; {detail}");
     }
     if let Some(reason) = &reason {
@@ -761,17 +761,17 @@ async fn save_entity<T: DeserializeOwned>(
             .exec(&txn)
             .await?;
     }
-    crate::audit::record(
+    crate::editorial::audit::record(
         &txn,
-        crate::audit::Actor::Key(&key),
+        crate::editorial::audit::Actor::Key(&key),
         if saved.created { "CREATE" } else { "REPLACE" },
         &format!("{}:{}", saved.kind, saved.key),
         &detail,
     )
     .await?;
-    crate::changes::append(&txn, crate::changes::Kind::Edit, &saved.touched).await?;
+    crate::store::changes::append(&txn, crate::store::changes::Kind::Edit, &saved.touched).await?;
     txn.commit().await?;
-    crate::cache::changed().await;
+    crate::store::cache::changed().await;
     Ok(EntitySaved {
         kind: saved.kind.to_owned(),
         key: saved.key,
@@ -901,7 +901,7 @@ pub(super) async fn readable(ctx: &Context<'_>, slug: &str) -> Result<entity::ar
     let audience = super::audience(ctx);
     match found {
         Some(found) if audience.covers(found.id) => Ok(found),
-        _ if matches!(audience, super::visibility::Audience::Article(_)) => {
+        _ if matches!(audience, crate::delivery::visibility::Audience::Article(_)) => {
             Err(Error::Forbidden("this key previews one other article only".into()))
         }
         Some(_) => Err(Error::Forbidden("this key cannot read drafts".into())),

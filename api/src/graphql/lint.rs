@@ -10,8 +10,8 @@ use sea_orm::sea_query::ExprTrait as _;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{db, require_role, rules};
+use crate::editorial::lint::{Finding, RuleInfo, Severity};
 use crate::error::{Error, Result};
-use crate::lint::{Finding, RuleInfo, Severity};
 
 /// The root fields of the lint.
 #[derive(Default)]
@@ -145,7 +145,7 @@ impl LintQuery {
             .await?;
         let mut out = Vec::new();
         for found in waiting {
-            let head = crate::revisions::head(db, &found).await?;
+            let head = crate::editorial::revisions::head(db, &found).await?;
             let r = report(ctx, &found, found.head_revision, &head.article).await?;
             let keep = match severity {
                 Some(Severity::Error) => r.errors > 0,

@@ -9,11 +9,8 @@ pub mod audit_log;
 pub mod category;
 pub mod claim;
 pub mod editing;
-pub mod limits;
 pub mod lint;
-pub mod locale;
 pub mod node;
-pub mod ordered;
 pub mod pagination;
 pub mod reference;
 pub mod scalars;
@@ -21,18 +18,17 @@ pub mod sdl;
 pub mod section;
 pub mod sign_off;
 pub mod supervisor;
-pub mod tags;
 pub mod translation_work;
 pub mod viewer;
-pub mod visibility;
 pub mod workflow;
 
 use async_graphql::{Context, EmptySubscription, Interface, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
+use crate::delivery::locale::{Localization, Preference, Translation};
 use crate::error::{Error, Result};
-use crate::loaders::{Child, ChildrenOf, RequestLoader};
-use locale::{Locale, Localization, Preference, Translation};
+use crate::locale::Locale;
+use crate::store::loaders::{Child, ChildrenOf, RequestLoader};
 
 /// The schema type served at `/graphql`.
 pub type KijiSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -127,14 +123,14 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
 pub fn build_schema(
     db: DatabaseConnection,
     locales: LocaleSettings,
-    rules: std::sync::Arc<crate::lint::Rules>,
+    rules: std::sync::Arc<crate::editorial::lint::Rules>,
 ) -> KijiSchema {
     builder().data(db).data(locales).data(rules).finish()
 }
 
 /// The medical-advertising lint's rules in force.
-pub(crate) fn rules<'a>(ctx: &Context<'a>) -> Result<&'a crate::lint::Rules> {
-    ctx.data_opt::<std::sync::Arc<crate::lint::Rules>>()
+pub(crate) fn rules<'a>(ctx: &Context<'a>) -> Result<&'a crate::editorial::lint::Rules> {
+    ctx.data_opt::<std::sync::Arc<crate::editorial::lint::Rules>>()
         .map(|r| &**r)
         .ok_or_else(|| Error::Internal("schema has no lint rules".into()))
 }
@@ -151,8 +147,8 @@ pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader> {
 }
 
 /// Who the request is for: the public, or a key that sees drafts.
-pub(crate) fn audience(ctx: &Context<'_>) -> visibility::Audience {
-    visibility::Audience::of(ctx.data_opt::<crate::auth::Principal>())
+pub(crate) fn audience(ctx: &Context<'_>) -> crate::delivery::visibility::Audience {
+    crate::delivery::visibility::Audience::of(ctx.data_opt::<crate::editorial::auth::Principal>())
 }
 
 /// The request's key when its role is one of `roles`; otherwise
@@ -162,9 +158,9 @@ pub(crate) fn require_role(
     ctx: &Context<'_>,
     roles: &[entity::enums::Role],
     what: &str,
-) -> Result<crate::auth::Principal> {
-    match ctx.data_opt::<crate::auth::Principal>() {
-        Some(key @ crate::auth::Principal::Key { role, .. }) if roles.contains(role) => Ok(key.clone()),
+) -> Result<crate::editorial::auth::Principal> {
+    match ctx.data_opt::<crate::editorial::auth::Principal>() {
+        Some(key @ crate::editorial::auth::Principal::Key { role, .. }) if roles.contains(role) => Ok(key.clone()),
         _ => {
             let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
             Err(Error::Forbidden(format!("{what} needs a {} key", names.join(" or "))))

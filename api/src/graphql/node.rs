@@ -21,11 +21,12 @@ use uuid::Uuid;
 use super::article::Article;
 use super::category::{Category, Tag};
 use super::claim::Claim;
-use super::locale::{Locale, Preference};
 use super::reference::Reference;
 use super::section::{self as sections, Section};
 use super::supervisor::Supervisor;
-use super::{db, preference, visibility};
+use super::{db, preference};
+use crate::delivery::locale::{Locale, Preference};
+use crate::delivery::visibility;
 use crate::error::{Error, Result};
 
 /// Most ids one `nodes` call may name.
@@ -205,7 +206,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Re
     let db = db(ctx)?;
     // An id that is null now may name a public object after a change.
     for (kind, _) in ids {
-        super::tags::collection(ctx, kind.collection());
+        crate::delivery::tags::collection(ctx, kind.collection());
     }
     let of = |kind: Kind| -> Vec<Uuid> { ids.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect() };
     let mut found: HashMap<(Kind, Uuid), Node> = HashMap::new();
@@ -295,7 +296,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Re
         .all(db)
         .await?
     {
-        super::tags::entity(ctx, "reference", row.id);
+        crate::delivery::tags::entity(ctx, "reference", row.id);
         found.insert((Kind::Reference, row.id), Node::Reference(Reference::new(row)));
     }
     let people = supervisor::Entity::find()

@@ -17,10 +17,11 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryF
 use uuid::Uuid;
 
 use super::article::Article;
-use super::locale::{Locale, Preference};
-use super::{db, visibility};
-use crate::content::import::{EARLIEST, LATEST};
+use super::db;
+use crate::delivery::locale::{Locale, Preference};
+use crate::delivery::visibility;
 use crate::error::{Error, Result};
+use crate::store::clock::{EARLIEST, LATEST};
 
 /// Page size when a client gives none.
 pub const DEFAULT_PAGE: i32 = 20;
@@ -273,7 +274,7 @@ pub(crate) async fn articles(
         )));
     }
     let cursor = after.as_deref().map(|a| Cursor::decode(a, order)).transpose()?;
-    super::tags::collection(ctx, "articles");
+    crate::delivery::tags::collection(ctx, "articles");
     let base = Condition::all()
         .add(visibility::article(Utc::now()))
         .add(filter.condition()?);
@@ -376,7 +377,7 @@ impl ArticleConnection {
                 else {
                     return Ok(0);
                 };
-                (visibility::count_scopes(found.id)[1].clone(), Some(found.id))
+                (crate::store::counts::count_scopes(found.id)[1].clone(), Some(found.id))
             }
         };
         let maintained = article_count::Entity::find_by_id(key)

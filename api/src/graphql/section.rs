@@ -11,10 +11,10 @@ use uuid::Uuid;
 
 use super::article::{Scope, filter_blocks};
 use super::claim::Claim;
-use super::locale::{Locale, Localization};
 use super::node::{Kind, global_id};
+use crate::delivery::locale::{Locale, Localization};
 use crate::error::Result;
-use crate::loaders::Grouped;
+use crate::store::loaders::Grouped;
 
 /// A section in the locale chosen for this request.
 #[derive(Clone)]

@@ -14,10 +14,10 @@ use entity::sign_off;
 use sea_orm::{ActiveValue, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::db;
-use super::locale::Locale;
-use crate::auth::Principal;
-use crate::changes::{self, Touched};
+use crate::editorial::auth::Principal;
 use crate::error::{Error, Result};
+use crate::locale::Locale;
+use crate::store::changes::{self, Touched};
 
 /// The mutations of supervising physicians.
 #[derive(Default)]
@@ -95,12 +95,12 @@ impl SignOffMutation {
             return Err(Error::Forbidden("signOff needs a SUPERVISOR key".into()));
         };
         let db = db(ctx)?;
-        let txn = crate::db::begin_write(db).await?;
+        let txn = crate::store::db::begin_write(db).await?;
         // Locked like every workflow step, so the revision checked is the
         // one signed off.
         let found = super::workflow::current(&txn, &input.slug, input.revision).await?;
         // The locales of the revision signed off, which may not be live yet.
-        let head = crate::revisions::head(&txn, &found).await?;
+        let head = crate::editorial::revisions::head(&txn, &found).await?;
         let translated: Vec<&String> = head.article.translations.keys().collect();
         let mut locales: Vec<String> = Vec::new();
         for locale in &input.locales {
@@ -114,10 +114,10 @@ impl SignOffMutation {
         }
         locales.sort();
         locales.dedup();
-        let now = crate::content::import::stored_now();
+        let now = crate::store::clock::stored_now();
         // A physician signs off only a revision that names them as its
         // supervisor: a key must not attach a name to any article it likes.
-        let facts = crate::revisions::head_facts(&txn, &found).await?;
+        let facts = crate::editorial::revisions::head_facts(&txn, &found).await?;
         if !facts.supervisors.contains(physician) && !facts.reviewers.contains(physician) {
             return Err(Error::Forbidden(format!(
                 "revision {} of `{}` does not name this physician as its supervisor or reviewer; an editor lists them first",
@@ -142,7 +142,7 @@ impl SignOffMutation {
                     current_revision: profile,
                 });
             }
-            crate::profiles::confirm(&txn, *physician, profile).await?;
+            crate::editorial::profiles::confirm(&txn, *physician, profile).await?;
         }
         sign_off::Entity::delete_many()
             .filter(sign_off::Column::ArticleId.eq(found.id))
@@ -164,9 +164,9 @@ impl SignOffMutation {
         // Readers see it at once when it covers what they read; a sign-off
         // of a revision not yet published shows when that revision does.
         if revision == found.revision {
-            crate::revisions::show_sign_offs(&txn, found.id, revision, None).await?;
-        } else if let Some(copy) = crate::revisions::draft_copy(&txn, found.id).await? {
-            crate::revisions::show_sign_offs(&txn, found.id, revision, Some(copy.id)).await?;
+            crate::editorial::revisions::show_sign_offs(&txn, found.id, revision, None).await?;
+        } else if let Some(copy) = crate::editorial::revisions::draft_copy(&txn, found.id).await? {
+            crate::editorial::revisions::show_sign_offs(&txn, found.id, revision, Some(copy.id)).await?;
         }
         let mut touched = Touched::default();
         touched.entity("article", found.id);
@@ -174,9 +174,9 @@ impl SignOffMutation {
         for locale in &locales {
             touched.locale(locale);
         }
-        crate::audit::record(
+        crate::editorial::audit::record(
             &txn,
-            crate::audit::Actor::Key(key),
+            crate::editorial::audit::Actor::Key(key),
             "SIGN_OFF",
             &format!("article:{}", found.slug),
             &format!(
@@ -189,7 +189,7 @@ impl SignOffMutation {
         .await?;
         changes::append(&txn, changes::Kind::SignOff, &touched).await?;
         txn.commit().await?;
-        crate::cache::changed().await;
+        crate::store::cache::changed().await;
         tracing::info!(article = %found.slug, revision, supervisor = %physician, "signed off");
         Ok(SignOff {
             slug: found.slug,
@@ -216,7 +216,7 @@ impl SignOffMutation {
         else {
             return Err(Error::Forbidden("confirmProfile needs a SUPERVISOR key".into()));
         };
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let mut find = entity::supervisor::Entity::find_by_id(*physician);
         if sea_orm::ConnectionTrait::get_database_backend(&txn) == sea_orm::DbBackend::Postgres {
             find = sea_orm::QuerySelect::lock_exclusive(find);
@@ -233,10 +233,10 @@ impl SignOffMutation {
                 current_revision: row.profile_revision,
             });
         }
-        crate::profiles::confirm(&txn, row.id, row.profile_revision).await?;
-        crate::audit::record(
+        crate::editorial::profiles::confirm(&txn, row.id, row.profile_revision).await?;
+        crate::editorial::audit::record(
             &txn,
-            crate::audit::Actor::Key(key),
+            crate::editorial::audit::Actor::Key(key),
             "CONFIRM_PROFILE",
             &format!("supervisor:{}", row.slug),
             &format!(
@@ -249,7 +249,7 @@ impl SignOffMutation {
         touched.entity("supervisor", row.id);
         changes::append(&txn, changes::Kind::SignOff, &touched).await?;
         txn.commit().await?;
-        crate::cache::changed().await;
+        crate::store::cache::changed().await;
         Ok(ProfileConfirmed {
             slug: row.slug,
             revision: row.profile_revision,

@@ -10,11 +10,12 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::locale::{Locale, Localization, Preference};
 use super::node::{Kind, global_id};
-use super::{db, loader, localize, preference, visibility};
+use super::{db, loader, localize, preference};
+use crate::delivery::locale::{Locale, Localization, Preference};
+use crate::delivery::visibility;
 use crate::error::Result;
-use crate::loaders::{CareerOf, QualificationsOf};
+use crate::store::loaders::{CareerOf, QualificationsOf};
 
 /// A supervisor in the locale chosen for this request.
 #[derive(Clone)]
@@ -32,7 +33,7 @@ impl Supervisor {
         pref: &Preference,
     ) -> Result<Vec<Self>> {
         for model in &models {
-            super::tags::entity(ctx, "supervisor", model.id);
+            crate::delivery::tags::entity(ctx, "supervisor", model.id);
         }
         let wrapped =
             localize::<supervisor_translation::Entity, _>(ctx, models, pref, |m| m.id, |m| m.source_locale.clone());
@@ -55,7 +56,7 @@ impl Supervisor {
         texts: Vec<supervisor_translation::Model>,
         pref: &Preference,
     ) -> Option<Self> {
-        super::tags::entity(ctx, "supervisor", model.id);
+        crate::delivery::tags::entity(ctx, "supervisor", model.id);
         let l10n = Localization::resolve(texts, pref, &model.source_locale)?;
         Some(Self {
             model,
@@ -142,7 +143,7 @@ impl Supervisor {
     /// False when the profile changed after the physician last stood behind
     /// it (by signing off or with `confirmProfile`).
     async fn profile_confirmed(&self) -> bool {
-        crate::profiles::confirmed(&self.model)
+        crate::editorial::profiles::confirmed(&self.model)
     }
 
     /// Qualifications in the order the profile lists them.
@@ -294,7 +295,7 @@ impl SupervisorQuery {
         >,
     ) -> Result<Option<Supervisor>> {
         let pref = preference(ctx, locale)?;
-        super::tags::collection(ctx, "supervisors");
+        crate::delivery::tags::collection(ctx, "supervisors");
         let Some(model) = supervisor::Entity::find()
             .filter(supervisor::Column::Slug.eq(slug))
             .filter(visibility::supervisor_for(super::audience(ctx), Utc::now()))
@@ -316,7 +317,7 @@ impl SupervisorQuery {
         >,
     ) -> Result<Vec<Supervisor>> {
         let pref = preference(ctx, locale)?;
-        super::tags::collection(ctx, "supervisors");
+        crate::delivery::tags::collection(ctx, "supervisors");
         let models = supervisor::Entity::find()
             .filter(visibility::supervisor_for(super::audience(ctx), Utc::now()))
             .order_by_asc(supervisor::Column::Id)

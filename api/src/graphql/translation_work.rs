@@ -11,8 +11,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 use uuid::Uuid;
 
 use super::db;
-use super::locale::Locale;
 use crate::error::{Error, Result};
+use crate::locale::Locale;
 
 /// The root field `translationWork`.
 #[derive(Default)]

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object};
 use entity::enums::Role;
 
-use crate::auth::Principal;
+use crate::editorial::auth::Principal;
 
 /// The root field `viewer`.
 #[derive(Default)]

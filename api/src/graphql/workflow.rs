@@ -18,11 +18,11 @@ use sea_orm::{
     QueryFilter, QuerySelect,
 };
 
-use super::{db, require_role, visibility};
-use crate::auth::Principal;
-use crate::changes::{self, Touched};
+use super::{db, require_role};
 use crate::content::import::spelled;
+use crate::editorial::auth::Principal;
 use crate::error::{Error, Result};
+use crate::store::changes::{self, Touched};
 
 /// The workflow mutations.
 #[derive(Default)]
@@ -65,7 +65,7 @@ pub struct TranslationStepInput {
     /// The article's current revision.
     revision: i32,
     /// The translation's locale.
-    locale: super::locale::Locale,
+    locale: crate::locale::Locale,
     /// Publishes the translation of a medical article despite the errors
     /// the medical-advertising lint finds in it, for this reason (kept
     /// with the revision and in the audit trail).
@@ -92,7 +92,7 @@ pub struct ArticleState {
     /// What the medical-advertising lint finds in the revision a step moves
     /// forward (`submitForReview`, `approve`, `publish`), in every locale;
     /// empty for the other steps.
-    findings: Vec<crate::lint::Finding>,
+    findings: Vec<crate::editorial::lint::Finding>,
 }
 
 /// Roles that move articles through review.
@@ -101,7 +101,7 @@ const EDITING: [Role; 2] = [Role::Editor, Role::Admin];
 /// The article `slug` at its newest revision `revision`, locked for the
 /// transaction.
 pub(super) async fn current(txn: &DatabaseTransaction, slug: &str, revision: i32) -> Result<article::Model> {
-    crate::revisions::lock(txn, slug, revision).await
+    crate::editorial::revisions::lock(txn, slug, revision).await
 }
 
 /// In a medical category, refuses unless a supervisor signed off this
@@ -109,7 +109,7 @@ pub(super) async fn current(txn: &DatabaseTransaction, slug: &str, revision: i32
 async fn require_sign_off(txn: &DatabaseTransaction, found: &article::Model, step: &str) -> Result<()> {
     // The revision to be published decides: it may have moved category or
     // changed physicians since the live one.
-    let facts = crate::revisions::head_facts(txn, found).await?;
+    let facts = crate::editorial::revisions::head_facts(txn, found).await?;
     if !facts.medical {
         return Ok(());
     }
@@ -137,10 +137,10 @@ async fn require_sign_off(txn: &DatabaseTransaction, found: &article::Model, ste
 /// The lint's findings on `found`'s newest revision.
 async fn lint(
     txn: &DatabaseTransaction,
-    rules: &crate::lint::Rules,
+    rules: &crate::editorial::lint::Rules,
     found: &article::Model,
-) -> Result<Vec<crate::lint::Finding>> {
-    let doc = crate::revisions::head(txn, found).await?.article;
+) -> Result<Vec<crate::editorial::lint::Finding>> {
+    let doc = crate::editorial::revisions::head(txn, found).await?.article;
     Ok(rules.run(txn, &doc).await?)
 }
 
@@ -149,22 +149,22 @@ async fn lint(
 /// with `reason`, which is kept and audited.
 async fn require_lint(
     txn: &DatabaseTransaction,
-    actor: crate::audit::Actor<'_>,
+    actor: crate::editorial::audit::Actor<'_>,
     found: &article::Model,
-    findings: &[crate::lint::Finding],
+    findings: &[crate::editorial::lint::Finding],
     locales: &[String],
     reason: Option<&str>,
 ) -> Result<()> {
     // Only the text readers will see decides: a draft translation's errors
     // hold back its own publication, not the article's.
-    let errors: Vec<&crate::lint::Finding> = crate::lint::errors(findings)
+    let errors: Vec<&crate::editorial::lint::Finding> = crate::editorial::lint::errors(findings)
         .filter(|f| locales.contains(&f.locale))
         .collect();
-    if errors.is_empty() || !crate::revisions::head_facts(txn, found).await?.medical {
+    if errors.is_empty() || !crate::editorial::revisions::head_facts(txn, found).await?.medical {
         return Ok(());
     }
     // An override covers the findings it was given for, not new ones.
-    let errors = crate::lint::not_overridden(txn, found.id, found.head_revision, errors).await?;
+    let errors = crate::editorial::lint::not_overridden(txn, found.id, found.head_revision, errors).await?;
     if errors.is_empty() {
         return Ok(());
     }
@@ -181,7 +181,18 @@ async fn require_lint(
             rules.join(", ")
         )));
     };
-    Ok(crate::lint::record_override(txn, actor, found.id, &found.slug, found.head_revision, &errors, reason).await?)
+    Ok(
+        crate::editorial::lint::record_override(
+            txn,
+            actor,
+            found.id,
+            &found.slug,
+            found.head_revision,
+            &errors,
+            reason,
+        )
+        .await?,
+    )
 }
 
 /// The locales readers read once `found` is published: its source locale
@@ -227,10 +238,10 @@ fn require_status(found: &article::Model, from: Status, step: &str) -> Result<()
 }
 
 /// Adds `delta` to the kept counts of `category` (see
-/// `visibility::count_scopes`).
+/// `crate::store::counts::count_scopes`).
 async fn count(txn: &DatabaseTransaction, category: uuid::Uuid, delta: i64) -> Result<()> {
-    for scope in visibility::count_scopes(category) {
-        crate::content::import::add_to_count(txn, scope, delta).await?;
+    for scope in crate::store::counts::count_scopes(category) {
+        crate::store::counts::add_to_count(txn, scope, delta).await?;
     }
     Ok(())
 }
@@ -270,7 +281,7 @@ async fn dependents(txn: &DatabaseTransaction, id: uuid::Uuid) -> Result<Touched
 #[allow(clippy::too_many_arguments)]
 async fn finish(
     txn: DatabaseTransaction,
-    actor: crate::audit::Actor<'_>,
+    actor: crate::editorial::audit::Actor<'_>,
     before: article::Model,
     status: Status,
     published_at: Option<DateTime<Utc>>,
@@ -284,7 +295,7 @@ async fn finish(
         .into_iter()
         .map(|t| t.status)
         .collect();
-    let visible_from = visibility::visible_from(status, published_at, statuses);
+    let visible_from = crate::store::counts::visible_from(status, published_at, statuses);
     match (before.visible_from.is_some(), visible_from.is_some()) {
         (false, true) => count(&txn, before.category_id, 1).await?,
         (true, false) => count(&txn, before.category_id, -1).await?,
@@ -296,7 +307,7 @@ async fn finish(
     row.status = ActiveValue::Set(status);
     row.published_at = ActiveValue::Set(published_at);
     row.visible_from = ActiveValue::Set(visible_from);
-    row.updated_at = ActiveValue::Set(crate::content::import::stored_now());
+    row.updated_at = ActiveValue::Set(crate::store::clock::stored_now());
     // Any step supersedes a scheduled replacement: it was set for the
     // article as it stood.
     row.scheduled_revision = ActiveValue::Set(None);
@@ -306,7 +317,7 @@ async fn finish(
         || "not visible".to_owned(),
         |at| format!("visible from {}", at.to_rfc3339()),
     );
-    crate::audit::record(
+    crate::editorial::audit::record(
         &txn,
         actor,
         action,
@@ -319,7 +330,7 @@ async fn finish(
     touched.locale(&source_locale);
     changes::append(&txn, changes::Kind::Workflow, &touched).await?;
     txn.commit().await?;
-    crate::cache::changed().await;
+    crate::store::cache::changed().await;
     Ok(ArticleState {
         slug,
         revision,
@@ -336,7 +347,7 @@ impl WorkflowMutation {
     /// Sends a DRAFT to review. Needs an EDITOR or ADMIN key.
     async fn submit_for_review(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
         let key = require_role(ctx, &EDITING, "submitForReview")?;
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Draft, "sent to review")?;
         // Reported, not enforced: reviewers read the findings with the text.
@@ -344,7 +355,7 @@ impl WorkflowMutation {
         let published_at = found.published_at;
         let mut state = finish(
             txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             found,
             Status::InReview,
             published_at,
@@ -360,7 +371,7 @@ impl WorkflowMutation {
     /// supervisor signed off this revision. Needs an EDITOR or ADMIN key.
     async fn approve(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
         let key = require_role(ctx, &EDITING, "approve")?;
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::InReview, "approved")?;
         require_sign_off(&txn, &found, "approve").await?;
@@ -368,7 +379,7 @@ impl WorkflowMutation {
         let published_at = found.published_at;
         let mut state = finish(
             txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             found,
             Status::Approved,
             published_at,
@@ -388,16 +399,16 @@ impl WorkflowMutation {
         let key = require_role(ctx, &[Role::Admin], "publish")?;
         let at = input
             .publish_at
-            .map_or_else(crate::content::import::stored_now, |at| at.trunc_subsecs(6));
-        if !(crate::content::import::EARLIEST..=crate::content::import::LATEST).contains(&at) {
+            .map_or_else(crate::store::clock::stored_now, |at| at.trunc_subsecs(6));
+        if !(crate::store::clock::EARLIEST..=crate::store::clock::LATEST).contains(&at) {
             return Err(Error::bad_input("`publishAt` is outside the times Kiji stores"));
         }
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let mut found = current(&txn, &input.slug, input.revision).await?;
         let republish = matches!(found.status, Status::Published | Status::Archived);
         // A new revision of an article being read keeps its first
         // publication date; `updatedAt` tells readers it changed.
-        let now = crate::content::import::stored_now();
+        let now = crate::store::clock::stored_now();
         let first_published = found
             .published_at
             .filter(|_| found.status == Status::Published && found.visible_from.is_some_and(|v| v <= now));
@@ -409,7 +420,7 @@ impl WorkflowMutation {
         let locales = public_locales(&txn, &found).await?;
         require_lint(
             &txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             &found,
             &findings,
             &locales,
@@ -430,7 +441,7 @@ impl WorkflowMutation {
             .col_expr(article_translation::Column::Status, Expr::value(Status::Published))
             .col_expr(
                 article_translation::Column::UpdatedAt,
-                Expr::value(crate::content::import::stored_now()),
+                Expr::value(crate::store::clock::stored_now()),
             )
             .filter(article_translation::Column::ArticleId.eq(found.id))
             .filter(article_translation::Column::Locale.eq(found.source_locale.as_str()))
@@ -438,7 +449,7 @@ impl WorkflowMutation {
             .await?;
         let mut state = finish(
             txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             found,
             Status::Published,
             first_published.or(Some(at)),
@@ -454,13 +465,13 @@ impl WorkflowMutation {
     /// record. Needs an ADMIN key.
     async fn archive(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
         let key = require_role(ctx, &[Role::Admin], "archive")?;
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_status(&found, Status::Published, "archived")?;
         let published_at = found.published_at;
         finish(
             txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             found,
             Status::Archived,
             published_at,
@@ -475,14 +486,14 @@ impl WorkflowMutation {
     /// (`reviewedBySupervisor`). Needs an ADMIN key.
     async fn publish_translation(&self, ctx: &Context<'_>, input: TranslationStepInput) -> Result<ArticleState> {
         let key = require_role(ctx, &[Role::Admin], "publishTranslation")?;
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_live(&found)?;
         require_status(&found, Status::Published, "given a published translation")?;
         let findings = lint(&txn, super::rules(ctx)?, &found).await?;
         require_lint(
             &txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             &found,
             &findings,
             &[input.locale.as_str().to_owned()],
@@ -493,7 +504,7 @@ impl WorkflowMutation {
         let (status, published_at) = (found.status, found.published_at);
         finish(
             txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             found,
             status,
             published_at,
@@ -507,7 +518,7 @@ impl WorkflowMutation {
     /// with the article: archive it instead). Needs an ADMIN key.
     async fn withdraw_translation(&self, ctx: &Context<'_>, input: TranslationStepInput) -> Result<ArticleState> {
         let key = require_role(ctx, &[Role::Admin], "withdrawTranslation")?;
-        let txn = crate::db::begin_write(db(ctx)?).await?;
+        let txn = crate::store::db::begin_write(db(ctx)?).await?;
         let found = current(&txn, &input.slug, input.revision).await?;
         require_live(&found)?;
         if input.locale.as_str() == found.source_locale {
@@ -520,7 +531,7 @@ impl WorkflowMutation {
         let (status, published_at) = (found.status, found.published_at);
         finish(
             txn,
-            crate::audit::Actor::Key(&key),
+            crate::editorial::audit::Actor::Key(&key),
             found,
             status,
             published_at,
@@ -544,7 +555,7 @@ async fn publish_head(txn: &DatabaseTransaction, found: article::Model) -> Resul
         }
         return Ok(found);
     }
-    let Some(snapshot) = crate::revisions::stored(txn, &found, found.head_revision).await? else {
+    let Some(snapshot) = crate::editorial::revisions::stored(txn, &found, found.head_revision).await? else {
         return Err(Error::Internal(format!(
             "revision {} of `{}` was not kept",
             found.head_revision, found.slug
@@ -555,7 +566,7 @@ async fn publish_head(txn: &DatabaseTransaction, found: article::Model) -> Resul
         .filter(article::Column::DraftOf.eq(found.id))
         .exec(txn)
         .await?;
-    let mut rewritten = crate::revisions::materialize(txn, &found, &snapshot).await?;
+    let mut rewritten = crate::editorial::revisions::materialize(txn, &found, &snapshot).await?;
     rewritten.revision = found.head_revision;
     // Readers of the category it leaves, or joins, count it there.
     if rewritten.category_id != found.category_id && found.visible_from.is_some() {
@@ -565,7 +576,7 @@ async fn publish_head(txn: &DatabaseTransaction, found: article::Model) -> Resul
     let stored = article::Entity::update(rewritten.into_active_model().reset_all())
         .exec(txn)
         .await?;
-    crate::revisions::show_sign_offs(txn, stored.id, stored.revision, None).await?;
+    crate::editorial::revisions::show_sign_offs(txn, stored.id, stored.revision, None).await?;
     Ok(stored)
 }
 
@@ -594,9 +605,9 @@ async fn schedule(
     row.scheduled_revision = ActiveValue::Set(Some(revision));
     row.scheduled_at = ActiveValue::Set(Some(at));
     article::Entity::update(row).exec(&txn).await?;
-    crate::audit::record(
+    crate::editorial::audit::record(
         &txn,
-        crate::audit::Actor::Key(key),
+        crate::editorial::audit::Actor::Key(key),
         "SCHEDULE",
         &format!("article:{slug}"),
         &format!("revision {revision} replaces the published one at {}", at.to_rfc3339()),
@@ -609,7 +620,7 @@ async fn schedule(
     touched.locale(&source_locale);
     changes::append(&txn, changes::Kind::Workflow, &touched).await?;
     txn.commit().await?;
-    crate::cache::changed().await;
+    crate::store::cache::changed().await;
     Ok(state)
 }
 
@@ -618,7 +629,7 @@ async fn schedule(
 /// went live. The server runs it at start and then periodically.
 pub async fn publish_due(
     db: &sea_orm::DatabaseConnection,
-    rules: &crate::lint::Rules,
+    rules: &crate::editorial::lint::Rules,
     now: DateTime<Utc>,
 ) -> Result<usize> {
     let due = article::Entity::find()
@@ -643,11 +654,11 @@ pub async fn publish_due(
 /// trail. Whether it went live.
 async fn publish_one_due(
     db: &sea_orm::DatabaseConnection,
-    rules: &crate::lint::Rules,
+    rules: &crate::editorial::lint::Rules,
     id: uuid::Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::store::db::begin_write(db).await?;
     let mut find = article::Entity::find_by_id(id);
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         find = find.lock_exclusive();
@@ -671,10 +682,17 @@ async fn publish_one_due(
             Ok(()) => {
                 let findings = lint(&txn, rules, &found).await?;
                 let locales = public_locales(&txn, &found).await?;
-                require_lint(&txn, crate::audit::Actor::Scheduler, &found, &findings, &locales, None)
-                    .await
-                    .err()
-                    .map(|e| e.to_string())
+                require_lint(
+                    &txn,
+                    crate::editorial::audit::Actor::Scheduler,
+                    &found,
+                    &findings,
+                    &locales,
+                    None,
+                )
+                .await
+                .err()
+                .map(|e| e.to_string())
             }
         }
     };
@@ -686,9 +704,9 @@ async fn publish_one_due(
         row.scheduled_revision = ActiveValue::Set(None);
         row.scheduled_at = ActiveValue::Set(None);
         article::Entity::update(row).exec(&txn).await?;
-        crate::audit::record(
+        crate::editorial::audit::record(
             &txn,
-            crate::audit::Actor::Scheduler,
+            crate::editorial::audit::Actor::Scheduler,
             "SCHEDULE_DROPPED",
             &format!("article:{slug}"),
             &format!("revision {revision} due {}: {why}", at.to_rfc3339()),
@@ -702,7 +720,7 @@ async fn publish_one_due(
     let found = publish_head(&txn, found).await?;
     finish(
         txn,
-        crate::audit::Actor::Scheduler,
+        crate::editorial::audit::Actor::Scheduler,
         found,
         Status::Published,
         published_at,
@@ -717,14 +735,14 @@ async fn publish_one_due(
 async fn set_translation(
     txn: &DatabaseTransaction,
     found: &article::Model,
-    locale: &super::locale::Locale,
+    locale: &crate::locale::Locale,
     status: Status,
 ) -> Result<()> {
     let updated = article_translation::Entity::update_many()
         .col_expr(article_translation::Column::Status, Expr::value(status))
         .col_expr(
             article_translation::Column::UpdatedAt,
-            Expr::value(crate::content::import::stored_now()),
+            Expr::value(crate::store::clock::stored_now()),
         )
         .filter(article_translation::Column::ArticleId.eq(found.id))
         .filter(article_translation::Column::Locale.eq(locale.as_str()))

@@ -28,18 +28,18 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use super::MAX_BODY_BYTES;
-use crate::auth::{AuthError, Principal, authenticate};
-use crate::cache::{self, Cached, Coding};
-use crate::documents::{DocumentError, Prepared, set_code};
+use crate::delivery::locale::from_accept_language;
+use crate::delivery::ordered;
+use crate::delivery::tags::Tags;
+use crate::editorial::auth::{AuthError, Principal, authenticate};
 use crate::error::code;
 use crate::graphql::AcceptLanguage;
-use crate::graphql::locale::from_accept_language;
 use crate::graphql::node::NodeBudget;
-use crate::graphql::ordered;
-use crate::graphql::tags::Tags;
-use crate::loaders::request_loader;
+use crate::http::documents::{DocumentError, Prepared, set_code};
 use crate::metrics::Outcome;
 use crate::state::AppState;
+use crate::store::cache::{self, Cached, Coding};
+use crate::store::loaders::request_loader;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
@@ -599,7 +599,7 @@ async fn run(
     prepared: &Prepared,
     operation_name: Option<&str>,
     variables: Value,
-    accept_language: Vec<crate::graphql::locale::Locale>,
+    accept_language: Vec<crate::locale::Locale>,
     principal: Principal,
 ) -> Answer {
     // async-graphql consumes its copy; the writer orders the answer by ours.

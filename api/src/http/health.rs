@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::db;
 use crate::state::AppState;
+use crate::store::db;
 
 /// Liveness: the process is up and serving HTTP.
 pub async fn healthz() -> Json<Value> {

@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL and GraphiQL, health checks, metrics; and the
 //! layers every answer goes through: CORS, compression, the time limit.
 
+pub mod documents;
 mod graphiql;
 mod graphql;
 mod health;

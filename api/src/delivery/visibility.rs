@@ -16,24 +16,6 @@ use entity::{article, article_supervisor, article_tag, category, supervisor, tag
 use sea_orm::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 
-/// When an article becomes public: its publication time, if it is
-/// published with at least one published translation; never otherwise.
-/// Every writer of an article or its translations stores this in
-/// `article.visible_from`.
-pub fn visible_from(
-    status: Status,
-    published_at: Option<DateTime<Utc>>,
-    translation_statuses: impl IntoIterator<Item = Status>,
-) -> Option<DateTime<Utc>> {
-    let translated = translation_statuses.into_iter().any(|s| s == Status::Published);
-    published_at.filter(|_| status == Status::Published && translated)
-}
-
-/// The `article_count` scopes an article with a `visible_from` counts in.
-pub fn count_scopes(category: uuid::Uuid) -> [String; 2] {
-    ["all".to_owned(), format!("category:{}", category.simple())]
-}
-
 /// Who a read is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -50,12 +32,12 @@ pub enum Audience {
 
 impl Audience {
     /// The audience of a request made by `principal`.
-    pub fn of(principal: Option<&crate::auth::Principal>) -> Self {
+    pub fn of(principal: Option<&crate::editorial::auth::Principal>) -> Self {
         match principal {
-            Some(crate::auth::Principal::Key {
+            Some(crate::editorial::auth::Principal::Key {
                 article: Some(article), ..
             }) => Self::Article(*article),
-            Some(crate::auth::Principal::Key { .. }) => Self::Editorial,
+            Some(crate::editorial::auth::Principal::Key { .. }) => Self::Editorial,
             _ => Self::Public,
         }
     }

@@ -24,7 +24,9 @@
 //! full, are everyone's.
 
 use std::sync::Arc;
+
 use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::Semaphore;
 
 use async_graphql::ServerError;
 use async_graphql::parser::types::ExecutableDocument;
@@ -32,10 +34,9 @@ use entity::trusted_document;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use sha2::{Digest, Sha256};
 
+use crate::delivery::limits::{LimitExceeded, Limits};
+use crate::delivery::ordered::Shapes;
 use crate::error::code;
-use crate::graphql::limits::{LimitExceeded, Limits};
-use crate::graphql::ordered::Shapes;
-use crate::state::CpuPool;
 
 /// Error codes of the persisted-query protocol.
 pub mod codes {
@@ -364,6 +365,36 @@ impl Documents {
     }
 }
 
+/// A bounded share of the blocking thread pool for CPU-heavy request work
+/// (parsing large documents), so that such work never occupies the worker
+/// threads that answer health checks and ordinary requests.
+#[derive(Clone)]
+pub struct CpuPool {
+    permits: Arc<Semaphore>,
+}
+
+impl CpuPool {
+    /// A pool running at most `size` jobs at once.
+    pub fn new(size: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(size.max(1))),
+        }
+    }
+
+    /// Runs `job` on a blocking thread once a slot is free; `None` if it
+    /// panicked. A caller that stops waiting (the request timed out) frees
+    /// its slot only when the job ends: the slots bound the CPU in use.
+    pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let permit = self.permits.clone().acquire_owned().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            job()
+        })
+        .await
+        .ok()
+    }
+}
+
 /// Registers `text` as a trusted document named `name`; returns its hash.
 /// The document must parse and fit the default limits.
 pub async fn register(db: &DatabaseConnection, name: &str, text: &str) -> Result<String, RegisterError> {
@@ -380,7 +411,7 @@ pub async fn register(db: &DatabaseConnection, name: &str, text: &str) -> Result
             hash: sea_orm::ActiveValue::Set(hash.clone()),
             name: sea_orm::ActiveValue::Set(Some(name.to_owned())),
             document: sea_orm::ActiveValue::Set(text.to_owned()),
-            created_at: sea_orm::ActiveValue::Set(crate::content::import::stored_now()),
+            created_at: sea_orm::ActiveValue::Set(crate::store::clock::stored_now()),
         })
         .exec_without_returning(db)
         .await?;

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::content::{ArticleDoc, Localized, SectionDoc};
 
 /// The rules Kiji ships.
-const BUILTIN: &str = include_str!("../rules/medical-advertising.yaml");
+const BUILTIN: &str = include_str!("../../rules/medical-advertising.yaml");
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum, Serialize, Deserialize)]
@@ -909,7 +909,7 @@ pub async fn not_overridden<'a, C: sea_orm::ConnectionTrait>(
 /// first's.
 pub async fn record_override<C: sea_orm::ConnectionTrait>(
     txn: &C,
-    actor: crate::audit::Actor<'_>,
+    actor: crate::editorial::audit::Actor<'_>,
     id: uuid::Uuid,
     slug: &str,
     revision: i32,
@@ -948,7 +948,7 @@ pub async fn record_override<C: sea_orm::ConnectionTrait>(
             None => reason.to_owned(),
         }),
         findings: ActiveValue::Set(findings),
-        at: ActiveValue::Set(crate::content::import::stored_now()),
+        at: ActiveValue::Set(crate::store::clock::stored_now()),
         actor: ActiveValue::Set(who.chars().take(120).collect()),
     };
     if earlier.is_some() {
@@ -958,7 +958,7 @@ pub async fn record_override<C: sea_orm::ConnectionTrait>(
             .exec_without_returning(txn)
             .await?;
     }
-    crate::audit::record(
+    crate::editorial::audit::record(
         txn,
         actor,
         "LINT_OVERRIDE",
@@ -997,7 +997,7 @@ mod tests {
     #[test]
     fn every_example_fires_or_stays_quiet_as_the_rules_file_says() {
         let rules = rules();
-        let file: Examples = serde_norway::from_str(include_str!("../rules/examples.yaml")).expect("examples parse");
+        let file: Examples = serde_norway::from_str(include_str!("../../rules/examples.yaml")).expect("examples parse");
         let ids: Vec<String> = rules.list().into_iter().map(|r| r.id).collect();
         let mut wrong = Vec::new();
         for ex in &file.examples {
@@ -1071,7 +1071,7 @@ mod tests {
     fn the_test_article_breaks_every_rule_in_japanese_and_english() {
         let rules = rules();
         let bundle =
-            Bundle::from_yaml(include_str!("../../tests/fixtures/lint-every-rule.yaml")).expect("fixture parses");
+            Bundle::from_yaml(include_str!("../../../tests/fixtures/lint-every-rule.yaml")).expect("fixture parses");
         let facts = Facts {
             self_pay: bundle.categories.iter().any(|c| c.self_pay),
             references: bundle.references.iter().map(|r| (r.key.clone(), r.evidence)).collect(),
@@ -1102,7 +1102,7 @@ mod tests {
     fn a_column_that_discloses_what_an_unapproved_product_needs_is_quiet_on_it() {
         let rules = rules();
         let mut bundle =
-            Bundle::from_yaml(include_str!("../../tests/fixtures/lint-every-rule.yaml")).expect("fixture parses");
+            Bundle::from_yaml(include_str!("../../../tests/fixtures/lint-every-rule.yaml")).expect("fixture parses");
         let doc = &mut bundle.articles[0];
         let facts = Facts::default();
         let before = rules.check(doc, &facts);

@@ -46,7 +46,7 @@ pub async fn keep<C: ConnectionTrait>(
         supervisor_id: ActiveValue::Set(id),
         number: ActiveValue::Set(number),
         document: ActiveValue::Set(document),
-        saved_at: ActiveValue::Set(crate::content::import::stored_now()),
+        saved_at: ActiveValue::Set(crate::store::clock::stored_now()),
         saved_by: ActiveValue::Set(who.chars().take(120).collect()),
     })
     .exec_without_returning(db)

@@ -37,9 +37,9 @@ use entity::{article, change};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 
-use crate::changes;
-use crate::graphql::tags::collection_of;
 use crate::metrics::Metrics;
+use crate::store::changes;
+use crate::store::changes::collection_of;
 
 /// Every response cache of this process, with its database: a write in
 /// this process brings them all up to date before it returns (see

@@ -99,6 +99,18 @@ pub fn entity_key(kind: &str, id: Uuid) -> String {
     format!("{kind}:{}", id.simple())
 }
 
+/// The collection an entity kind belongs to.
+pub fn collection_of(kind: &str) -> Option<&'static str> {
+    match kind {
+        "article" => Some("articles"),
+        "category" => Some("categories"),
+        "tag" => Some("tags"),
+        "supervisor" => Some("supervisors"),
+        "reference" => Some("references"),
+        _ => None,
+    }
+}
+
 /// Appends one change in the writer's transaction `txn` and returns its
 /// position. Call it last in the transaction: the lock it takes is held
 /// until commit.
@@ -114,7 +126,7 @@ pub async fn append<C: ConnectionTrait>(txn: &C, kind: Kind, touched: &Touched) 
     }
     let row = change::ActiveModel {
         position: ActiveValue::NotSet,
-        at: ActiveValue::Set(crate::content::import::stored_now()),
+        at: ActiveValue::Set(crate::store::clock::stored_now()),
         kind: ActiveValue::Set(kind.as_str().to_owned()),
         entities: ActiveValue::Set(serde_json::json!(touched.entities)),
         locales: ActiveValue::Set(serde_json::json!(touched.locales)),

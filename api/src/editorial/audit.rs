@@ -4,7 +4,7 @@
 use entity::audit;
 use sea_orm::{ActiveValue, ConnectionTrait, DbErr, EntityTrait};
 
-use crate::auth::Principal;
+use crate::editorial::principal::Principal;
 
 /// Who acted.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ pub async fn record<C: ConnectionTrait>(
     let (key_id, name) = actor.who();
     audit::Entity::insert(audit::ActiveModel {
         id: ActiveValue::NotSet,
-        at: ActiveValue::Set(crate::content::import::stored_now()),
+        at: ActiveValue::Set(crate::store::clock::stored_now()),
         key_id: ActiveValue::Set(key_id),
         actor: ActiveValue::Set(name.chars().take(120).collect()),
         action: ActiveValue::Set(action.to_owned()),

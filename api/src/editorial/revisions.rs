@@ -23,16 +23,16 @@ use entity::{article, article_revision, article_supervisor, section, sign_off};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::audit::Actor;
-use crate::changes::{self, Touched};
 use crate::content::export::{self, SectionRevisions};
 use crate::content::import::{self, Existing};
 use crate::content::{ArticleDoc, SectionDoc};
+use crate::editorial::audit::Actor;
 use crate::error::{Error, Result};
+use crate::store::changes::Touched;
 
 /// The key under which the article-level texts' revisions are kept among
 /// the sections' (no anchor is empty).
@@ -368,7 +368,7 @@ pub async fn save(
             edited.slug, found.slug
         )));
     }
-    let source = crate::graphql::locale::Locale::parse(&edited.source_locale).map_err(|_| {
+    let source = crate::locale::Locale::parse(&edited.source_locale).map_err(|_| {
         Error::bad_input(format!(
             "document.source_locale: `{}` is not a locale",
             edited.source_locale
@@ -383,7 +383,7 @@ pub async fn save(
     // Locales are keys as stored, canonically: a key spelled otherwise
     // (`EN`, `ja-u-ca-japanese`) could stand for, and overwrite, another.
     for tag in edited.translations.keys() {
-        let locale = crate::graphql::locale::Locale::parse(tag)
+        let locale = crate::locale::Locale::parse(tag)
             .map_err(|_| Error::bad_input(format!("document.translations.{tag}: not a locale")))?;
         if locale.as_str() != tag {
             return Err(Error::bad_input(format!(
@@ -458,7 +458,7 @@ pub async fn save(
     let (_, who) = actor.who();
     keep(txn, &found, n, Some(found.head_revision), &snapshot, &who, note.clone()).await?;
     if let Some(detail) = moved_out {
-        crate::audit::record(
+        crate::editorial::audit::record(
             txn,
             actor.clone(),
             "CATEGORY_MOVE",
@@ -470,7 +470,7 @@ pub async fn save(
         )
         .await?;
     }
-    crate::audit::record(
+    crate::editorial::audit::record(
         txn,
         actor,
         "EDIT",
@@ -573,7 +573,7 @@ async fn leaves_medical<C: ConnectionTrait>(db: &C, from: &str, to: &str) -> Res
 fn require_move(actor: &Actor<'_>, note: Option<&str>, detail: &str) -> Result<()> {
     use entity::enums::Role;
     match actor {
-        Actor::Key(crate::auth::Principal::Key { role: Role::Admin, .. }) => {
+        Actor::Key(crate::editorial::auth::Principal::Key { role: Role::Admin, .. }) => {
             if note.is_none_or(|n| n.trim().is_empty()) {
                 return Err(Error::bad_input(format!(
                     "{detail}: give the reason in `note`; it is kept in the audit trail"
@@ -606,7 +606,7 @@ pub async fn keep(
         number: ActiveValue::Set(number),
         base_revision: ActiveValue::Set(base),
         document: ActiveValue::Set(document),
-        saved_at: ActiveValue::Set(import::stored_now()),
+        saved_at: ActiveValue::Set(crate::store::clock::stored_now()),
         saved_by: ActiveValue::Set(who.chars().take(120).collect()),
         note: ActiveValue::Set(note.map(|n| n.chars().take(500).collect())),
     })
@@ -653,7 +653,7 @@ pub async fn draft_copy<C: ConnectionTrait>(db: &C, id: uuid::Uuid) -> Result<Op
 /// `visible_from`), and publishing it later cannot fail on what the editor
 /// could have been told today.
 async fn write_draft_copy(txn: &DatabaseTransaction, found: &article::Model, snapshot: &Snapshot) -> Result<()> {
-    let now = import::stored_now();
+    let now = crate::store::clock::stored_now();
     let copy = match draft_copy(txn, found.id).await? {
         Some(copy) => copy,
         None => {
@@ -736,7 +736,7 @@ pub async fn materialize(
         published_at: found.published_at,
         visible_from: found.visible_from,
         created_at: found.created_at,
-        updated_at: import::stored_now(),
+        updated_at: crate::store::clock::stored_now(),
         head_revision: found.head_revision,
         ..row.clone()
     })
@@ -777,212 +777,4 @@ pub async fn show_sign_offs(
             .await?;
     }
     Ok(())
-}
-
-/// Imports `bundle` and Markdown `files` (each with its file name) in one
-/// transaction: new articles are created; an article that exists is saved
-/// as its next revision from the revision its file names, `CONFLICT`ing
-/// like an edit over the API when someone saved since. Several Markdown
-/// files of one article (its locales) make one revision.
-pub async fn import_files(
-    db: &sea_orm::DatabaseConnection,
-    bundle: crate::content::Bundle,
-    files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
-    rules: &crate::lint::Rules,
-) -> Result<import::ImportReport, import::ImportError> {
-    // Where each section of each Markdown file is, to say so in errors the
-    // file's checks find only once it meets the database.
-    let places: Vec<(String, String, HashMap<String, usize>)> = files
-        .iter()
-        .map(|(name, f)| (f.doc.slug.clone(), name.clone(), f.lines.clone()))
-        .collect();
-    import_checked(db, bundle, files, rules)
-        .await
-        .map_err(|err| locate(err, &places))
-}
-
-/// Prefixes each problem in a section of a Markdown file with the file and
-/// the line of that section's heading.
-fn locate(err: import::ImportError, places: &[(String, String, HashMap<String, usize>)]) -> import::ImportError {
-    use import::ImportError::{Invalid, Several};
-    // "article SLUG › section ANCHOR › claim 2": the last section named.
-    let place = |text: &str| -> Option<String> {
-        let slug = text.strip_prefix("article ")?.split([' ', ':']).next()?;
-        let anchor = text
-            .rsplit("› section ")
-            .next()
-            .filter(|_| text.contains("› section "))?;
-        let anchor = anchor.split([' ', ':']).next()?;
-        places
-            .iter()
-            .filter(|(s, _, _)| s == slug)
-            .find_map(|(_, file, lines)| lines.get(anchor).map(|line| format!("{file} line {line}")))
-    };
-    match err {
-        Invalid { at, message } => match place(&at).or_else(|| place(&message)) {
-            Some(line) => Invalid {
-                at: format!("{line} ({at})"),
-                message,
-            },
-            None => Invalid { at, message },
-        },
-        Several(all) => Several(all.into_iter().map(|e| locate(e, places)).collect()),
-        other => other,
-    }
-}
-
-/// [`import_files`], with errors as the checks state them.
-async fn import_checked(
-    db: &sea_orm::DatabaseConnection,
-    mut bundle: crate::content::Bundle,
-    files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
-    rules: &crate::lint::Rules,
-) -> Result<import::ImportReport, import::ImportError> {
-    use crate::content::markdown;
-    let as_import = |file: &str, err: Error| match err {
-        Error::Database(db) => import::ImportError::Database(std::sync::Arc::unwrap_or_clone(db)),
-        other => import::ImportError::Invalid {
-            at: file.to_owned(),
-            message: other.to_string(),
-        },
-    };
-    let mut slugs: Vec<String> = bundle.articles.iter().map(|a| a.slug.clone()).collect();
-    slugs.extend(files.iter().map(|(_, f)| f.doc.slug.clone()));
-    let any_stored = article::Entity::find()
-        .filter(article::Column::Slug.is_in(slugs))
-        .count(db)
-        .await?
-        > 0;
-    if !any_stored && files.is_empty() {
-        return import::import_with(db, &bundle, rules).await;
-    }
-    let txn = crate::db::begin_write(db).await?;
-    // Per article: the locked row, the document to save and its files.
-    let mut updates: Vec<(article::Model, ArticleDoc, String)> = Vec::new();
-    let mut new = Vec::new();
-    for doc in std::mem::take(&mut bundle.articles) {
-        match article::Entity::find()
-            .filter(article::Column::Slug.eq(doc.slug.as_str()))
-            .filter(article::Column::DraftOf.is_null())
-            .one(&txn)
-            .await?
-        {
-            Some(_) => {
-                let found = lock(&txn, &doc.slug, doc.revision)
-                    .await
-                    .map_err(|e| as_import("a YAML file", e))?;
-                updates.push((found, doc, "a YAML file".to_owned()));
-            }
-            None => new.push(doc),
-        }
-    }
-    bundle.articles = new;
-    // Source-locale files first: they make the structure translations follow.
-    let mut files = files;
-    files.sort_by_key(|(_, f)| f.locale != f.doc.source_locale);
-    for (name, file) in files {
-        let slug = file.doc.slug.clone();
-        let merge_error = |errors: Vec<markdown::LineError>| import::ImportError::Invalid {
-            at: name.clone(),
-            message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-        };
-        let i = if let Some(i) = updates.iter().position(|(a, _, _)| a.slug == slug) {
-            // Every file of one article must be written from its newest
-            // revision: an older one would undo what was saved since.
-            let newest = updates[i].0.head_revision;
-            if file.doc.revision != newest {
-                return Err(as_import(
-                    &name,
-                    Error::Conflict {
-                        message: format!(
-                            "revision {} of `{slug}` is not the newest one ({newest}): export it again",
-                            file.doc.revision
-                        ),
-                        current_revision: newest,
-                    },
-                ));
-            }
-            i
-        } else if article::Entity::find()
-            .filter(article::Column::Slug.eq(slug.as_str()))
-            .filter(article::Column::DraftOf.is_null())
-            .one(&txn)
-            .await?
-            .is_some()
-        {
-            let found = lock(&txn, &slug, file.doc.revision)
-                .await
-                .map_err(|e| as_import(&name, e))?;
-            let doc = head(&txn, &found).await.map_err(|e| as_import(&name, e))?.article;
-            updates.push((found, doc, String::new()));
-            updates.len() - 1
-        } else {
-            if let Some(doc) = bundle.articles.iter_mut().find(|a| a.slug == slug) {
-                *doc = markdown::merge(doc, file).map_err(merge_error)?;
-            } else {
-                bundle.articles.push(file.doc);
-            }
-            continue;
-        };
-        let (_, doc, from) = &mut updates[i];
-        *doc = markdown::merge(doc, file).map_err(merge_error)?;
-        *from = if from.is_empty() {
-            name
-        } else {
-            format!("{from}, {name}")
-        };
-    }
-    let (mut report, mut touched) = import::create(&txn, bundle, rules).await?;
-    for (found, doc, from) in updates {
-        let head = found.head_revision;
-        let saved = save(
-            &txn,
-            Actor::CommandLine,
-            found,
-            doc,
-            Some(format!("imported from {from}")),
-            None,
-        )
-        .await
-        .map_err(|e| as_import(&from, e))?;
-        if saved.revision != head {
-            report.revisions += 1;
-            let findings = rules.run(&txn, &saved.document).await?;
-            report
-                .findings
-                .extend(findings.iter().map(|f| import::finding_line(&saved.article.slug, f)));
-        }
-        touched.merge(saved.touched);
-    }
-    crate::audit::record(
-        &txn,
-        Actor::CommandLine,
-        "IMPORT",
-        "files",
-        &format!(
-            "{} new article(s), {} new revision(s)",
-            report.articles, report.revisions
-        ),
-    )
-    .await?;
-    if !touched.is_empty() {
-        changes::append(&txn, changes::Kind::Import, &touched).await?;
-    }
-    txn.commit().await?;
-    crate::cache::changed().await;
-    Ok(report)
-}
-
-/// One locale of the newest revision of `slug` as Markdown, naming that
-/// revision, so re-importing the file after someone else saved conflicts.
-pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &str) -> Result<String> {
-    let found = article::Entity::find()
-        .filter(article::Column::Slug.eq(slug))
-        .filter(article::Column::DraftOf.is_null())
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;
-    let mut doc = head(db, &found).await?.article;
-    doc.revision = found.head_revision;
-    crate::content::markdown::to_markdown(&doc, locale).map_err(Error::bad_input)
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use async_graphql::Context;
 use uuid::Uuid;
 
-use crate::changes::entity_key;
+use crate::store::changes::entity_key;
 
 /// The keys one request's answer carries.
 #[derive(Debug, Default)]
@@ -44,17 +44,5 @@ pub(crate) fn collection(ctx: &Context<'_>, name: &'static str) {
         && let Ok(mut set) = tags.0.lock()
     {
         set.insert(name.to_owned());
-    }
-}
-
-/// The collection an entity kind belongs to.
-pub fn collection_of(kind: &str) -> Option<&'static str> {
-    match kind {
-        "article" => Some("articles"),
-        "category" => Some("categories"),
-        "tag" => Some("tags"),
-        "supervisor" => Some("supervisors"),
-        "reference" => Some("references"),
-        _ => None,
     }
 }

@@ -28,41 +28,7 @@ const TOKEN_PREFIX: &str = "kiji_";
 /// The longest `Authorization` value looked at; anything longer is no token.
 const MAX_TOKEN_LEN: usize = 128;
 
-/// Who is asking.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
-    /// No key: published content only.
-    Public,
-    /// A valid, unrevoked key.
-    Key {
-        /// The key's id.
-        id: Uuid,
-        /// The key's name.
-        name: String,
-        /// What it may do.
-        role: Role,
-        /// For a SUPERVISOR key, the physician it speaks for.
-        supervisor: Option<Uuid>,
-        /// For a PREVIEW key limited to one article, that article.
-        article: Option<Uuid>,
-    },
-}
-
-impl Principal {
-    /// The role, `None` for the public.
-    pub fn role(&self) -> Option<Role> {
-        match self {
-            Self::Public => None,
-            Self::Key { role, .. } => Some(*role),
-        }
-    }
-
-    /// Whether answers to this principal may be shared with anyone else
-    /// (the response cache, a CDN).
-    pub fn is_public(&self) -> bool {
-        matches!(self, Self::Public)
-    }
-}
+pub use super::principal::Principal;
 
 /// Why a request's credentials were refused.
 #[derive(Debug, thiserror::Error)]
@@ -375,16 +341,16 @@ pub async fn create_key_with(
         role: ActiveValue::Set(role),
         token_hash: ActiveValue::Set(token_hash),
         prefix: ActiveValue::Set(token.chars().take(12).collect()),
-        created_at: ActiveValue::Set(crate::content::import::stored_now()),
+        created_at: ActiveValue::Set(crate::store::clock::stored_now()),
         revoked_at: ActiveValue::Set(None),
         supervisor_id: ActiveValue::Set(supervisor_id),
         article_id: ActiveValue::Set(article_id),
     };
     let txn = db.begin().await?;
     let model = api_key::Entity::insert(row).exec_with_returning(&txn).await?;
-    crate::audit::record(
+    crate::editorial::audit::record(
         &txn,
-        crate::audit::Actor::CommandLine,
+        crate::editorial::audit::Actor::CommandLine,
         "KEY_CREATE",
         &format!("key:{}", model.id),
         &format!(
@@ -428,12 +394,12 @@ pub async fn revoke_key(db: &DatabaseConnection, which: &str) -> Result<api_key:
         return Ok(key);
     }
     let mut active: api_key::ActiveModel = key.into();
-    active.revoked_at = ActiveValue::Set(Some(crate::content::import::stored_now()));
+    active.revoked_at = ActiveValue::Set(Some(crate::store::clock::stored_now()));
     let txn = db.begin().await?;
     let revoked = api_key::Entity::update(active).exec(&txn).await?;
-    crate::audit::record(
+    crate::editorial::audit::record(
         &txn,
-        crate::audit::Actor::CommandLine,
+        crate::editorial::audit::Actor::CommandLine,
         "KEY_REVOKE",
         &format!("key:{}", revoked.id),
         &format!("role {}; name {}", revoked.role.as_str(), revoked.name),

@@ -1,0 +1,394 @@
+//! Imports: content files into the database, all or nothing, under the
+//! rules every other write keeps (an existing article is saved as its next
+//! revision, a published one must pass the medical-advertising lint), with
+//! their audit entry and change-log row; the sample at first start; and
+//! Markdown export of the newest revision.
+
+use std::collections::HashMap;
+
+use entity::article;
+use entity::enums::Status;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::content::import::{self, ImportError, ImportReport, Problems, invalid};
+use crate::content::{ArticleDoc, Bundle};
+use crate::editorial::audit::Actor;
+use crate::editorial::lint::Rules;
+use crate::editorial::revisions::{head, lock, save};
+use crate::error::{Error, Result};
+use crate::store::changes::{self, Touched};
+
+/// One line of an import's findings.
+pub(crate) fn finding_line(slug: &str, f: &crate::editorial::lint::Finding) -> String {
+    format!(
+        "{slug}: {} {}{} {}{}「{}」",
+        f.rule,
+        f.locale,
+        f.requirement.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+        f.anchor.as_deref().map(|a| format!("#{a} ")).unwrap_or_default(),
+        f.field,
+        f.text.chars().take(40).collect::<String>()
+    )
+}
+
+/// Validates `bundle` and writes it in one transaction, under the shipped
+/// lint rules (see [`import_with`]).
+pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportReport, ImportError> {
+    import_with(db, bundle, &Rules::builtin()).await
+}
+
+/// Validates `bundle` and writes it in one transaction; a PUBLISHED
+/// medical article must pass the medical-advertising `rules` or carry a
+/// `lint_override`.
+pub async fn import_with(db: &DatabaseConnection, bundle: &Bundle, rules: &Rules) -> Result<ImportReport, ImportError> {
+    let txn = db.begin().await?;
+    let written = import::write(&txn, bundle).await?;
+    let findings = check_published(&txn, &written.articles, bundle, rules).await?;
+    let touched = written.touched;
+    let report = &written.report;
+    crate::editorial::audit::record(
+        &txn,
+        crate::editorial::audit::Actor::CommandLine,
+        "IMPORT",
+        "bundle",
+        &format!(
+            "{} article(s), {} reference(s), {} supervisor(s)",
+            report.articles, report.references, report.supervisors
+        ),
+    )
+    .await?;
+    if !touched.is_empty() {
+        changes::append(&txn, changes::Kind::Import, &touched).await?;
+    }
+    txn.commit().await?;
+    crate::store::cache::changed().await;
+    import::analyze(db, &written.tables).await;
+    Ok(ImportReport {
+        findings,
+        ..written.report
+    })
+}
+
+/// Validates `bundle` and writes it in `txn`, for a caller that records
+/// the change itself.
+pub async fn create<C: ConnectionTrait>(
+    txn: &C,
+    bundle: Bundle,
+    rules: &Rules,
+) -> Result<(ImportReport, Touched), ImportError> {
+    let written = import::write(txn, &bundle).await?;
+    let findings = check_published(txn, &written.articles, &bundle, rules).await?;
+    Ok((
+        ImportReport {
+            findings,
+            ..written.report
+        },
+        written.touched,
+    ))
+}
+
+/// Publishing needs what the workflow asks of it: a PUBLISHED article in
+/// a medical category whose text has medical-advertising lint errors goes
+/// in only with the file's `lint_override` (its reason kept with the
+/// revision and audited, as the command line's decision). Runs after the
+/// rows are written, in their transaction, so the facts the lint reads
+/// (the category's self-pay flag, what the references are) include the
+/// bundle's own.
+async fn check_published<C: ConnectionTrait>(
+    txn: &C,
+    articles: &[(String, Uuid, Uuid)],
+    bundle: &Bundle,
+    rules: &Rules,
+) -> Result<Vec<String>, ImportError> {
+    let mut problems = Problems::default();
+    let mut lines = Vec::new();
+    for doc in &bundle.articles {
+        let at = format!("article {}", doc.slug);
+        let findings = rules.run(txn, doc).await?;
+        lines.extend(findings.iter().map(|f| finding_line(&doc.slug, f)));
+        if doc.status != Status::Published {
+            if doc.lint_override.is_some() {
+                problems.note::<()>(Err(invalid(&at, "lint_override is for PUBLISHED articles only")));
+            }
+            continue;
+        }
+        let Some((_, id, category_id)) = articles.iter().find(|(slug, _, _)| *slug == doc.slug) else {
+            continue;
+        };
+        let medical = entity::category::Entity::find_by_id(*category_id)
+            .one(txn)
+            .await?
+            .is_none_or(|c| c.medical);
+        // What readers will read: the translations published with it.
+        let errors: Vec<&crate::editorial::lint::Finding> = crate::editorial::lint::errors(&findings)
+            .filter(|f| {
+                doc.translations
+                    .get(&f.locale)
+                    .is_some_and(|t| t.status == Status::Published)
+            })
+            .collect();
+        if !medical || errors.is_empty() {
+            continue;
+        }
+        match doc
+            .lint_override
+            .as_ref()
+            .map(|o| o.reason.trim())
+            .filter(|r| !r.is_empty())
+        {
+            Some(reason) => {
+                crate::editorial::lint::record_override(
+                    txn,
+                    crate::editorial::audit::Actor::CommandLine,
+                    *id,
+                    &doc.slug,
+                    doc.revision,
+                    &errors,
+                    reason,
+                )
+                .await?;
+            }
+            None => {
+                let mut ids: Vec<&str> = errors.iter().map(|f| f.rule.as_str()).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                problems.note::<()>(Err(invalid(
+                    &at,
+                    format!(
+                        "{} medical-advertising lint error(s) ({}): correct the text, or give \
+                         `lint_override: {{reason: …}}` to publish it anyway",
+                        errors.len(),
+                        ids.join(", ")
+                    ),
+                )));
+            }
+        }
+    }
+    problems.into_result()?;
+    Ok(lines)
+}
+
+/// Imports `bundle` and Markdown `files` (each with its file name) in one
+/// transaction: new articles are created; an article that exists is saved
+/// as its next revision from the revision its file names, `CONFLICT`ing
+/// like an edit over the API when someone saved since. Several Markdown
+/// files of one article (its locales) make one revision.
+pub async fn import_files(
+    db: &sea_orm::DatabaseConnection,
+    bundle: crate::content::Bundle,
+    files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
+    rules: &crate::editorial::lint::Rules,
+) -> Result<import::ImportReport, import::ImportError> {
+    // Where each section of each Markdown file is, to say so in errors the
+    // file's checks find only once it meets the database.
+    let places: Vec<(String, String, HashMap<String, usize>)> = files
+        .iter()
+        .map(|(name, f)| (f.doc.slug.clone(), name.clone(), f.lines.clone()))
+        .collect();
+    import_checked(db, bundle, files, rules)
+        .await
+        .map_err(|err| locate(err, &places))
+}
+
+/// Prefixes each problem in a section of a Markdown file with the file and
+/// the line of that section's heading.
+fn locate(err: import::ImportError, places: &[(String, String, HashMap<String, usize>)]) -> import::ImportError {
+    use import::ImportError::{Invalid, Several};
+    // "article SLUG › section ANCHOR › claim 2": the last section named.
+    let place = |text: &str| -> Option<String> {
+        let slug = text.strip_prefix("article ")?.split([' ', ':']).next()?;
+        let anchor = text
+            .rsplit("› section ")
+            .next()
+            .filter(|_| text.contains("› section "))?;
+        let anchor = anchor.split([' ', ':']).next()?;
+        places
+            .iter()
+            .filter(|(s, _, _)| s == slug)
+            .find_map(|(_, file, lines)| lines.get(anchor).map(|line| format!("{file} line {line}")))
+    };
+    match err {
+        Invalid { at, message } => match place(&at).or_else(|| place(&message)) {
+            Some(line) => Invalid {
+                at: format!("{line} ({at})"),
+                message,
+            },
+            None => Invalid { at, message },
+        },
+        Several(all) => Several(all.into_iter().map(|e| locate(e, places)).collect()),
+        other => other,
+    }
+}
+
+/// [`import_files`], with errors as the checks state them.
+async fn import_checked(
+    db: &sea_orm::DatabaseConnection,
+    mut bundle: crate::content::Bundle,
+    files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
+    rules: &crate::editorial::lint::Rules,
+) -> Result<import::ImportReport, import::ImportError> {
+    use crate::content::markdown;
+    let as_import = |file: &str, err: Error| match err {
+        Error::Database(db) => import::ImportError::Database(std::sync::Arc::unwrap_or_clone(db)),
+        other => import::ImportError::Invalid {
+            at: file.to_owned(),
+            message: other.to_string(),
+        },
+    };
+    let mut slugs: Vec<String> = bundle.articles.iter().map(|a| a.slug.clone()).collect();
+    slugs.extend(files.iter().map(|(_, f)| f.doc.slug.clone()));
+    let any_stored = article::Entity::find()
+        .filter(article::Column::Slug.is_in(slugs))
+        .count(db)
+        .await?
+        > 0;
+    if !any_stored && files.is_empty() {
+        return import_with(db, &bundle, rules).await;
+    }
+    let txn = crate::store::db::begin_write(db).await?;
+    // Per article: the locked row, the document to save and its files.
+    let mut updates: Vec<(article::Model, ArticleDoc, String)> = Vec::new();
+    let mut new = Vec::new();
+    for doc in std::mem::take(&mut bundle.articles) {
+        match article::Entity::find()
+            .filter(article::Column::Slug.eq(doc.slug.as_str()))
+            .filter(article::Column::DraftOf.is_null())
+            .one(&txn)
+            .await?
+        {
+            Some(_) => {
+                let found = lock(&txn, &doc.slug, doc.revision)
+                    .await
+                    .map_err(|e| as_import("a YAML file", e))?;
+                updates.push((found, doc, "a YAML file".to_owned()));
+            }
+            None => new.push(doc),
+        }
+    }
+    bundle.articles = new;
+    // Source-locale files first: they make the structure translations follow.
+    let mut files = files;
+    files.sort_by_key(|(_, f)| f.locale != f.doc.source_locale);
+    for (name, file) in files {
+        let slug = file.doc.slug.clone();
+        let merge_error = |errors: Vec<markdown::LineError>| import::ImportError::Invalid {
+            at: name.clone(),
+            message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        };
+        let i = if let Some(i) = updates.iter().position(|(a, _, _)| a.slug == slug) {
+            // Every file of one article must be written from its newest
+            // revision: an older one would undo what was saved since.
+            let newest = updates[i].0.head_revision;
+            if file.doc.revision != newest {
+                return Err(as_import(
+                    &name,
+                    Error::Conflict {
+                        message: format!(
+                            "revision {} of `{slug}` is not the newest one ({newest}): export it again",
+                            file.doc.revision
+                        ),
+                        current_revision: newest,
+                    },
+                ));
+            }
+            i
+        } else if article::Entity::find()
+            .filter(article::Column::Slug.eq(slug.as_str()))
+            .filter(article::Column::DraftOf.is_null())
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            let found = lock(&txn, &slug, file.doc.revision)
+                .await
+                .map_err(|e| as_import(&name, e))?;
+            let doc = head(&txn, &found).await.map_err(|e| as_import(&name, e))?.article;
+            updates.push((found, doc, String::new()));
+            updates.len() - 1
+        } else {
+            if let Some(doc) = bundle.articles.iter_mut().find(|a| a.slug == slug) {
+                *doc = markdown::merge(doc, file).map_err(merge_error)?;
+            } else {
+                bundle.articles.push(file.doc);
+            }
+            continue;
+        };
+        let (_, doc, from) = &mut updates[i];
+        *doc = markdown::merge(doc, file).map_err(merge_error)?;
+        *from = if from.is_empty() {
+            name
+        } else {
+            format!("{from}, {name}")
+        };
+    }
+    let (mut report, mut touched) = create(&txn, bundle, rules).await?;
+    for (found, doc, from) in updates {
+        let head = found.head_revision;
+        let saved = save(
+            &txn,
+            Actor::CommandLine,
+            found,
+            doc,
+            Some(format!("imported from {from}")),
+            None,
+        )
+        .await
+        .map_err(|e| as_import(&from, e))?;
+        if saved.revision != head {
+            report.revisions += 1;
+            let findings = rules.run(&txn, &saved.document).await?;
+            report
+                .findings
+                .extend(findings.iter().map(|f| finding_line(&saved.article.slug, f)));
+        }
+        touched.merge(saved.touched);
+    }
+    crate::editorial::audit::record(
+        &txn,
+        Actor::CommandLine,
+        "IMPORT",
+        "files",
+        &format!(
+            "{} new article(s), {} new revision(s)",
+            report.articles, report.revisions
+        ),
+    )
+    .await?;
+    if !touched.is_empty() {
+        changes::append(&txn, changes::Kind::Import, &touched).await?;
+    }
+    txn.commit().await?;
+    crate::store::cache::changed().await;
+    Ok(report)
+}
+
+/// One locale of the newest revision of `slug` as Markdown, naming that
+/// revision, so re-importing the file after someone else saved conflicts.
+pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &str) -> Result<String> {
+    let found = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .filter(article::Column::DraftOf.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;
+    let mut doc = head(db, &found).await?.article;
+    doc.revision = found.head_revision;
+    crate::content::markdown::to_markdown(&doc, locale).map_err(Error::bad_input)
+}
+
+/// Imports the sample when the database holds no article yet; returns what
+/// was written, or `None` when there was content already.
+pub async fn sample_if_empty(
+    db: &sea_orm::DatabaseConnection,
+    rules: &Rules,
+) -> Result<Option<ImportReport>, ImportError> {
+    if article::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    import_with(db, &crate::content::sample::bundle()?, rules)
+        .await
+        .map(Some)
+}
