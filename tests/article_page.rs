@@ -334,7 +334,8 @@ async fn article_page_statement_count_does_not_grow_with_content(backend: Backen
         return;
     };
     let sample = api::content::sample::bundle().expect("sample bundle");
-    let report = api::editorial::import::import(&app.db, &enlarged(&sample, 5))
+    let report = app
+        .import(&enlarged(&sample, 5))
         .await
         .expect("enlarged article imports");
     assert_eq!(report.sections, 5 * 23);
@@ -399,7 +400,7 @@ async fn contributors_keep_their_own_role_and_sign_off_when_a_person_repeats(bac
         return;
     };
     let bundle = Bundle::from_yaml(SHARED_CONTRIBUTORS).expect("test bundle parses");
-    api::editorial::import::import(&app.db, &bundle).await.expect("imports");
+    app.import(&bundle).await.expect("imports");
     let query = r#"query($role: ContributorRole) { article(slug: "shared-contributors") {
         contributors(role: $role) { role signedOffRevision supervisor { slug name } } } }"#;
     let rows = |v: &Value| -> Vec<(String, Value, String)> {

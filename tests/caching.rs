@@ -7,7 +7,6 @@ mod common;
 use std::time::Duration;
 
 use api::content::Bundle;
-use api::editorial::import::import;
 use api::store::changes;
 use common::{ARTICLE_PAGE, Backend, TestApp, TestDatabase};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -203,7 +202,7 @@ articles:
     tags: [fresh-topic]
     translations: { ja: { title: 新着記事, lead: リード, status: PUBLISHED } }
 "#;
-    import(&app.db, &Bundle::from_yaml(fresh).expect("parses"))
+    app.import(&Bundle::from_yaml(fresh).expect("parses"))
         .await
         .expect("imports");
     // Right after the write returns, every answer that shows what it

@@ -7,7 +7,6 @@ mod common;
 use std::sync::Arc;
 
 use api::content::Bundle;
-use api::editorial::import::import;
 use api::store::changes::{self, Kind, Touched};
 use common::{Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
@@ -34,7 +33,7 @@ async fn every_import_appends_one_change_naming_what_it_touched(backend: Backend
     };
     let before = changes::latest(&app.db).await.expect("latest");
     assert!(before > 0, "loading the sample was logged too");
-    import(&app.db, &Bundle::from_yaml(ARTICLE).expect("parses"))
+    app.import(&Bundle::from_yaml(ARTICLE).expect("parses"))
         .await
         .expect("imports");
     let logged = changes::after(&app.db, before, 10).await.expect("read");
@@ -71,11 +70,7 @@ references:
   - { key: one, kind: JOURNAL_ARTICLE, title: One, doi: 10.1000/same }
   - { key: two, kind: JOURNAL_ARTICLE, title: Two, doi: 10.1000/same }
 "#;
-    assert!(
-        import(&app.db, &Bundle::from_yaml(failing).expect("parses"))
-            .await
-            .is_err()
-    );
+    assert!(app.import(&Bundle::from_yaml(failing).expect("parses")).await.is_err());
     assert_eq!(
         changes::latest(&app.db).await.expect("latest"),
         change.position,

@@ -216,11 +216,9 @@ async fn documented_bundles_import_with_and_without_the_sample(backend: Backend)
             }
             let bundle = api::content::Bundle::from_yaml(yaml)
                 .unwrap_or_else(|err| panic!("{file} example does not parse: {err}\n{yaml}"));
-            api::editorial::import::import(&app.db, &bundle)
-                .await
-                .unwrap_or_else(|err| {
-                    panic!("{file} example (sample loaded: {with_sample}) does not import: {err}\n{yaml}")
-                });
+            app.import(&bundle).await.unwrap_or_else(|err| {
+                panic!("{file} example (sample loaded: {with_sample}) does not import: {err}\n{yaml}")
+            });
         }
     }
 }
@@ -245,6 +243,7 @@ async fn documented_markdown_files_import(backend: Backend) {
             api::content::Bundle::default(),
             vec![(file.to_string(), read)],
             &api::editorial::lint::Rules::builtin(),
+            &app.followers,
         )
         .await
         .unwrap_or_else(|err| panic!("{file} example does not import: {err}\n{text}"));

@@ -496,7 +496,7 @@ fn the_public_sees_only_signed_off_published_revisions(backend: Backend) {
         proptest::collection::vec(op(), 1..16),
         async |app: &TestApp, case: usize, ops: Vec<Op>| {
             if case == 1 {
-                api::editorial::import::import(&app.db, &api::content::Bundle::from_yaml(MORE).expect("parses"))
+                app.import(&api::content::Bundle::from_yaml(MORE).expect("parses"))
                     .await
                     .expect("imports");
             }
@@ -714,7 +714,7 @@ async fn a_pending_revision_is_judged_by_its_own_category_and_physicians(backend
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    api::editorial::import::import(&app.db, &api::content::Bundle::from_yaml(MORE).expect("parses"))
+    app.import(&api::content::Bundle::from_yaml(MORE).expect("parses"))
         .await
         .expect("imports");
     let k = keys(&app).await;
@@ -1116,9 +1116,14 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
     assert!(body["data"]["publish"]["scheduledAt"].is_string(), "{body:#}");
     // Not yet: readers keep revision 1.
     assert_eq!(
-        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), chrono::Utc::now())
-            .await
-            .expect("runs"),
+        api::graphql::workflow::publish_due(
+            &app.db,
+            &api::editorial::lint::Rules::builtin(),
+            &app.followers,
+            chrono::Utc::now()
+        )
+        .await
+        .expect("runs"),
         0
     );
     assert_eq!(page(&app, None, column, "ja").await["revision"], 1);
@@ -1128,9 +1133,14 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
     let restarted = TestApp::spawn_on(&database.url, |_| {}).await;
     let later = at + chrono::Duration::minutes(1);
     assert_eq!(
-        api::graphql::workflow::publish_due(&restarted.db, &api::editorial::lint::Rules::builtin(), later)
-            .await
-            .expect("runs"),
+        api::graphql::workflow::publish_due(
+            &restarted.db,
+            &api::editorial::lint::Rules::builtin(),
+            &restarted.followers,
+            later
+        )
+        .await
+        .expect("runs"),
         1
     );
     let public = page(&restarted, None, column, "ja").await;
@@ -1138,9 +1148,14 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
     assert_eq!(heading(&public, "what-is-an-exosome"), "予定の改訂");
     assert_eq!(public["reviewedBySupervisor"], true);
     assert_eq!(
-        api::graphql::workflow::publish_due(&restarted.db, &api::editorial::lint::Rules::builtin(), later)
-            .await
-            .expect("runs"),
+        api::graphql::workflow::publish_due(
+            &restarted.db,
+            &api::editorial::lint::Rules::builtin(),
+            &restarted.followers,
+            later
+        )
+        .await
+        .expect("runs"),
         0,
         "once"
     );
@@ -1168,7 +1183,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
         4
     );
     assert_eq!(
-        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), later)
+        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
             .await
             .expect("runs"),
         0
@@ -1214,7 +1229,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
         .await;
     assert_eq!(narrowed["data"]["signOff"]["revision"], 4, "{narrowed:#}");
     assert_eq!(
-        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), later)
+        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
             .await
             .expect("runs"),
         0
@@ -1232,7 +1247,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
         4
     );
     assert_eq!(
-        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), later)
+        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
             .await
             .expect("runs"),
         0,
@@ -1245,7 +1260,7 @@ async fn a_published_article_with_the_longest_slug_can_be_edited(backend: Backen
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    api::editorial::import::import(&app.db, &api::content::Bundle::from_yaml(MORE).expect("parses"))
+    app.import(&api::content::Bundle::from_yaml(MORE).expect("parses"))
         .await
         .expect("imports");
     let k = keys(&app).await;
@@ -1265,7 +1280,7 @@ async fn a_reviewer_is_named_to_readers_only_once_he_signed_off(backend: Backend
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    api::editorial::import::import(&app.db, &api::content::Bundle::from_yaml(MORE).expect("parses"))
+    app.import(&api::content::Bundle::from_yaml(MORE).expect("parses"))
         .await
         .expect("imports");
     let k = keys(&app).await;

@@ -5,7 +5,6 @@ mod common;
 
 use api::content::Bundle;
 use api::content::import::ImportError;
-use api::editorial::import::import;
 use common::{Backend, TestApp, TestDatabase};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::json;
@@ -152,7 +151,7 @@ references:
         ),
     ];
     for (yaml, at, message) in cases {
-        match import(&app.db, &bundle(yaml)).await {
+        match app.import(&bundle(yaml)).await {
             Err(ImportError::Invalid {
                 at: got_at,
                 message: got,
@@ -163,11 +162,11 @@ references:
             other => panic!("expected Invalid at {at}, got {other:?}"),
         }
     }
-    let taken = import(
-        &app.db,
-        &bundle(&cases[0].0.replace("needs-evidence", "exosome-effects-and-side-effects")),
-    )
-    .await;
+    let taken = app
+        .import(&bundle(
+            &cases[0].0.replace("needs-evidence", "exosome-effects-and-side-effects"),
+        ))
+        .await;
     assert!(
         matches!(taken, Err(ImportError::Conflict { what: "article", .. })),
         "{taken:?}"
@@ -178,9 +177,8 @@ async fn every_problem_is_reported_at_once(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let result = import(
-        &app.db,
-        &bundle(
+    let result = app
+        .import(&bundle(
             r#"
 references:
   - { key: twice, kind: JOURNAL_ARTICLE, title: One }
@@ -202,9 +200,8 @@ articles:
     status: DRAFT
     translations: { ja: { title: t, lead: l, status: DRAFT } }
 "#,
-        ),
-    )
-    .await;
+        ))
+        .await;
     let Err(ImportError::Several(problems)) = result else {
         panic!("expected every problem, got {result:?}");
     };
@@ -251,9 +248,8 @@ async fn a_failing_import_writes_nothing(backend: Backend) {
             .to_owned(),
     };
     app.db.execute_unprepared(&refuse).await.expect("trigger");
-    let result = import(
-        &app.db,
-        &bundle(
+    let result = app
+        .import(&bundle(
             r#"
 categories:
   - { slug: half-written, source_locale: ja, name: { ja: 途中 } }
@@ -261,9 +257,8 @@ references:
   - { key: one, kind: JOURNAL_ARTICLE, title: One, doi: 10.1000/one }
   - { key: two, kind: JOURNAL_ARTICLE, title: Boom, doi: 10.1000/two }
 "#,
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert!(matches!(result, Err(ImportError::Database(_))), "{result:?}");
     assert_eq!(
         entity::category::Entity::find().count(&app.db).await.expect("count"),

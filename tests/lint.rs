@@ -311,8 +311,7 @@ async fn lint_errors_hold_back_publication_until_an_admin_says_why(backend: Back
     );
 
     // Outside a medical category the lint reports but holds nothing back.
-    api::editorial::import::import(
-        &app.db,
+    app.import(
         &api::content::Bundle::from_yaml(
             "categories:\n  - { slug: clinic-news, source_locale: ja, medical: false, name: { ja: お知らせ } }\n",
         )
@@ -408,9 +407,7 @@ articles:
 "#,
     )
     .expect("parses");
-    let report = api::editorial::import::import(&app.db, &bundle)
-        .await
-        .expect("a draft goes in");
+    let report = app.import(&bundle).await.expect("a draft goes in");
     assert!(
         report
             .findings

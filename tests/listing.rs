@@ -4,7 +4,6 @@
 mod common;
 
 use api::content::Bundle;
-use api::editorial::import::import;
 use common::{Backend, TestApp};
 use std::collections::HashMap;
 
@@ -162,7 +161,7 @@ async fn pages_never_skip_or_repeat_articles_with_equal_timestamps(backend: Back
         return;
     };
     let bundle = simultaneous(7);
-    import(&app.db, &bundle).await.expect("imports");
+    app.import(&bundle).await.expect("imports");
     for order in [
         "PUBLISHED_AT_DESC",
         "PUBLISHED_AT_ASC",
@@ -204,7 +203,7 @@ articles:
 "#,
     )
     .expect("bundle parses");
-    import(&app.db, &scheduled).await.expect("imports");
+    app.import(&scheduled).await.expect("imports");
     for slug in ["exosome-treatment-costs", "scheduled", "published-but-untranslated"] {
         let found = app
             .gql(
@@ -277,7 +276,7 @@ async fn list_page_statement_count_does_not_grow_with_page_size(backend: Backend
     let Some(app) = TestApp::spawn_with(backend, |config| config.response_cache_mb = 0).await else {
         return;
     };
-    import(&app.db, &simultaneous(12)).await.expect("imports");
+    app.import(&simultaneous(12)).await.expect("imports");
     let page = r#"query($first: Int) { articles(first: $first, locale: "en") {
         edges { node { slug title lead publishedAt locale category { name } tags { name }
                        contributors { supervisor { name } } } } } }"#;
@@ -335,7 +334,7 @@ async fn cursors_page_through_times_before_1677_and_after_2262(backend: Backend)
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    import(&app.db, &Bundle::from_yaml(FAR_FROM_1970).expect("bundle parses"))
+    app.import(&Bundle::from_yaml(FAR_FROM_1970).expect("bundle parses"))
         .await
         .expect("imports");
     let history = json!({ "category": "history" });
@@ -381,7 +380,7 @@ async fn the_import_refuses_times_outside_the_documented_range(backend: Backend)
         ),
     ] {
         let bundle = Bundle::from_yaml(&article(times)).expect("bundle parses");
-        let err = import(&app.db, &bundle).await.expect_err("out of range").to_string();
+        let err = app.import(&bundle).await.expect_err("out of range").to_string();
         assert!(err.contains(at) && err.contains("1000-01-01"), "{err}");
     }
     let found = app
@@ -459,7 +458,7 @@ fn paging_visits_every_visible_article_once_in_order(backend: Backend) {
                 "categories": [{ "slug": category, "source_locale": "ja", "name": { "ja": "生成" } }],
                 "articles": docs,
             });
-            import(&app.db, &Bundle::from_yaml(&bundle.to_string()).expect("bundle parses"))
+            app.import(&Bundle::from_yaml(&bundle.to_string()).expect("bundle parses"))
                 .await
                 .expect("imports");
             let ids: HashMap<String, uuid::Uuid> = entity::article::Entity::find()

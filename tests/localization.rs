@@ -4,7 +4,6 @@
 mod common;
 
 use api::content::Bundle;
-use api::editorial::import::import;
 use common::{Backend, TestApp};
 use serde_json::{Value, json};
 
@@ -48,7 +47,7 @@ articles:
 
 async fn seed_partly_translated(app: &TestApp) {
     let bundle = Bundle::from_yaml(PARTLY_TRANSLATED).expect("test bundle parses");
-    import(&app.db, &bundle).await.expect("test bundle imports");
+    app.import(&bundle).await.expect("test bundle imports");
 }
 
 const SECTIONS: &str = r#"query($locale: Locale) {
@@ -233,7 +232,7 @@ async fn the_last_resort_is_any_published_text(backend: Backend) {
         return;
     };
     let bundle = Bundle::from_yaml(SOURCE_IN_DRAFT).expect("test bundle parses");
-    import(&app.db, &bundle).await.expect("test bundle imports");
+    app.import(&bundle).await.expect("test bundle imports");
     let query = r#"query($locale: Locale) {
       article(slug: "source-in-draft", locale: $locale) {
         title

@@ -26,6 +26,7 @@ async fn import(app: &TestApp, files: &[(&str, &str)]) -> Result<usize, String> 
         Bundle::default(),
         read,
         &api::editorial::lint::Rules::builtin(),
+        &app.followers,
     )
     .await
     .map(|report| report.revisions)
@@ -71,9 +72,7 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     };
     let mut cited = api::content::sample::bundle().expect("the sample parses");
     cited.articles.clear();
-    api::editorial::import::import(&empty.db, &cited)
-        .await
-        .expect("imports what it cites");
+    empty.import(&cited).await.expect("imports what it cites");
     // A PUBLISHED medical article goes in only with the override its lint
     // errors need (the exported file, like every revision, carries none).
     let overridden = ja.replacen("---\n", "---\nlint_override:\n  reason: re-imported as supervised\n", 1);

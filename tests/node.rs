@@ -5,7 +5,6 @@
 mod common;
 
 use api::content::Bundle;
-use api::editorial::import::import;
 use api::graphql::node::{Kind, global_id};
 use common::{Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -153,7 +152,7 @@ articles:
         claims:
           - { kind: EFFICACY, evidence: PRECLINICAL, text: { ja: 主張 }, references: [{ ref: hidden-study }] }
 "#;
-    import(&app.db, &Bundle::from_yaml(hidden).expect("parses"))
+    app.import(&Bundle::from_yaml(hidden).expect("parses"))
         .await
         .expect("imports");
     // A visible article (English published, Japanese a draft) whose section
@@ -176,7 +175,7 @@ articles:
             heading: { ja: 子, en: Child }
             claims: [{ kind: MECHANISM, evidence: UNSUPPORTED, text: { ja: 主張, en: A claim } }]
 "#;
-    import(&app.db, &Bundle::from_yaml(partly).expect("parses"))
+    app.import(&Bundle::from_yaml(partly).expect("parses"))
         .await
         .expect("imports");
     let find_section = |anchor: &'static str| {
@@ -356,7 +355,7 @@ articles:
         claims:
           - { kind: PRACTICAL, evidence: GUIDELINE, text: { ja: 主張 }, references: [{ ref: web-page }] }
 "#;
-    import(&app.db, &Bundle::from_yaml(bundle).expect("parses"))
+    app.import(&Bundle::from_yaml(bundle).expect("parses"))
         .await
         .expect("imports");
     let response = app

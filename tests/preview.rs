@@ -5,7 +5,6 @@ mod common;
 
 use api::content::Bundle;
 use api::editorial::auth;
-use api::editorial::import::import;
 use common::{Backend, TestApp};
 use entity::enums::Role;
 use serde_json::{Value, json};
@@ -101,7 +100,7 @@ async fn a_preview_key_reads_a_translation_before_it_is_published(backend: Backe
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    import(&app.db, &Bundle::from_yaml(KOREAN_DRAFT).expect("parses"))
+    app.import(&Bundle::from_yaml(KOREAN_DRAFT).expect("parses"))
         .await
         .expect("imports");
     let (_, token) = auth::create_key(&app.db, Role::Translator, "ko desk")
@@ -136,7 +135,7 @@ async fn a_preview_key_for_one_article_reads_that_draft_only(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    import(&app.db, &Bundle::from_yaml(OTHER_DRAFT).expect("parses"))
+    app.import(&Bundle::from_yaml(OTHER_DRAFT).expect("parses"))
         .await
         .expect("imports");
     let (key, token) = auth::create_key_with(&app.db, Role::Preview, "outside reviewer", None, Some(DRAFT))

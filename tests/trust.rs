@@ -84,7 +84,7 @@ async fn an_editor_cannot_take_an_article_out_of_its_sign_off(backend: Backend) 
 
     // A category that needs none exists (an ADMIN made it); moving the
     // published, signed-off column into it is still not an editor's call.
-    api::editorial::import::import(&app.db, &api::content::Bundle::from_yaml(NEWS).expect("parses"))
+    app.import(&api::content::Bundle::from_yaml(NEWS).expect("parses"))
         .await
         .expect("imports");
     let mut moved = document(&app, &editor, COLUMN, 1).await;
@@ -305,12 +305,9 @@ async fn a_physician_is_not_listed_on_a_revision_they_did_not_sign(backend: Back
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    api::editorial::import::import(
-        &app.db,
-        &api::content::Bundle::from_yaml(TWO_PHYSICIANS).expect("parses"),
-    )
-    .await
-    .expect("imports");
+    app.import(&api::content::Bundle::from_yaml(TWO_PHYSICIANS).expect("parses"))
+        .await
+        .expect("imports");
     let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
     let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
     let first = common::physician_key(&app, "Dr. Mihon").await;
@@ -416,7 +413,7 @@ async fn a_cached_taxonomy_list_drops_what_an_archive_hides(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    api::editorial::import::import(&app.db, &api::content::Bundle::from_yaml(LONE).expect("parses"))
+    app.import(&api::content::Bundle::from_yaml(LONE).expect("parses"))
         .await
         .expect("imports");
     let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");

@@ -5,7 +5,6 @@
 mod common;
 
 use api::content::Bundle;
-use api::editorial::import::import;
 use common::{Backend, TestApp};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -70,7 +69,7 @@ async fn a_section_under_a_hidden_section_is_hidden_everywhere(backend: Backend)
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    import(&app.db, &Bundle::from_yaml(ORPHAN).expect("parses"))
+    app.import(&Bundle::from_yaml(ORPHAN).expect("parses"))
         .await
         .expect("imports");
     let response = app.gql(TREE, json!({ "slug": "orphan-sections" })).await;
@@ -149,7 +148,7 @@ async fn taxonomy_and_people_are_public_only_while_a_visible_article_uses_them(b
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    import(&app.db, &Bundle::from_yaml(UNANNOUNCED).expect("parses"))
+    app.import(&Bundle::from_yaml(UNANNOUNCED).expect("parses"))
         .await
         .expect("imports");
     let response = app.gql(TAXONOMY, json!({})).await;
@@ -193,7 +192,7 @@ articles:
     contributors: [{ supervisor: engaged-doc, role: SUPERVISOR, signed_off_revision: 1 }]
     translations: { ja: { title: 公開記事, lead: リード, status: PUBLISHED } }
 "#;
-    import(&app.db, &Bundle::from_yaml(published).expect("parses"))
+    app.import(&Bundle::from_yaml(published).expect("parses"))
         .await
         .expect("imports");
     let response = app.gql(TAXONOMY, json!({})).await;
@@ -314,7 +313,7 @@ fn all_sections_are_the_visible_tree_and_claims_follow_it(backend: Backend) {
                     "sections": top,
                 }],
             });
-            import(&app.db, &Bundle::from_yaml(&bundle.to_string()).expect("parses"))
+            app.import(&Bundle::from_yaml(&bundle.to_string()).expect("parses"))
                 .await
                 .expect("imports");
 

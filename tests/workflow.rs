@@ -5,7 +5,6 @@ mod common;
 
 use api::content::Bundle;
 use api::editorial::auth;
-use api::editorial::import::import;
 use common::{Backend, TestApp, first_code as code};
 use entity::enums::Role;
 use serde_json::{Value, json};
@@ -68,7 +67,7 @@ async fn a_draft_walks_to_publication_and_back_out(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    import(&app.db, &Bundle::from_yaml(WALKED).expect("parses"))
+    app.import(&Bundle::from_yaml(WALKED).expect("parses"))
         .await
         .expect("imports");
     let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
@@ -167,7 +166,7 @@ async fn a_scheduled_publication_waits_for_its_time(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    import(&app.db, &Bundle::from_yaml(NEWS).expect("parses"))
+    app.import(&Bundle::from_yaml(NEWS).expect("parses"))
         .await
         .expect("imports");
     let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");

@@ -168,10 +168,18 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     store::db::migrate(&db).await?;
     let rules = editorial::lint::Rules::load(config.lint_rules.as_deref())?;
     if config.load_sample
-        && let Some(report) = editorial::import::sample_if_empty(&db, &rules).await?
+        && let Some(report) = editorial::import::sample_if_empty(&db, &rules, &store::write::Followers::none()).await?
     {
         tracing::info!(?report, "loaded the sample content into the empty database");
     }
+    let cache = Arc::new(store::cache::ResponseCache::new(
+        config.response_cache_mb.saturating_mul(1024 * 1024),
+        metrics.clone(),
+    ));
+    // The cache reads the change log on a connection of its own, so its
+    // reads are not counted with the requests' statements.
+    let log = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
+    let followers = store::write::Followers::cache(cache.clone(), log.clone());
     let schema = graphql::build_schema(
         db.clone(),
         LocaleSettings {
@@ -179,6 +187,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
             fallbacks: config.fallback_locales.clone(),
         },
         rules.clone(),
+        followers.clone(),
     );
     let shapes = Arc::new(delivery::ordered::Shapes::from_sdl(&schema.sdl()));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -192,14 +201,6 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         metrics.clone(),
     ));
     documents.load_trusted().await?;
-    let cache = Arc::new(store::cache::ResponseCache::new(
-        config.response_cache_mb.saturating_mul(1024 * 1024),
-        metrics.clone(),
-    ));
-    // The cache reads the change log on a connection of its own, so its
-    // reads are not counted with the requests' statements.
-    let log = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
-    store::cache::register(&cache, log.clone());
     store::cache::start(
         cache.clone(),
         log.clone(),
@@ -210,9 +211,10 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     // Its own connection, like the cache's: its reads are not counted with
     // the requests' statements.
     let scheduler = store::db::connect(&config.database_url, 1, Arc::new(Metrics::default())).await?;
-    tokio::spawn(publish_scheduled(scheduler, rules));
+    tokio::spawn(publish_scheduled(scheduler, rules, followers.clone()));
     Ok(AppState {
         cache,
+        followers,
         caching: http_caching(config),
         db,
         schema,
@@ -232,9 +234,13 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
 const SCHEDULE_POLL: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Publishes scheduled revisions as they fall due, for the life of the server.
-async fn publish_scheduled(db: sea_orm::DatabaseConnection, rules: Arc<editorial::lint::Rules>) {
+async fn publish_scheduled(
+    db: sea_orm::DatabaseConnection,
+    rules: Arc<editorial::lint::Rules>,
+    followers: store::write::Followers,
+) {
     loop {
-        match graphql::workflow::publish_due(&db, &rules, crate::store::clock::stored_now()).await {
+        match graphql::workflow::publish_due(&db, &rules, &followers, crate::store::clock::stored_now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(published = n, "published scheduled revisions"),
             Err(err) => tracing::warn!(error = %err, "publishing scheduled revisions failed"),
@@ -349,7 +355,7 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
     let db = store::db::connect(&config.database_url, 1, metrics).await?;
     store::db::migrate(&db).await?;
     let rules = editorial::lint::Rules::load(config.lint_rules.as_deref())?;
-    Ok(editorial::import::import_files(&db, bundle, markdown, &rules).await?)
+    Ok(editorial::import::import_files(&db, bundle, markdown, &rules, &store::write::Followers::none()).await?)
 }
 
 /// One problem per line, for the terminal.

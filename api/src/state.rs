@@ -17,6 +17,8 @@ use crate::store::cache::ResponseCache;
 pub struct AppState {
     /// Public answers kept in memory, invalidated by the change log.
     pub cache: Arc<ResponseCache>,
+    /// What a write in this process wakes before it returns.
+    pub followers: crate::store::write::Followers,
     /// `Cache-Control` of public answers; `None` sends `no-store`.
     pub caching: Option<axum::http::HeaderValue>,
     /// The connection pool.

@@ -105,6 +105,9 @@ pub struct TestApp {
     pub metrics_base: Option<String>,
     /// Direct connection, for setting up content through the importer.
     pub db: DatabaseConnection,
+    /// What a write by this application wakes: an import a test makes
+    /// through it is seen at once, as a server's own writes are.
+    pub followers: api::store::write::Followers,
     /// HTTP client.
     pub client: reqwest::Client,
     _database: Option<TestDatabase>,
@@ -177,6 +180,7 @@ impl TestApp {
         adjust(&mut config);
         let state = api::build_state(&config).await.expect("application starts");
         let db = state.db.clone();
+        let followers = state.followers.clone();
         // `--metrics-listen`: /metrics on an address of its own, as `serve`
         // does it.
         let metrics_base = match config.metrics_listen {
@@ -202,9 +206,19 @@ impl TestApp {
             base: format!("http://{addr}"),
             metrics_base,
             db,
+            followers,
             client: reqwest::Client::new(),
             _database: None,
         }
+    }
+
+    /// Imports `bundle` as `kiji import` does, waking this application's
+    /// response cache as its own writes do.
+    pub async fn import(
+        &self,
+        bundle: &api::content::Bundle,
+    ) -> Result<api::content::import::ImportReport, api::content::import::ImportError> {
+        api::editorial::import::import(&self.db, bundle, &self.followers).await
     }
 
     /// The URL of this application's database, for a second instance on it.

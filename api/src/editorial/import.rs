@@ -19,7 +19,8 @@ use crate::editorial::audit::Actor;
 use crate::editorial::lint::Rules;
 use crate::editorial::revisions::{head, lock, save};
 use crate::error::{Error, Result};
-use crate::store::changes::{self, Touched};
+use crate::store::changes::Touched;
+use crate::store::write::Followers;
 
 /// One line of an import's findings.
 pub(crate) fn finding_line(slug: &str, f: &crate::editorial::lint::Finding) -> String {
@@ -36,14 +37,23 @@ pub(crate) fn finding_line(slug: &str, f: &crate::editorial::lint::Finding) -> S
 
 /// Validates `bundle` and writes it in one transaction, under the shipped
 /// lint rules (see [`import_with`]).
-pub async fn import(db: &DatabaseConnection, bundle: &Bundle) -> Result<ImportReport, ImportError> {
-    import_with(db, bundle, &Rules::builtin()).await
+pub async fn import(
+    db: &DatabaseConnection,
+    bundle: &Bundle,
+    followers: &Followers,
+) -> Result<ImportReport, ImportError> {
+    import_with(db, bundle, &Rules::builtin(), followers).await
 }
 
 /// Validates `bundle` and writes it in one transaction; a PUBLISHED
 /// medical article must pass the medical-advertising `rules` or carry a
 /// `lint_override`.
-pub async fn import_with(db: &DatabaseConnection, bundle: &Bundle, rules: &Rules) -> Result<ImportReport, ImportError> {
+pub async fn import_with(
+    db: &DatabaseConnection,
+    bundle: &Bundle,
+    rules: &Rules,
+    followers: &Followers,
+) -> Result<ImportReport, ImportError> {
     let txn = db.begin().await?;
     let written = import::write(&txn, bundle).await?;
     let findings = check_published(&txn, &written.articles, bundle, rules).await?;
@@ -60,11 +70,7 @@ pub async fn import_with(db: &DatabaseConnection, bundle: &Bundle, rules: &Rules
         ),
     )
     .await?;
-    if !touched.is_empty() {
-        changes::append(&txn, changes::Kind::Import, &touched).await?;
-    }
-    txn.commit().await?;
-    crate::store::cache::changed().await;
+    crate::store::write::commit(txn, crate::store::changes::Kind::Import, &touched, followers).await?;
     import::analyze(db, &written.tables).await;
     Ok(ImportReport {
         findings,
@@ -181,6 +187,7 @@ pub async fn import_files(
     bundle: crate::content::Bundle,
     files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
     rules: &crate::editorial::lint::Rules,
+    followers: &Followers,
 ) -> Result<import::ImportReport, import::ImportError> {
     // Where each section of each Markdown file is, to say so in errors the
     // file's checks find only once it meets the database.
@@ -188,7 +195,7 @@ pub async fn import_files(
         .iter()
         .map(|(name, f)| (f.doc.slug.clone(), name.clone(), f.lines.clone()))
         .collect();
-    import_checked(db, bundle, files, rules)
+    import_checked(db, bundle, files, rules, followers)
         .await
         .map_err(|err| locate(err, &places))
 }
@@ -229,6 +236,7 @@ async fn import_checked(
     mut bundle: crate::content::Bundle,
     files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
     rules: &crate::editorial::lint::Rules,
+    followers: &Followers,
 ) -> Result<import::ImportReport, import::ImportError> {
     use crate::content::markdown;
     let as_import = |file: &str, err: Error| match err {
@@ -246,7 +254,7 @@ async fn import_checked(
         .await?
         > 0;
     if !any_stored && files.is_empty() {
-        return import_with(db, &bundle, rules).await;
+        return import_with(db, &bundle, rules, followers).await;
     }
     let txn = crate::store::db::begin_write(db).await?;
     // Per article: the locked row, the document to save and its files.
@@ -357,11 +365,7 @@ async fn import_checked(
         ),
     )
     .await?;
-    if !touched.is_empty() {
-        changes::append(&txn, changes::Kind::Import, &touched).await?;
-    }
-    txn.commit().await?;
-    crate::store::cache::changed().await;
+    crate::store::write::commit(txn, crate::store::changes::Kind::Import, &touched, followers).await?;
     Ok(report)
 }
 
@@ -384,11 +388,12 @@ pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &st
 pub async fn sample_if_empty(
     db: &sea_orm::DatabaseConnection,
     rules: &Rules,
+    followers: &Followers,
 ) -> Result<Option<ImportReport>, ImportError> {
     if article::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    import_with(db, &crate::content::sample::bundle()?, rules)
+    import_with(db, &crate::content::sample::bundle()?, rules, followers)
         .await
         .map(Some)
 }

@@ -270,11 +270,13 @@ async fn edit(
     )
     .await?;
     let findings = super::rules(ctx)?.run(&txn, &saved.document).await?;
-    if !saved.touched.is_empty() {
-        crate::store::changes::append(&txn, crate::store::changes::Kind::Edit, &saved.touched).await?;
-    }
-    txn.commit().await?;
-    crate::store::cache::changed().await;
+    crate::store::write::commit(
+        txn,
+        crate::store::changes::Kind::Edit,
+        &saved.touched,
+        super::followers(ctx)?,
+    )
+    .await?;
     Ok(RevisionSaved {
         slug: saved.article.slug,
         revision: saved.revision,
@@ -387,9 +389,7 @@ impl EditingMutation {
         )
         .await?;
         touched.entity("article", found.id);
-        crate::store::changes::append(&txn, crate::store::changes::Kind::Edit, &touched).await?;
-        txn.commit().await?;
-        crate::store::cache::changed().await;
+        crate::store::write::commit(txn, crate::store::changes::Kind::Edit, &touched, super::followers(ctx)?).await?;
         Ok(RevisionSaved {
             slug,
             revision: 1,
@@ -584,11 +584,13 @@ impl EditingMutation {
         )
         .await?;
         let findings = super::rules(ctx)?.run(&txn, &saved.document).await?;
-        if !saved.touched.is_empty() {
-            crate::store::changes::append(&txn, crate::store::changes::Kind::Edit, &saved.touched).await?;
-        }
-        txn.commit().await?;
-        crate::store::cache::changed().await;
+        crate::store::write::commit(
+            txn,
+            crate::store::changes::Kind::Edit,
+            &saved.touched,
+            super::followers(ctx)?,
+        )
+        .await?;
         Ok(RevisionSaved {
             slug: saved.article.slug,
             revision: saved.revision,
@@ -769,9 +771,13 @@ async fn save_entity<T: DeserializeOwned>(
         &detail,
     )
     .await?;
-    crate::store::changes::append(&txn, crate::store::changes::Kind::Edit, &saved.touched).await?;
-    txn.commit().await?;
-    crate::store::cache::changed().await;
+    crate::store::write::commit(
+        txn,
+        crate::store::changes::Kind::Edit,
+        &saved.touched,
+        super::followers(ctx)?,
+    )
+    .await?;
     Ok(EntitySaved {
         kind: saved.kind.to_owned(),
         key: saved.key,

@@ -124,8 +124,15 @@ pub fn build_schema(
     db: DatabaseConnection,
     locales: LocaleSettings,
     rules: std::sync::Arc<crate::editorial::lint::Rules>,
+    followers: crate::store::write::Followers,
 ) -> KijiSchema {
-    builder().data(db).data(locales).data(rules).finish()
+    builder().data(db).data(locales).data(rules).data(followers).finish()
+}
+
+/// What a write wakes in this process (the response cache).
+pub(crate) fn followers<'a>(ctx: &Context<'a>) -> Result<&'a crate::store::write::Followers> {
+    ctx.data_opt::<crate::store::write::Followers>()
+        .ok_or_else(|| Error::Internal("schema has no followers of the change log".into()))
 }
 
 /// The medical-advertising lint's rules in force.

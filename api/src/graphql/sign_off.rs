@@ -17,7 +17,7 @@ use super::db;
 use crate::editorial::auth::Principal;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
-use crate::store::changes::{self, Touched};
+use crate::store::changes::Touched;
 
 /// The mutations of supervising physicians.
 #[derive(Default)]
@@ -187,9 +187,13 @@ impl SignOffMutation {
             ),
         )
         .await?;
-        changes::append(&txn, changes::Kind::SignOff, &touched).await?;
-        txn.commit().await?;
-        crate::store::cache::changed().await;
+        crate::store::write::commit(
+            txn,
+            crate::store::changes::Kind::SignOff,
+            &touched,
+            super::followers(ctx)?,
+        )
+        .await?;
         tracing::info!(article = %found.slug, revision, supervisor = %physician, "signed off");
         Ok(SignOff {
             slug: found.slug,
@@ -247,9 +251,13 @@ impl SignOffMutation {
         .await?;
         let mut touched = Touched::default();
         touched.entity("supervisor", row.id);
-        changes::append(&txn, changes::Kind::SignOff, &touched).await?;
-        txn.commit().await?;
-        crate::store::cache::changed().await;
+        crate::store::write::commit(
+            txn,
+            crate::store::changes::Kind::SignOff,
+            &touched,
+            super::followers(ctx)?,
+        )
+        .await?;
         Ok(ProfileConfirmed {
             slug: row.slug,
             revision: row.profile_revision,

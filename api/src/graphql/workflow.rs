@@ -22,7 +22,7 @@ use super::{db, require_role};
 use crate::content::import::spelled;
 use crate::editorial::auth::Principal;
 use crate::error::{Error, Result};
-use crate::store::changes::{self, Touched};
+use crate::store::changes::Touched;
 
 /// The workflow mutations.
 #[derive(Default)]
@@ -287,6 +287,7 @@ async fn finish(
     published_at: Option<DateTime<Utc>>,
     action: &str,
     mut touched: Touched,
+    followers: &crate::store::write::Followers,
 ) -> Result<ArticleState> {
     let statuses: Vec<Status> = article_translation::Entity::find()
         .filter(article_translation::Column::ArticleId.eq(before.id))
@@ -328,9 +329,7 @@ async fn finish(
     touched.entity("article", id);
     touched.merge(dependents(&txn, id).await?);
     touched.locale(&source_locale);
-    changes::append(&txn, changes::Kind::Workflow, &touched).await?;
-    txn.commit().await?;
-    crate::store::cache::changed().await;
+    crate::store::write::commit(txn, crate::store::changes::Kind::Workflow, &touched, followers).await?;
     Ok(ArticleState {
         slug,
         revision,
@@ -361,6 +360,7 @@ impl WorkflowMutation {
             published_at,
             "SUBMIT_FOR_REVIEW",
             Touched::default(),
+            super::followers(ctx)?,
         )
         .await?;
         state.findings = findings;
@@ -385,6 +385,7 @@ impl WorkflowMutation {
             published_at,
             "APPROVE",
             Touched::default(),
+            super::followers(ctx)?,
         )
         .await?;
         state.findings = findings;
@@ -428,7 +429,7 @@ impl WorkflowMutation {
         )
         .await?;
         if first_published.is_some() && at > now && found.head_revision != found.revision {
-            let mut state = schedule(txn, &key, found, at).await?;
+            let mut state = schedule(txn, &key, found, at, super::followers(ctx)?).await?;
             state.findings = findings;
             return Ok(state);
         }
@@ -455,6 +456,7 @@ impl WorkflowMutation {
             first_published.or(Some(at)),
             "PUBLISH",
             replaced,
+            super::followers(ctx)?,
         )
         .await?;
         state.findings = findings;
@@ -477,6 +479,7 @@ impl WorkflowMutation {
             published_at,
             "ARCHIVE",
             Touched::default(),
+            super::followers(ctx)?,
         )
         .await
     }
@@ -510,6 +513,7 @@ impl WorkflowMutation {
             published_at,
             "PUBLISH_TRANSLATION",
             Touched::default(),
+            super::followers(ctx)?,
         )
         .await
     }
@@ -537,6 +541,7 @@ impl WorkflowMutation {
             published_at,
             "WITHDRAW_TRANSLATION",
             Touched::default(),
+            super::followers(ctx)?,
         )
         .await
     }
@@ -589,6 +594,7 @@ async fn schedule(
     key: &Principal,
     found: article::Model,
     at: DateTime<Utc>,
+    followers: &crate::store::write::Followers,
 ) -> Result<ArticleState> {
     let (id, slug, revision) = (found.id, found.slug.clone(), found.head_revision);
     let state = ArticleState {
@@ -618,9 +624,7 @@ async fn schedule(
     let mut touched = Touched::default();
     touched.entity("draft", id);
     touched.locale(&source_locale);
-    changes::append(&txn, changes::Kind::Workflow, &touched).await?;
-    txn.commit().await?;
-    crate::store::cache::changed().await;
+    crate::store::write::commit(txn, crate::store::changes::Kind::Workflow, &touched, followers).await?;
     Ok(state)
 }
 
@@ -630,6 +634,7 @@ async fn schedule(
 pub async fn publish_due(
     db: &sea_orm::DatabaseConnection,
     rules: &crate::editorial::lint::Rules,
+    followers: &crate::store::write::Followers,
     now: DateTime<Utc>,
 ) -> Result<usize> {
     let due = article::Entity::find()
@@ -640,7 +645,7 @@ pub async fn publish_due(
     let mut published = 0;
     for candidate in due {
         // One article's failure holds back none of the others.
-        match publish_one_due(db, rules, candidate.id, now).await {
+        match publish_one_due(db, rules, followers, candidate.id, now).await {
             Ok(true) => published += 1,
             Ok(false) => {}
             Err(err) => tracing::warn!(article = %candidate.slug, error = %err, "scheduled revision not published"),
@@ -655,6 +660,7 @@ pub async fn publish_due(
 async fn publish_one_due(
     db: &sea_orm::DatabaseConnection,
     rules: &crate::editorial::lint::Rules,
+    followers: &crate::store::write::Followers,
     id: uuid::Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool> {
@@ -712,7 +718,14 @@ async fn publish_one_due(
             &format!("revision {revision} due {}: {why}", at.to_rfc3339()),
         )
         .await?;
-        txn.commit().await?;
+        // Nothing readers see changed: no entry in the change log.
+        crate::store::write::commit(
+            txn,
+            crate::store::changes::Kind::Workflow,
+            &Touched::default(),
+            followers,
+        )
+        .await?;
         return Ok(false);
     }
     let published_at = found.published_at;
@@ -726,6 +739,7 @@ async fn publish_one_due(
         published_at,
         "PUBLISH",
         replaced,
+        followers,
     )
     .await?;
     Ok(true)

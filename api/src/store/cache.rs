@@ -41,47 +41,6 @@ use crate::metrics::Metrics;
 use crate::store::changes;
 use crate::store::changes::collection_of;
 
-/// Every response cache of this process, with its database: a write in
-/// this process brings them all up to date before it returns (see
-/// [`changed`]).
-static CACHES: std::sync::Mutex<Vec<(std::sync::Weak<ResponseCache>, DatabaseConnection)>> =
-    std::sync::Mutex::new(Vec::new());
-
-/// Registers `cache` to be brought up to date by writes in this process.
-pub fn register(cache: &Arc<ResponseCache>, db: DatabaseConnection) {
-    if let Ok(mut caches) = CACHES.lock() {
-        caches.retain(|(weak, _)| weak.strong_count() > 0);
-        caches.push((Arc::downgrade(cache), db));
-    }
-}
-
-/// Called after a change commits in this process: every cache of this
-/// process reads its log before the writer returns, so no answer in this
-/// process is stale after the write returns. (Other processes hear of it
-/// by `NOTIFY` or their next poll.)
-pub async fn changed() {
-    let caches: Vec<(Arc<ResponseCache>, DatabaseConnection)> = match CACHES.lock() {
-        Ok(caches) => caches
-            .iter()
-            .filter_map(|(weak, db)| Some((weak.upgrade()?, db.clone())))
-            .collect(),
-        Err(_) => return,
-    };
-    for (cache, db) in caches {
-        // Not started yet: `start` reads the log itself once it listens, and
-        // nothing has been served. Catching up here would race `start` and
-        // could empty the cache (bumping its generation) after it began
-        // serving. `applied` only ever moves from -1 to a position.
-        if cache.applied() < 0 {
-            continue;
-        }
-        if let Err(err) = cache.catch_up(&db).await {
-            tracing::warn!(error = %err, "cannot read the change log; answering without the response cache");
-            cache.fresh.store(false, Ordering::Release);
-        }
-    }
-}
-
 /// A cached answer.
 pub struct Cached {
     /// The answer, uncompressed.
@@ -324,6 +283,23 @@ impl ResponseCache {
         compute: impl Future<Output = Result<Arc<Cached>, E>>,
     ) -> Result<Arc<Cached>, Arc<E>> {
         self.entries.try_get_with(key, compute).await
+    }
+
+    /// Brings the cache up to date with the log of `db` after a write in
+    /// this process committed, before the writer returns (other processes
+    /// hear of it by `NOTIFY` or their next poll).
+    pub async fn follow(&self, db: &DatabaseConnection) {
+        // Not started yet: `start` reads the log itself once it listens, and
+        // nothing has been served. Catching up here would race `start` and
+        // could empty the cache (bumping its generation) after it began
+        // serving. `applied` only ever moves from -1 to a position.
+        if self.applied() < 0 {
+            return;
+        }
+        if let Err(err) = self.catch_up(db).await {
+            tracing::warn!(error = %err, "cannot read the change log; answering without the response cache");
+            self.fresh.store(false, Ordering::Release);
+        }
     }
 
     /// The change log position the cache reflects.

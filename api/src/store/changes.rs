@@ -112,9 +112,10 @@ pub fn collection_of(kind: &str) -> Option<&'static str> {
 }
 
 /// Appends one change in the writer's transaction `txn` and returns its
-/// position. Call it last in the transaction: the lock it takes is held
-/// until commit.
-pub async fn append<C: ConnectionTrait>(txn: &C, kind: Kind, touched: &Touched) -> Result<i64, DbErr> {
+/// position; the lock it takes is held until `txn` ends. Writers go through
+/// [`super::write::commit`], which appends last and commits at once; this
+/// is public for the tests that hold a transaction open between the two.
+pub async fn append(txn: &sea_orm::DatabaseTransaction, kind: Kind, touched: &Touched) -> Result<i64, DbErr> {
     let postgres = txn.get_database_backend() == DbBackend::Postgres;
     if postgres {
         txn.execute_raw(Statement::from_sql_and_values(

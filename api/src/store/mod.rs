@@ -9,3 +9,4 @@ pub mod clock;
 pub mod counts;
 pub mod db;
 pub mod loaders;
+pub mod write;
