@@ -1116,7 +1116,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
     assert!(body["data"]["publish"]["scheduledAt"].is_string(), "{body:#}");
     // Not yet: readers keep revision 1.
     assert_eq!(
-        api::graphql::workflow::publish_due(
+        api::editorial::workflow::publish_due(
             &app.db,
             &api::editorial::lint::Rules::builtin(),
             &app.followers,
@@ -1133,7 +1133,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
     let restarted = TestApp::spawn_on(&database.url, |_| {}).await;
     let later = at + chrono::Duration::minutes(1);
     assert_eq!(
-        api::graphql::workflow::publish_due(
+        api::editorial::workflow::publish_due(
             &restarted.db,
             &api::editorial::lint::Rules::builtin(),
             &restarted.followers,
@@ -1148,7 +1148,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
     assert_eq!(heading(&public, "what-is-an-exosome"), "予定の改訂");
     assert_eq!(public["reviewedBySupervisor"], true);
     assert_eq!(
-        api::graphql::workflow::publish_due(
+        api::editorial::workflow::publish_due(
             &restarted.db,
             &api::editorial::lint::Rules::builtin(),
             &restarted.followers,
@@ -1183,7 +1183,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
         4
     );
     assert_eq!(
-        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
+        api::editorial::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
             .await
             .expect("runs"),
         0
@@ -1229,7 +1229,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
         .await;
     assert_eq!(narrowed["data"]["signOff"]["revision"], 4, "{narrowed:#}");
     assert_eq!(
-        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
+        api::editorial::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
             .await
             .expect("runs"),
         0
@@ -1247,7 +1247,7 @@ async fn a_scheduled_revision_goes_live_at_its_time_even_after_a_restart(backend
         4
     );
     assert_eq!(
-        api::graphql::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
+        api::editorial::workflow::publish_due(&app.db, &api::editorial::lint::Rules::builtin(), &app.followers, later)
             .await
             .expect("runs"),
         0,

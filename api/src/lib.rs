@@ -240,7 +240,7 @@ async fn publish_scheduled(
     followers: store::write::Followers,
 ) {
     loop {
-        match graphql::workflow::publish_due(&db, &rules, &followers, crate::store::clock::stored_now()).await {
+        match editorial::workflow::publish_due(&db, &rules, &followers, crate::store::clock::stored_now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(published = n, "published scheduled revisions"),
             Err(err) => tracing::warn!(error = %err, "publishing scheduled revisions failed"),

@@ -102,9 +102,9 @@ impl LintQuery {
         #[graphql(desc = "The revision to check; the newest when left out.")] revision: Option<i32>,
     ) -> Result<LintReport> {
         require_role(ctx, &EDITORIAL, "lint")?;
-        let found = super::editing::readable(ctx, &slug).await?;
+        let found = super::revision::readable(ctx, &slug).await?;
         let number = revision.unwrap_or(found.head_revision);
-        let snapshot = super::editing::revision_of(ctx, &slug, number).await?;
+        let snapshot = super::revision::revision_of(ctx, &slug, number).await?;
         report(ctx, &found, number, &snapshot.article).await
     }
 

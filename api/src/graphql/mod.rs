@@ -9,10 +9,12 @@ pub mod audit_log;
 pub mod category;
 pub mod claim;
 pub mod editing;
+pub mod entities;
 pub mod lint;
 pub mod node;
 pub mod pagination;
 pub mod reference;
+pub mod revision;
 pub mod scalars;
 pub mod sdl;
 pub mod section;
@@ -43,7 +45,7 @@ pub struct Query(
     viewer::ViewerQuery,
     translation_work::TranslationWorkQuery,
     audit_log::AuditLogQuery,
-    editing::RevisionQuery,
+    revision::RevisionQuery,
     lint::LintQuery,
 );
 
@@ -52,7 +54,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     editing::EditingMutation,
-    editing::EntityMutation,
+    entities::EntityMutation,
     sign_off::SignOffMutation,
     workflow::WorkflowMutation,
 );
@@ -127,6 +129,19 @@ pub fn build_schema(
     followers: crate::store::write::Followers,
 ) -> KijiSchema {
     builder().data(db).data(locales).data(rules).data(followers).finish()
+}
+
+/// What a write by `key` needs.
+pub(crate) fn writer<'a>(
+    ctx: &Context<'a>,
+    key: &'a crate::editorial::principal::Principal,
+) -> Result<crate::editorial::Writer<'a>> {
+    Ok(crate::editorial::Writer {
+        db: db(ctx)?,
+        rules: rules(ctx)?,
+        followers: followers(ctx)?,
+        key,
+    })
 }
 
 /// What a write wakes in this process (the response cache).
