@@ -156,7 +156,7 @@ references:
                 at: got_at,
                 message: got,
             }) => {
-                assert_eq!(got_at, at);
+                assert_eq!(got_at.to_string(), at);
                 assert!(got.contains(message), "{got}");
             }
             other => panic!("expected Invalid at {at}, got {other:?}"),

@@ -5,7 +5,7 @@
 //! empty database anywhere, with nothing else on disk.
 
 use super::Bundle;
-use super::import::ImportError;
+use crate::error::{ImportError, Location};
 
 /// The sample files, in import order.
 const FILES: &[(&str, &str)] = &[
@@ -34,7 +34,7 @@ pub fn bundle() -> Result<Bundle, ImportError> {
     let mut bundle = Bundle::default();
     for (name, text) in FILES {
         let part = Bundle::from_yaml(text).map_err(|err| ImportError::Invalid {
-            at: format!("sample file {name}"),
+            at: Location::item(format_args!("sample file {name}")),
             message: err.to_string(),
         })?;
         bundle.extend(part);

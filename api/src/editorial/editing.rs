@@ -13,7 +13,7 @@ use crate::content::{ArticleDoc, ArticleText, Bundle, SectionDoc};
 use crate::editorial::lint::Finding;
 use crate::editorial::principal::Principal;
 use crate::editorial::revisions::{self, Snapshot};
-use crate::error::{Error, Result};
+use crate::error::{Error, OnConstraint as _, Result};
 use crate::locale::Locale;
 use crate::store::changes::Kind;
 
@@ -222,12 +222,9 @@ pub async fn create(w: &Writer<'_>, mut doc: ArticleDoc, note: Option<String>) -
     };
     // Two creations of one slug at once: the second finds the first's
     // row only at its insert, as a unique violation.
-    let (_, mut touched) = match crate::editorial::import::create(&txn, bundle, w.rules).await {
-        Err(crate::content::import::ImportError::Database(err)) if super::entities::taken(&err) => {
-            return Err(Error::bad_input(format!("article `{slug}` already exists")));
-        }
-        other => other?,
-    };
+    let (_, mut touched) = crate::editorial::import::create(&txn, bundle, w.rules)
+        .await
+        .on_constraint(|| Error::bad_input(format!("article `{slug}` already exists")))?;
     let found = revisions::lock(&txn, &slug, 1).await?;
     let head = revisions::head(&txn, &found).await?;
     let findings = w.rules.run(&txn, &head.article).await?;

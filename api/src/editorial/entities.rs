@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::Writer;
 use crate::content::Bundle;
 use crate::editorial::principal::Principal;
-use crate::error::{Error, Result};
+use crate::error::{Error, OnConstraint as _, Result};
 
 /// A saved category, tag, supervisor or reference.
 pub struct Saved {
@@ -19,11 +19,6 @@ pub struct Saved {
     pub key: String,
     /// Whether it was created rather than replaced.
     pub created: bool,
-}
-
-/// Whether `err` is a unique constraint meeting a concurrent insert.
-pub(crate) fn taken(err: &sea_orm::DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// The row of `E` whose `column` is `value`, locked for the transaction on
@@ -119,14 +114,13 @@ pub async fn save(w: &Writer<'_>, bundle: Bundle, reason: Option<String>) -> Res
     }
     // Two creations of one key at once: the second meets the first only
     // at its insert, as a unique violation.
-    let saved = match crate::content::import::save_entity(&txn, bundle).await {
-        Err(crate::content::import::ImportError::Database(err)) if taken(&err) => {
-            return Err(Error::bad_input(
+    let saved = crate::content::import::save_entity(&txn, bundle)
+        .await
+        .on_constraint(|| {
+            Error::bad_input(
                 "another entry with this slug, key, DOI or PMID was saved at the same time; reload and try again",
-            ));
-        }
-        other => other?,
-    };
+            )
+        })?;
     let who = w.actor().who().1;
     let mut detail = crate::content::diff::describe(before.as_ref(), &after);
     if let Some((row, before, doc)) = &profile {

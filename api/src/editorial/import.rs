@@ -13,12 +13,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::content::import::{self, ImportError, ImportReport, Problems, invalid};
+use crate::content::import::{self, ImportReport, Problems, invalid};
 use crate::content::{ArticleDoc, Bundle};
 use crate::editorial::audit::Actor;
 use crate::editorial::lint::Rules;
 use crate::editorial::revisions::{head, lock, save};
 use crate::error::{Error, Result};
+use crate::error::{ImportError, Location};
 use crate::store::changes::Touched;
 use crate::store::write::Followers;
 
@@ -112,7 +113,7 @@ async fn check_published<C: ConnectionTrait>(
     let mut problems = Problems::default();
     let mut lines = Vec::new();
     for doc in &bundle.articles {
-        let at = format!("article {}", doc.slug);
+        let at = Location::article(&doc.slug);
         let findings = rules.run(txn, doc).await?;
         lines.extend(findings.iter().map(|f| finding_line(&doc.slug, f)));
         if doc.status != Status::Published {
@@ -188,7 +189,7 @@ pub async fn import_files(
     files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
     rules: &crate::editorial::lint::Rules,
     followers: &Followers,
-) -> Result<import::ImportReport, import::ImportError> {
+) -> Result<import::ImportReport, ImportError> {
     // Where each section of each Markdown file is, to say so in errors the
     // file's checks find only once it meets the database.
     let places: Vec<(String, String, HashMap<String, usize>)> = files
@@ -200,34 +201,22 @@ pub async fn import_files(
         .map_err(|err| locate(err, &places))
 }
 
-/// Prefixes each problem in a section of a Markdown file with the file and
-/// the line of that section's heading.
-fn locate(err: import::ImportError, places: &[(String, String, HashMap<String, usize>)]) -> import::ImportError {
-    use import::ImportError::{Invalid, Several};
-    // "article SLUG › section ANCHOR › claim 2": the last section named.
-    let place = |text: &str| -> Option<String> {
-        let slug = text.strip_prefix("article ")?.split([' ', ':']).next()?;
-        let anchor = text
-            .rsplit("› section ")
-            .next()
-            .filter(|_| text.contains("› section "))?;
-        let anchor = anchor.split([' ', ':']).next()?;
-        places
+/// Gives each problem in a section of a Markdown file the file and the
+/// line of that section's heading.
+fn locate(err: ImportError, places: &[(String, String, HashMap<String, usize>)]) -> ImportError {
+    err.relocated(&|at: &mut Location| {
+        let (Some(slug), Some(anchor)) = (at.article_slug(), at.section_anchor()) else {
+            return;
+        };
+        let found = places
             .iter()
             .filter(|(s, _, _)| s == slug)
-            .find_map(|(_, file, lines)| lines.get(anchor).map(|line| format!("{file} line {line}")))
-    };
-    match err {
-        Invalid { at, message } => match place(&at).or_else(|| place(&message)) {
-            Some(line) => Invalid {
-                at: format!("{line} ({at})"),
-                message,
-            },
-            None => Invalid { at, message },
-        },
-        Several(all) => Several(all.into_iter().map(|e| locate(e, places)).collect()),
-        other => other,
-    }
+            .find_map(|(_, file, lines)| lines.get(anchor).map(|line| (file.clone(), *line)));
+        if let Some((file, line)) = found {
+            at.file = Some(file);
+            at.line = Some(line);
+        }
+    })
 }
 
 /// [`import_files`], with errors as the checks state them.
@@ -237,13 +226,18 @@ async fn import_checked(
     files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
     rules: &crate::editorial::lint::Rules,
     followers: &Followers,
-) -> Result<import::ImportReport, import::ImportError> {
+) -> Result<import::ImportReport, ImportError> {
     use crate::content::markdown;
+    // Where a rule refused a file: the file, and the place in it when the
+    // refusal came from the content checks.
     let as_import = |file: &str, err: Error| match err {
-        Error::Database(db) => import::ImportError::Database(std::sync::Arc::unwrap_or_clone(db)),
-        other => import::ImportError::Invalid {
-            at: file.to_owned(),
-            message: other.to_string(),
+        Error::Database(db) => ImportError::Database(std::sync::Arc::unwrap_or_clone(db)),
+        Error::Content(inner) => inner.relocated(&|at: &mut Location| {
+            at.file.get_or_insert_with(|| file.to_owned());
+        }),
+        error => ImportError::Refused {
+            at: Location::file(file),
+            error,
         },
     };
     let mut slugs: Vec<String> = bundle.articles.iter().map(|a| a.slug.clone()).collect();
@@ -282,8 +276,8 @@ async fn import_checked(
     files.sort_by_key(|(_, f)| f.locale != f.doc.source_locale);
     for (name, file) in files {
         let slug = file.doc.slug.clone();
-        let merge_error = |errors: Vec<markdown::LineError>| import::ImportError::Invalid {
-            at: name.clone(),
+        let merge_error = |errors: Vec<markdown::LineError>| ImportError::Invalid {
+            at: Location::file(&name),
             message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
         };
         let i = if let Some(i) = updates.iter().position(|(a, _, _)| a.slug == slug) {

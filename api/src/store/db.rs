@@ -41,6 +41,14 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// Connects to `url` and migrates it: how the server and every command
+/// open the database.
+pub async fn open(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> Result<DatabaseConnection, DbErr> {
+    let db = connect(url, max_connections, metrics).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
 /// Checks that the database answers, for `/readyz`.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await

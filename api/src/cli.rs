@@ -1,0 +1,302 @@
+//! The `kiji` command line: serving, importing and exporting content,
+//! printing the schema, and managing API keys and trusted documents.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::content::import::ImportReport;
+use crate::metrics::Metrics;
+use crate::{StartupError, content, editorial, graphql, http, init_tracing, serve, store};
+
+/// Command line of the `kiji` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kiji",
+    version,
+    about = "Kiji: a GraphQL content API for medically supervised, multilingual columns"
+)]
+pub struct Cli {
+    /// What to do; without a command, `serve`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server and database options.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// Subcommands of `kiji`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Import content (YAML bundles, or Markdown articles ending in `.md`)
+    /// into the database, all or nothing. An article that exists already is
+    /// saved as its next revision, from the revision the file names.
+    Import {
+        /// Files to import together.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write one locale of an article's newest revision as Markdown to
+    /// standard output, in the form `kiji import` reads back.
+    Export {
+        /// The article's slug.
+        slug: String,
+        /// The locale to write.
+        #[arg(long)]
+        locale: String,
+    },
+    /// Print the GraphQL schema (SDL) to standard output.
+    PrintSchema,
+    /// Manage trusted documents (operations registered by their hash).
+    Operations {
+        /// What to do.
+        #[command(subcommand)]
+        action: OperationsCommand,
+    },
+    /// Manage API keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+/// `kiji keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print its token, once: only its hash is kept.
+    Create {
+        /// PREVIEW, EDITOR, TRANSLATOR, SUPERVISOR or ADMIN.
+        #[arg(long, value_parser = parse_role)]
+        role: entity::enums::Role,
+        /// Who holds it, e.g. `ios-app` or `column desk`.
+        #[arg(long)]
+        name: String,
+        /// For a SUPERVISOR key: the slug of the physician it signs off for.
+        #[arg(long)]
+        supervisor: Option<String>,
+        /// For a PREVIEW key: the slug of the one article it previews
+        /// (every article when left out).
+        #[arg(long)]
+        article: Option<String>,
+    },
+    /// List keys: id, token prefix, role, name, created, revoked. No secrets.
+    List,
+    /// Revoke a key, named by its id or its token prefix.
+    Revoke {
+        /// The id, or the prefix `keys list` shows.
+        key: String,
+    },
+}
+
+fn parse_role(value: &str) -> Result<entity::enums::Role, String> {
+    use sea_orm::Iterable as _;
+    entity::enums::Role::iter()
+        .find(|role| role.as_str().eq_ignore_ascii_case(value))
+        .ok_or_else(|| format!("`{value}` is not a role: PREVIEW, EDITOR, TRANSLATOR, SUPERVISOR or ADMIN"))
+}
+
+/// `kiji operations …`
+#[derive(Debug, Subcommand)]
+pub enum OperationsCommand {
+    /// Register GraphQL documents (one per file, as clients send them) and
+    /// print each one's SHA-256, the hash clients send.
+    Add {
+        /// `.graphql` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List registered documents: hash and name.
+    List,
+}
+
+/// Runs the command line: `serve` (default), `import` or `print-schema`.
+pub async fn run(cli: Cli) -> Result<(), StartupError> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::PrintSchema => {
+            std::io::stdout().lock().write_all(graphql::sdl().as_bytes())?;
+            Ok(())
+        }
+        Command::Import { files } => {
+            init_tracing(&config);
+            let report = import_files(&config, &files).await?;
+            writeln!(
+                std::io::stdout().lock(),
+                "imported {} article(s), {} section(s), {} claim(s), {} reference(s), {} supervisor(s); \
+                 saved {} new revision(s)",
+                report.articles,
+                report.sections,
+                report.claims,
+                report.references,
+                report.supervisors,
+                report.revisions
+            )?;
+            // Said, not refused: drafts go in with their findings, for the
+            // editors to correct before review (`lint` reads them in full).
+            if !report.findings.is_empty() {
+                let mut err = std::io::stderr().lock();
+                writeln!(err, "the medical-advertising lint found {}:", report.findings.len())?;
+                for line in &report.findings {
+                    writeln!(err, "  {line}")?;
+                }
+            }
+            Ok(())
+        }
+        Command::Export { slug, locale } => {
+            init_tracing(&config);
+            let text = export_markdown(&config, &slug, &locale).await?;
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(())
+        }
+        Command::Operations { action } => {
+            init_tracing(&config);
+            operations(&config, action).await
+        }
+        Command::Keys { action } => {
+            init_tracing(&config);
+            keys(&config, action).await
+        }
+        Command::Serve => {
+            init_tracing(&config);
+            serve(config).await
+        }
+    }
+}
+
+async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport, StartupError> {
+    let mut bundle = content::Bundle::default();
+    let mut markdown = Vec::new();
+    // Which file defined each slug and key, to name both files of a duplicate.
+    let mut defined: std::collections::HashMap<(&'static str, String), String> = std::collections::HashMap::new();
+    for file in files {
+        let text = tokio::fs::read_to_string(file).await?;
+        let name = file.display().to_string();
+        if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
+            let read = content::markdown::from_markdown(&text).map_err(|errors| StartupError::Content {
+                file: name.clone(),
+                message: lines(&errors),
+            })?;
+            markdown.push((name, read));
+            continue;
+        }
+        let part = content::Bundle::from_yaml(&text).map_err(|err| StartupError::Content {
+            file: name.clone(),
+            message: err.to_string(),
+        })?;
+        for key in part.keys() {
+            if let Some(first) = defined.get(&key) {
+                return Err(StartupError::Content {
+                    file: name,
+                    message: format!("{} `{}` is defined in {first} too", key.0, key.1),
+                });
+            }
+            defined.insert(key, name.clone());
+        }
+        bundle.extend(part);
+    }
+    let db = open(config).await?;
+    let rules = editorial::lint::Rules::load(config.lint_rules.as_deref())?;
+    Ok(editorial::import::import_files(&db, bundle, markdown, &rules, &store::write::Followers::none()).await?)
+}
+
+/// One problem per line, for the terminal.
+fn lines(errors: &[content::markdown::LineError]) -> String {
+    errors.iter().map(|e| format!("\n  {e}")).collect::<Vec<_>>().concat()
+}
+
+async fn export_markdown(config: &Config, slug: &str, locale: &str) -> Result<String, StartupError> {
+    let db = open(config).await?;
+    editorial::import::export_markdown(&db, slug, locale)
+        .await
+        .map_err(|err| StartupError::Content {
+            file: slug.to_owned(),
+            message: err.to_string(),
+        })
+}
+
+async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> {
+    let db = open(config).await?;
+    let mut out = std::io::stdout().lock();
+    let show = |key: &entity::api_key::Model| {
+        let revoked = key.revoked_at.map(|at| format!("revoked {}", at.to_rfc3339()));
+        format!(
+            "{}  {}…  {:<10}  {}  created {}{}",
+            key.id,
+            key.prefix,
+            key.role.as_str(),
+            key.name,
+            key.created_at.to_rfc3339(),
+            revoked.map(|r| format!("  {r}")).unwrap_or_default()
+        )
+    };
+    match action {
+        KeysCommand::Create {
+            role,
+            name,
+            supervisor,
+            article,
+        } => {
+            let (key, token) =
+                editorial::auth::create_key_with(&db, role, &name, supervisor.as_deref(), article.as_deref()).await?;
+            writeln!(out, "{}", show(&key))?;
+            writeln!(
+                out,
+                "token (shown only now; send it as `Authorization: Bearer <token>`):"
+            )?;
+            writeln!(out, "{token}")?;
+        }
+        KeysCommand::List => {
+            for key in editorial::auth::list_keys(&db).await? {
+                writeln!(out, "{}", show(&key))?;
+            }
+        }
+        KeysCommand::Revoke { key } => {
+            let key = editorial::auth::revoke_key(&db, &key).await?;
+            writeln!(out, "{}", show(&key))?;
+        }
+    }
+    Ok(())
+}
+
+async fn operations(config: &Config, action: OperationsCommand) -> Result<(), StartupError> {
+    let db = open(config).await?;
+    let mut out = std::io::stdout().lock();
+    match action {
+        OperationsCommand::Add { files } => {
+            for file in files {
+                let text = std::fs::read_to_string(&file)?;
+                let name = file.display().to_string();
+                let hash = http::documents::register(&db, &name, &text)
+                    .await
+                    .map_err(|err| StartupError::Content {
+                        file: name.clone(),
+                        message: err.to_string(),
+                    })?;
+                writeln!(out, "{hash}  {name}")?;
+            }
+        }
+        OperationsCommand::List => {
+            use sea_orm::{EntityTrait, QueryOrder};
+            let rows = entity::trusted_document::Entity::find()
+                .order_by_asc(entity::trusted_document::Column::CreatedAt)
+                .all(&db)
+                .await?;
+            for row in rows {
+                writeln!(out, "{}  {}", row.hash, row.name.unwrap_or_default())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The database of a one-off command, migrated: one connection, and
+/// metrics nobody reads.
+async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, StartupError> {
+    Ok(store::db::open(&config.database_url, 1, Arc::new(Metrics::default())).await?)
+}
