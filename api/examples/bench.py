@@ -69,12 +69,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def build_database(args, kiji, workdir):
+def build_database(args, kiji, workdir, tag=None):
     """Creates the database for `kiji` unless it exists; returns its URL.
     Each binary gets a database of its own: an older binary refuses a
     database migrated by a newer one."""
     n = args.articles
-    tag = args.db_tag or hashlib.sha256(f"{Path(kiji).resolve()}:{Path(kiji).stat().st_size}".encode()).hexdigest()[:8]
+    tag = tag or hashlib.sha256(f"{Path(kiji).resolve()}:{Path(kiji).stat().st_size}".encode()).hexdigest()[:8]
     if args.database == "sqlite":
         path = Path(args.cache_dir) / f"kiji-bench-{n}-{tag}.db"
         url = f"sqlite://{path}?mode=rwc"
@@ -283,14 +283,15 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", default="12s")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the database even if it exists")
-    parser.add_argument("--db-tag", help="name the database by this tag instead of by the binary, so binaries "
-                        "with the same migrations share it (with one --kiji only)")
+    parser.add_argument("--db-tag", action="append", help="name each binary's database by a tag instead of by the "
+                        "binary, so a rebuilt binary with the same migrations reuses it (once per --kiji, in order)")
     parser.add_argument("--cache-dir", default=tempfile.gettempdir(), help="where SQLite databases are kept")
     parser.add_argument("--write", action="store_true", help="append the results to docs/benchmarks.md")
     args = parser.parse_args()
     binaries = args.kiji or [str(ROOT / "target/release/kiji")]
-    if args.db_tag and len(binaries) > 1:
-        raise SystemExit("--db-tag names one database: give one --kiji")
+    tags = args.db_tag or [None] * len(binaries)
+    if len(tags) != len(binaries):
+        raise SystemExit("give one --db-tag per --kiji")
     for tool in ("wrk", binaries[-1], args.plain):
         if not shutil.which(tool) and not Path(tool).exists():
             raise SystemExit(f"missing: {tool}")
@@ -298,8 +299,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         sections = []
-        for kiji in binaries:
-            url = build_database(args, kiji, workdir)
+        for kiji, tag in zip(binaries, tags):
+            url = build_database(args, kiji, workdir, tag)
             results, peak, size = bench_binary(args, kiji, url, args.plain, workdir, page, listing)
             sections.append(table(kiji, results, peak, size))
             print(sections[-1] + "\n")
