@@ -4,6 +4,7 @@
 //! A `graphql` block is run with the variables of the `json` block right
 //! after it, or of a "Variables: `{…}`" line; fragments defined in blocks of
 //! their own are appended where they are used.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot go on fails here
 
 mod common;
 

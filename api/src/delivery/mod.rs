@@ -3,8 +3,10 @@
 //! (pagination, answer order, limits on a document's work), and which keys
 //! an answer carries for caches.
 
+pub mod ids;
 pub mod limits;
 pub mod locale;
 pub mod ordered;
+pub mod pagination;
 pub mod tags;
 pub mod visibility;

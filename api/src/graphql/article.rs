@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::block::{Block, BlockKind};
 use entity::enums::{ContributorRole, Status};
 use entity::{
@@ -19,6 +19,7 @@ use super::claim::Claim;
 use super::node::{Kind, global_id};
 use super::pagination::{self, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::reference::Reference;
+use super::scalars::Timestamp;
 use super::section::{self as sections, Section, TocEntry};
 use super::supervisor::Supervisor;
 use super::{db, loader, preference};
@@ -284,11 +285,12 @@ impl Article {
     }
 
     /// When `scheduledRevision` replaces this one. Null for the public.
-    async fn scheduled_at(&self, ctx: &Context<'_>) -> Option<chrono::DateTime<Utc>> {
+    async fn scheduled_at(&self, ctx: &Context<'_>) -> Option<Timestamp> {
         super::audience(ctx)
             .covers(self.model.id)
             .then_some(self.model.scheduled_at)
             .flatten()
+            .map(Timestamp)
     }
 
     /// Publication state of the translation shown.
@@ -334,13 +336,13 @@ impl Article {
     }
 
     /// When the article was first published.
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.model.published_at
+    async fn published_at(&self) -> Option<Timestamp> {
+        self.model.published_at.map(Timestamp)
     }
 
     /// When the article's content last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.model.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        Timestamp(self.model.updated_at)
     }
 
     /// The series the article belongs to.
@@ -364,7 +366,11 @@ impl Article {
 
     /// Supervising physicians, authors and reviewers, with the revision each
     /// signed off. `role` keeps only those in one role.
-    async fn contributors(&self, ctx: &Context<'_>, role: Option<ContributorRole>) -> Result<Vec<Contributor>> {
+    async fn contributors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only the contributors in this role; all when omitted.")] role: Option<ContributorRole>,
+    ) -> Result<Vec<Contributor>> {
         let rows = loader(ctx)?
             .load_one(ContributorRowsOf(self.model.id))
             .await?
@@ -390,7 +396,7 @@ impl Article {
                     role: link.role,
                     supervisor,
                     signed_off_revision: link.signed_off_revision,
-                    signed_off_at: link.signed_off_at,
+                    signed_off_at: link.signed_off_at.map(Timestamp),
                     signed_off_locales: link.signed_off_locales().map(Locale::trusted).collect(),
                     signed_off_claims: link.signed_off_claims,
                     signed_off_profile_revision: link.signed_off_profile_revision,
@@ -467,7 +473,7 @@ pub struct Contributor {
     /// The article revision this person signed off, if any.
     signed_off_revision: Option<i32>,
     /// When they signed it off.
-    signed_off_at: Option<DateTime<Utc>>,
+    signed_off_at: Option<Timestamp>,
     /// The locales they reviewed in that revision: their name covers the
     /// text in these locales only. Empty without a sign-off.
     signed_off_locales: Vec<Locale>,
@@ -576,7 +582,7 @@ impl ArticleQuery {
             validator(max_length = 200)
         )]
         after: Option<String>,
-        filter: Option<ArticleFilter>,
+        #[graphql(desc = "Which articles to list; all visible ones when omitted.")] filter: Option<ArticleFilter>,
         #[graphql(
             desc = "Sort order; ties are broken by id.",
             default_with = "Some(ArticleOrder::PublishedAtDesc)"

@@ -1,12 +1,12 @@
 //! `auditLog`: the audit trail, newest first, for ADMIN keys.
 
 use async_graphql::{Context, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::audit;
 use entity::enums::Role;
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 
 use super::db;
+use super::scalars::Timestamp;
 use crate::error::{Error, Result};
 
 /// The root field `auditLog`.
@@ -20,7 +20,7 @@ const MAX_ENTRIES: i32 = 200;
 #[derive(SimpleObject)]
 pub struct AuditEntry {
     /// When.
-    at: DateTime<Utc>,
+    at: Timestamp,
     /// The key's name, or `command line` for a command run on the server.
     actor: String,
     /// The key's id; null for the command line.
@@ -57,7 +57,7 @@ impl AuditLogQuery {
         Ok(rows
             .into_iter()
             .map(|row| AuditEntry {
-                at: row.at,
+                at: Timestamp(row.at),
                 actor: row.actor,
                 key_id: row.key_id.map(|id| id.to_string()),
                 action: row.action,

@@ -215,7 +215,12 @@ impl From<rules::Saved> for RevisionSaved {
 #[Object]
 impl EditingMutation {
     /// Creates an article as a DRAFT, revision 1. Needs an EDITOR or ADMIN key.
-    async fn create_article(&self, ctx: &Context<'_>, input: CreateArticleInput) -> Result<RevisionSaved> {
+    async fn create_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new article, as one entry of `articles:` in a content document.")]
+        input: CreateArticleInput,
+    ) -> Result<RevisionSaved> {
         let key = require_role(ctx, &EDITING, "createArticle")?;
         let doc: ArticleDoc = parse("document", input.document.0)?;
         Ok(rules::create(&writer(ctx, &key)?, doc, input.note).await?.into())
@@ -223,7 +228,12 @@ impl EditingMutation {
 
     /// Saves a whole new revision of an article. Needs an EDITOR or ADMIN
     /// key, or a TRANSLATOR key for a change to translations only.
-    async fn save_article(&self, ctx: &Context<'_>, input: SaveArticleInput) -> Result<RevisionSaved> {
+    async fn save_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, the revision the edit starts from, and the whole new document.")]
+        input: SaveArticleInput,
+    ) -> Result<RevisionSaved> {
         let key = require_role(ctx, &WRITING, "saveArticle")?;
         let doc: ArticleDoc = parse("document", input.document.0)?;
         let change = Change::Whole(doc);
@@ -240,7 +250,12 @@ impl EditingMutation {
 
     /// Changes a section's heading or blocks in one locale. Needs an
     /// EDITOR or ADMIN key, or a TRANSLATOR key outside the source locale.
-    async fn edit_section(&self, ctx: &Context<'_>, input: EditSectionInput) -> Result<RevisionSaved> {
+    async fn edit_section(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The section, by anchor, the revision the edit starts from, and its new text.")]
+        input: EditSectionInput,
+    ) -> Result<RevisionSaved> {
         let key = require_role(ctx, &WRITING, "editSection")?;
         let blocks: Option<Vec<Block>> = input.blocks.map(|b| parse("blocks", b.0)).transpose()?;
         let change = Change::Section {
@@ -261,7 +276,12 @@ impl EditingMutation {
     }
 
     /// Adds a section. Needs an EDITOR or ADMIN key.
-    async fn add_section(&self, ctx: &Context<'_>, input: AddSectionInput) -> Result<RevisionSaved> {
+    async fn add_section(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Where the new section goes, the revision the edit starts from, and its text.")]
+        input: AddSectionInput,
+    ) -> Result<RevisionSaved> {
         let key = require_role(ctx, &EDITING, "addSection")?;
         let section: SectionDoc = parse("section", input.section.0)?;
         let change = Change::AddSection {
@@ -282,7 +302,12 @@ impl EditingMutation {
 
     /// Moves a section (with its subsections) under another parent or to
     /// another place among its siblings. Needs an EDITOR or ADMIN key.
-    async fn move_section(&self, ctx: &Context<'_>, input: MoveSectionInput) -> Result<RevisionSaved> {
+    async fn move_section(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The section, by anchor, the revision the edit starts from, and its new place.")]
+        input: MoveSectionInput,
+    ) -> Result<RevisionSaved> {
         let key = require_role(ctx, &EDITING, "moveSection")?;
         let change = Change::MoveSection {
             anchor: input.anchor,
@@ -302,7 +327,11 @@ impl EditingMutation {
 
     /// Deletes a section with its subsections and claims. Needs an EDITOR
     /// or ADMIN key.
-    async fn delete_section(&self, ctx: &Context<'_>, input: DeleteSectionInput) -> Result<RevisionSaved> {
+    async fn delete_section(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The section, by anchor, and the revision the edit starts from.")] input: DeleteSectionInput,
+    ) -> Result<RevisionSaved> {
         let key = require_role(ctx, &EDITING, "deleteSection")?;
         let change = Change::DeleteSection { anchor: input.anchor };
         Ok(rules::edit(
@@ -319,7 +348,12 @@ impl EditingMutation {
     /// Sets the title, lead and other article-level text of one locale,
     /// creating the translation (as a DRAFT) when missing. Needs an EDITOR
     /// or ADMIN key, or a TRANSLATOR key outside the source locale.
-    async fn edit_translation(&self, ctx: &Context<'_>, input: EditTranslationInput) -> Result<RevisionSaved> {
+    async fn edit_translation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, the locale, the revision the edit starts from, and the translated texts.")]
+        input: EditTranslationInput,
+    ) -> Result<RevisionSaved> {
         let key = require_role(ctx, &WRITING, "editTranslation")?;
         let intro: Option<Vec<Block>> = input.intro.map(|b| parse("intro", b.0)).transpose()?;
         let change = Change::Translation {
@@ -343,7 +377,12 @@ impl EditingMutation {
 
     /// Saves the content of an older revision as the newest one. Needs an
     /// EDITOR or ADMIN key.
-    async fn restore_revision(&self, ctx: &Context<'_>, input: RestoreRevisionInput) -> Result<RevisionSaved> {
+    async fn restore_revision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, the revision to restore, and the revision the edit starts from.")]
+        input: RestoreRevisionInput,
+    ) -> Result<RevisionSaved> {
         let key = require_role(ctx, &EDITING, "restoreRevision")?;
         let w = writer(ctx, &key)?;
         Ok(

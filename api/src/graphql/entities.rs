@@ -64,7 +64,12 @@ impl EntityMutation {
     /// Creates a bibliographic reference (an EDITOR or ADMIN key), or
     /// replaces one (an ADMIN key: claims citing it keep citing it, and
     /// keep their sign-offs).
-    async fn save_reference(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
+    async fn save_reference(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document to save in place, and the reason when the change needs one.")]
+        input: SaveEntityInput,
+    ) -> Result<EntitySaved> {
         save_entity(ctx, "saveReference", input, |doc| Bundle {
             references: vec![doc],
             ..Bundle::default()
@@ -74,7 +79,12 @@ impl EntityMutation {
 
     /// Creates or replaces a supervisor's profile with qualifications and
     /// career. Needs an EDITOR or ADMIN key.
-    async fn save_supervisor(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
+    async fn save_supervisor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document to save in place, and the reason when the change needs one.")]
+        input: SaveEntityInput,
+    ) -> Result<EntitySaved> {
         save_entity(ctx, "saveSupervisor", input, |doc| Bundle {
             supervisors: vec![doc],
             ..Bundle::default()
@@ -84,7 +94,12 @@ impl EntityMutation {
 
     /// Creates or replaces a category. Needs an EDITOR or ADMIN key; an
     /// ADMIN key to change whether it is medical.
-    async fn save_category(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
+    async fn save_category(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document to save in place, and the reason when the change needs one.")]
+        input: SaveEntityInput,
+    ) -> Result<EntitySaved> {
         save_entity(ctx, "saveCategory", input, |doc| Bundle {
             categories: vec![doc],
             ..Bundle::default()
@@ -93,7 +108,12 @@ impl EntityMutation {
     }
 
     /// Creates or replaces a tag. Needs an EDITOR or ADMIN key.
-    async fn save_tag(&self, ctx: &Context<'_>, input: SaveEntityInput) -> Result<EntitySaved> {
+    async fn save_tag(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document to save in place, and the reason when the change needs one.")]
+        input: SaveEntityInput,
+    ) -> Result<EntitySaved> {
         save_entity(ctx, "saveTag", input, |doc| Bundle {
             tags: vec![doc],
             ..Bundle::default()

@@ -3,12 +3,12 @@
 //! and `lintRules`, the rules in force with the guideline each rests on.
 
 use async_graphql::{Context, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::enums::{Role, Status};
 use entity::{article, lint_override};
 use sea_orm::sea_query::ExprTrait as _;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use super::scalars::Timestamp;
 use super::{db, require_role, rules};
 use crate::editorial::lint::{Finding, RuleInfo, Severity};
 use crate::error::{Error, Result};
@@ -25,7 +25,7 @@ pub struct LintOverride {
     /// Who (the key's name, or `command line`).
     by: String,
     /// When.
-    at: DateTime<Utc>,
+    at: Timestamp,
 }
 
 /// What the lint finds in one revision of an article.
@@ -77,7 +77,7 @@ async fn report(
         .map(|o| LintOverride {
             reason: o.reason,
             by: o.actor,
-            at: o.at,
+            at: Timestamp(o.at),
         });
     Ok(LintReport {
         slug: found.slug.clone(),
@@ -98,7 +98,7 @@ impl LintQuery {
     async fn lint(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(max_length = 200))] slug: String,
+        #[graphql(desc = "The article's URL slug.", validator(max_length = 200))] slug: String,
         #[graphql(desc = "The revision to check; the newest when left out.")] revision: Option<i32>,
     ) -> Result<LintReport> {
         require_role(ctx, &EDITORIAL, "lint")?;

@@ -2,11 +2,11 @@
 //! revision whole, and what changed between two.
 
 use async_graphql::{Context, Json, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::enums::Role;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
+use super::scalars::Timestamp;
 use super::{db, require_role};
 use crate::content::ArticleDoc;
 use crate::editorial::revisions::{self, Snapshot};
@@ -24,7 +24,7 @@ pub struct RevisionInfo {
     /// The revision the edit started from; null for the first.
     base_revision: Option<i32>,
     /// When it was saved.
-    saved_at: DateTime<Utc>,
+    saved_at: Timestamp,
     /// The key that saved it (its name), or `import`.
     saved_by: String,
     /// What the editor said it changed.
@@ -94,7 +94,7 @@ impl RevisionQuery {
     async fn article_revisions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(max_length = 200))] slug: String,
+        #[graphql(desc = "The article's URL slug.", validator(max_length = 200))] slug: String,
     ) -> Result<RevisionHistory> {
         require_role(ctx, &ANY, "articleRevisions")?;
         let db = db(ctx)?;
@@ -105,7 +105,7 @@ impl RevisionQuery {
             .map(|r| RevisionInfo {
                 number: r.number,
                 base_revision: r.base_revision,
-                saved_at: r.saved_at,
+                saved_at: Timestamp(r.saved_at),
                 saved_by: r.saved_by,
                 note: r.note,
             })
@@ -122,8 +122,8 @@ impl RevisionQuery {
     async fn article_revision(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(max_length = 200))] slug: String,
-        number: i32,
+        #[graphql(desc = "The article's URL slug.", validator(max_length = 200))] slug: String,
+        #[graphql(desc = "The revision's number, from 1.")] number: i32,
     ) -> Result<Json<Value>> {
         require_role(ctx, &ANY, "articleRevision")?;
         let snapshot = revision_of(ctx, &slug, number).await?;
@@ -137,9 +137,9 @@ impl RevisionQuery {
     async fn article_revision_diff(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(max_length = 200))] slug: String,
-        from: i32,
-        to: i32,
+        #[graphql(desc = "The article's URL slug.", validator(max_length = 200))] slug: String,
+        #[graphql(desc = "The revision the changes start from.")] from: i32,
+        #[graphql(desc = "The revision the changes lead to.")] to: i32,
     ) -> Result<Vec<RevisionChange>> {
         require_role(ctx, &ANY, "articleRevisionDiff")?;
         let a = revision_of(ctx, &slug, from).await?;

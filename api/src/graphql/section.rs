@@ -182,7 +182,10 @@ impl Section {
 
     /// The section's own blocks, before its subsections; `kinds` keeps only
     /// blocks of those kinds.
-    async fn blocks(&self, kinds: Option<Vec<BlockKind>>) -> Vec<&Block> {
+    async fn blocks(
+        &self,
+        #[graphql(desc = "Only blocks of these kinds, in order; all when omitted.")] kinds: Option<Vec<BlockKind>>,
+    ) -> Vec<&Block> {
         filter_blocks(&self.l10n.text().blocks.0, kinds.as_deref())
     }
 

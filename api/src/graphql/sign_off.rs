@@ -2,9 +2,9 @@
 //! the rules they follow are `editorial::sign_off`'s.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::enums::Role;
 
+use super::scalars::Timestamp;
 use super::writer;
 use crate::editorial::principal::Principal;
 use crate::editorial::sign_off as rules;
@@ -48,7 +48,7 @@ pub struct SignOff {
     /// Whether the claims are covered.
     claims: bool,
     /// When.
-    signed_off_at: DateTime<Utc>,
+    signed_off_at: Timestamp,
     /// The physician's profile revision it was made under.
     profile_revision: i32,
 }
@@ -88,7 +88,11 @@ fn physician<'a>(ctx: &Context<'a>, what: &str) -> Result<(&'a Principal, uuid::
 impl SignOffMutation {
     /// Signs off the current revision of an article as its supervising
     /// physician. Needs a SUPERVISOR key, which speaks for one physician.
-    async fn sign_off(&self, ctx: &Context<'_>, input: SignOffInput) -> Result<SignOff> {
+    async fn sign_off(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, the revision signed off, and what the sign-off covers.")] input: SignOffInput,
+    ) -> Result<SignOff> {
         let (key, physician) = physician(ctx, "signOff")?;
         let request = rules::Request {
             slug: input.slug,
@@ -103,7 +107,7 @@ impl SignOffMutation {
             revision: signed.revision,
             locales: signed.locales.iter().map(|l| Locale::trusted(l)).collect(),
             claims: signed.claims,
-            signed_off_at: signed.signed_at,
+            signed_off_at: Timestamp(signed.signed_at),
             profile_revision: signed.profile_revision,
         })
     }
@@ -113,7 +117,11 @@ impl SignOffMutation {
     /// affiliation, biography, photo) is theirs. After a change by an
     /// ADMIN, articles show them as not having confirmed it, and
     /// `reviewedBySupervisor` is false, until they do.
-    async fn confirm_profile(&self, ctx: &Context<'_>, input: ConfirmProfileInput) -> Result<ProfileConfirmed> {
+    async fn confirm_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The profile revision the physician confirms as theirs.")] input: ConfirmProfileInput,
+    ) -> Result<ProfileConfirmed> {
         let (key, physician) = physician(ctx, "confirmProfile")?;
         let slug = rules::confirm_profile(&writer(ctx, key)?, physician, input.revision).await?;
         Ok(ProfileConfirmed {

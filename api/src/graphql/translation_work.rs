@@ -66,7 +66,7 @@ impl TranslationWorkQuery {
     async fn translation_work(
         &self,
         ctx: &Context<'_>,
-        locale: Locale,
+        #[graphql(desc = "The locale to translate into.")] locale: Locale,
         #[graphql(desc = "At most this many tasks, 1 to 200; 50 when left out.")] first: Option<i32>,
     ) -> Result<Vec<TranslationTask>> {
         let first = first.unwrap_or(50);

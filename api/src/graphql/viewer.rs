@@ -20,6 +20,7 @@ impl ViewerQuery {
     }
 }
 
+/// Who sent the request: the public, or a key with its role and name.
 #[Object]
 impl Viewer {
     /// The key's role; null for the public.

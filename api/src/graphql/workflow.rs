@@ -2,9 +2,9 @@
 //! are `editorial::workflow`'s.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::enums::{Role, Status};
 
+use super::scalars::Timestamp;
 use super::{require_role, writer};
 use crate::editorial::workflow::{self as rules, Step};
 use crate::error::Result;
@@ -33,7 +33,7 @@ pub struct PublishInput {
     revision: i32,
     /// When readers may see it; now when left out. A later time schedules
     /// it: nothing has to run then, readers compare the time.
-    publish_at: Option<DateTime<Utc>>,
+    publish_at: Option<Timestamp>,
     /// Publishes a medical article despite the errors the
     /// medical-advertising lint finds in this revision, for this reason
     /// (kept with the revision and in the audit trail).
@@ -68,12 +68,12 @@ pub struct ArticleState {
     /// Its state.
     status: Status,
     /// When it is (or was) published.
-    published_at: Option<DateTime<Utc>>,
+    published_at: Option<Timestamp>,
     /// When readers may see it; null while they may not.
-    visible_from: Option<DateTime<Utc>>,
+    visible_from: Option<Timestamp>,
     /// When the newest revision replaces the one readers read, if that is
     /// scheduled.
-    scheduled_at: Option<DateTime<Utc>>,
+    scheduled_at: Option<Timestamp>,
     /// What the medical-advertising lint finds in the revision a step moves
     /// forward (`submitForReview`, `approve`, `publish`), in every locale;
     /// empty for the other steps.
@@ -86,9 +86,9 @@ impl From<Step> for ArticleState {
             slug: step.slug,
             revision: step.revision,
             status: step.status,
-            published_at: step.published_at,
-            visible_from: step.visible_from,
-            scheduled_at: step.scheduled_at,
+            published_at: step.published_at.map(Timestamp),
+            visible_from: step.visible_from.map(Timestamp),
+            scheduled_at: step.scheduled_at.map(Timestamp),
             findings: step.findings,
         }
     }
@@ -109,7 +109,11 @@ const EDITING: [Role; 2] = [Role::Editor, Role::Admin];
 #[Object]
 impl WorkflowMutation {
     /// Sends a DRAFT to review. Needs an EDITOR or ADMIN key.
-    async fn submit_for_review(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
+    async fn submit_for_review(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, and the revision the step applies to.")] input: StepInput,
+    ) -> Result<ArticleState> {
         let key = require_role(ctx, &EDITING, "submitForReview")?;
         Ok(rules::submit_for_review(&writer(ctx, &key)?, input.into())
             .await?
@@ -118,7 +122,11 @@ impl WorkflowMutation {
 
     /// Approves an article IN_REVIEW; in a medical category only once a
     /// supervisor signed off this revision. Needs an EDITOR or ADMIN key.
-    async fn approve(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
+    async fn approve(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, and the revision the step applies to.")] input: StepInput,
+    ) -> Result<ArticleState> {
         let key = require_role(ctx, &EDITING, "approve")?;
         Ok(rules::approve(&writer(ctx, &key)?, input.into()).await?.into())
     }
@@ -127,12 +135,16 @@ impl WorkflowMutation {
     /// source-locale translation; other locales publish one by one. In a
     /// medical category the sign-off of this revision is checked again.
     /// Needs an ADMIN key.
-    async fn publish(&self, ctx: &Context<'_>, input: PublishInput) -> Result<ArticleState> {
+    async fn publish(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, the revision to publish, and when.")] input: PublishInput,
+    ) -> Result<ArticleState> {
         let key = require_role(ctx, &[Role::Admin], "publish")?;
         let input = rules::PublishInput {
             slug: input.slug,
             revision: input.revision,
-            publish_at: input.publish_at,
+            publish_at: input.publish_at.map(|at| at.0),
             lint_override_reason: input.lint_override_reason,
         };
         Ok(rules::publish(&writer(ctx, &key)?, input).await?.into())
@@ -140,7 +152,11 @@ impl WorkflowMutation {
 
     /// Withdraws a PUBLISHED article from readers, keeping it for the
     /// record. Needs an ADMIN key.
-    async fn archive(&self, ctx: &Context<'_>, input: StepInput) -> Result<ArticleState> {
+    async fn archive(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, and the revision the step applies to.")] input: StepInput,
+    ) -> Result<ArticleState> {
         let key = require_role(ctx, &[Role::Admin], "archive")?;
         Ok(rules::archive(&writer(ctx, &key)?, input.into()).await?.into())
     }
@@ -148,7 +164,11 @@ impl WorkflowMutation {
     /// Publishes one translation of a PUBLISHED article: locales go out one
     /// by one. Readers see whether a supervisor reviewed it
     /// (`reviewedBySupervisor`). Needs an ADMIN key.
-    async fn publish_translation(&self, ctx: &Context<'_>, input: TranslationStepInput) -> Result<ArticleState> {
+    async fn publish_translation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, the locale, and the revision the step applies to.")] input: TranslationStepInput,
+    ) -> Result<ArticleState> {
         let key = require_role(ctx, &[Role::Admin], "publishTranslation")?;
         Ok(rules::publish_translation(&writer(ctx, &key)?, input.into())
             .await?
@@ -157,7 +177,11 @@ impl WorkflowMutation {
 
     /// Takes one translation back to DRAFT (the source locale goes only
     /// with the article: archive it instead). Needs an ADMIN key.
-    async fn withdraw_translation(&self, ctx: &Context<'_>, input: TranslationStepInput) -> Result<ArticleState> {
+    async fn withdraw_translation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article, the locale, and the revision the step applies to.")] input: TranslationStepInput,
+    ) -> Result<ArticleState> {
         let key = require_role(ctx, &[Role::Admin], "withdrawTranslation")?;
         Ok(rules::withdraw_translation(&writer(ctx, &key)?, input.into())
             .await?
