@@ -24,12 +24,15 @@ pub mod translation_work;
 pub mod viewer;
 pub mod workflow;
 
+use std::sync::Arc;
+
 use async_graphql::{Context, EmptySubscription, Interface, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::delivery::locale::{Localization, Preference, Translation};
 use crate::error::{Error, Result};
 use crate::locale::Locale;
+use crate::store::db::Reader;
 use crate::store::loaders::{Child, ChildrenOf, RequestLoader};
 
 /// The schema type served at `/graphql`.
@@ -137,7 +140,7 @@ pub(crate) fn writer<'a>(
     key: &'a crate::editorial::principal::Principal,
 ) -> Result<crate::editorial::Writer<'a>> {
     Ok(crate::editorial::Writer {
-        db: db(ctx)?,
+        db: pool(ctx)?,
         rules: rules(ctx)?,
         followers: followers(ctx)?,
         key,
@@ -190,8 +193,16 @@ pub(crate) fn require_role(
     }
 }
 
-/// The database connection.
-pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
+/// The database as this request reads it (see `Reader`: every read of a
+/// request goes through it).
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a Reader> {
+    ctx.data_opt::<Arc<Reader>>()
+        .map(|reader| &**reader)
+        .ok_or_else(|| Error::Internal("request has no database reader".into()))
+}
+
+/// The connection pool, for writes.
+fn pool<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
     ctx.data_opt::<DatabaseConnection>()
         .ok_or_else(|| Error::Internal("schema has no database".into()))
 }

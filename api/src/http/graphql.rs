@@ -39,6 +39,7 @@ use crate::http::documents::{DocumentError, Prepared, set_code};
 use crate::metrics::Outcome;
 use crate::state::AppState;
 use crate::store::cache::{self, Cached, Coding};
+use crate::store::db::Reader;
 use crate::store::loaders::request_loader;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -593,6 +594,18 @@ enum Answer {
     Failed,
 }
 
+/// Whether the operation to run reads only (a mutation's reads use the
+/// pool, beside the connections its writes take).
+fn is_query(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    let operation = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_some_and(|op| op.node.ty == OperationType::Query)
+}
+
 /// Runs `prepared` with a fresh loader and writes the answer.
 async fn run(
     state: &AppState,
@@ -609,9 +622,15 @@ async fn run(
         request = request.operation_name(name);
     }
     request = request.variables(Variables::from_json(variables.clone()));
-    let (loader, batches) = request_loader(state.db.clone());
+    let reader = Arc::new(if is_query(&prepared.doc, operation_name) {
+        Reader::for_query(state.db.clone(), state.metrics.clone())
+    } else {
+        Reader::pooled(state.db.clone())
+    });
+    let (loader, batches) = request_loader(reader.clone());
     let tags = Arc::new(Tags::default());
     let request = request
+        .data(reader)
         .data(loader)
         .data(AcceptLanguage(accept_language))
         .data(NodeBudget::default())

@@ -224,7 +224,7 @@ impl Loader<ClaimRowsOf> for DbLoader {
 /// statement (for a single article; a page of a list needs its `LIMIT` on
 /// articles, not on joined rows).
 pub async fn articles_with_texts(
-    db: &sea_orm::DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     condition: sea_orm::Condition,
 ) -> Result<Vec<WithTexts<article::Model, article_translation::Model>>, DbErr> {
     let mut select = Query::select();

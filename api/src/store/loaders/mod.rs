@@ -30,7 +30,9 @@ use entity::{article_translation, category_translation, supervisor_translation, 
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::store::db::Reader;
 use uuid::Uuid;
 
 /// The per-request loader: batches per key type and caches for the request.
@@ -47,7 +49,7 @@ pub type RequestLoader = async_graphql::dataloader::DataLoader<DbLoader, async_g
 /// the siblings are still adding keys, splitting it in two. Running batches
 /// on the request's task, only between polls of the query, gives both: every
 /// key a poll registers is in the batch, and no time is spent waiting.
-pub fn request_loader(db: DatabaseConnection) -> (RequestLoader, Batches) {
+pub fn request_loader(db: Arc<Reader>) -> (RequestLoader, Batches) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let loader = async_graphql::dataloader::DataLoader::with_cache(
         DbLoader::new(db),
@@ -87,12 +89,12 @@ pub type LoadError = Arc<DbErr>;
 
 /// Loads content rows in batches.
 pub struct DbLoader {
-    db: DatabaseConnection,
+    db: Arc<Reader>,
 }
 
 impl DbLoader {
-    /// A loader reading from `db`.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// A loader reading through `db`, the request's reader.
+    pub fn new(db: Arc<Reader>) -> Self {
         Self { db }
     }
 }
@@ -151,7 +153,7 @@ where
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = E::find()
             .filter(E::parent_column().is_in(ids))
-            .all(&self.db)
+            .all(&*self.db)
             .await
             .map_err(Arc::new)?;
         let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
