@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// The layers, top first, by module path prefix.
 const LAYERS: &[(&str, &[&str])] = &[
     ("wiring", &["lib", "cli"]),
-    ("http", &["http", "state", "config"]),
+    ("http", &["http", "config"]),
     ("schema", &["graphql"]),
     ("read rules", &["delivery"]),
     ("write rules", &["editorial"]),

@@ -12,7 +12,6 @@ pub mod graphql;
 pub mod http;
 pub mod locale;
 pub mod metrics;
-pub mod state;
 pub mod store;
 
 use std::io::Write as _;
@@ -22,12 +21,11 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-pub use cli::{Cli, run};
 pub use config::Config;
 use error::ImportError;
 use graphql::LocaleSettings;
+use http::state::AppState;
 use metrics::Metrics;
-use state::AppState;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]

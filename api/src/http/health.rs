@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::db;
 
 /// Liveness: the process is up and serving HTTP.

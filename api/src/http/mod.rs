@@ -5,6 +5,7 @@ pub mod documents;
 mod graphiql;
 mod graphql;
 mod health;
+pub mod state;
 
 pub use graphiql::FIRST_QUERY;
 
@@ -21,10 +22,10 @@ use tower_http::compression::predicate::{NotForContentType, Predicate as _, Size
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
-use crate::Config;
+use crate::config::Config;
 
 use crate::error::code;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// Largest accepted GraphQL request body: documents are small, and a large
 /// body is a mistake or an attack.
