@@ -12,10 +12,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entity::enums::Status;
 use entity::{article, article_count, article_supervisor, article_tag, article_translation, category, supervisor, tag};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order as SortOrder, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order as SortOrder, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -276,15 +276,21 @@ pub struct Page {
     pub has_previous_page: bool,
     /// Every visible article the filter lists, on every page.
     pub listed: Condition,
+    /// How many that is, when it was asked for and read with the page.
+    pub total: Option<u64>,
 }
 
-/// The page of `first` visible articles after the cursor `after`, in `order`.
+/// The page of `first` visible articles after the cursor `after`, in
+/// `order`. With `with_total`, an unfiltered list's count is read in the
+/// same statement (the kept count is two scalar subqueries; a round trip
+/// costs more than either).
 pub async fn page(
     db: &impl ConnectionTrait,
     first: i32,
     after: Option<&str>,
     filter: &Filter,
     order: Order,
+    with_total: bool,
 ) -> Result<Page> {
     if !(0..=MAX_PAGE).contains(&first) {
         return Err(Error::bad_input(format!(
@@ -304,12 +310,27 @@ pub async fn page(
     } else {
         SortOrder::Asc
     };
-    let mut rows = query
+    let mut select = query
         .order_by(order.column(), direction.clone())
         .order_by(article::Column::Id, direction)
         .limit(first as u64 + 1)
-        .all(db)
-        .await?;
+        .into_query();
+    let counted = with_total && matches!(filter.count_scope(), Some(CountScope::All));
+    if counted {
+        let (kept, scheduled) = kept_count("all".to_owned(), None);
+        select
+            .expr_as(Expr::SubQuery(None, Box::new(kept.into())), TOTAL_KEPT)
+            .expr_as(Expr::SubQuery(None, Box::new(scheduled.into())), TOTAL_SCHEDULED);
+    }
+    let found = db.query_all(&select).await?;
+    let total = match found.first() {
+        Some(row) if counted => Some(total_of(row, TOTAL_KEPT, TOTAL_SCHEDULED)?),
+        _ => None,
+    };
+    let mut rows = found
+        .iter()
+        .map(|row| article::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     let has_next_page = rows.len() > first as usize;
     rows.truncate(first as usize);
     Ok(Page {
@@ -317,7 +338,39 @@ pub async fn page(
         has_next_page,
         has_previous_page: cursor.is_some(),
         listed,
+        total,
     })
+}
+
+/// Column names of the count read with a page; no article column is
+/// named so.
+const TOTAL_KEPT: &str = "kiji_total_kept";
+const TOTAL_SCHEDULED: &str = "kiji_total_scheduled";
+
+/// The kept count of `key` and, among what it counts, the articles of
+/// `category` (all when `None`) scheduled for later.
+fn kept_count(key: String, category: Option<Uuid>) -> (SelectStatement, SelectStatement) {
+    let kept = Query::select()
+        .column(article_count::Column::Articles)
+        .from(article_count::Entity)
+        .and_where(Expr::col(article_count::Column::Scope).eq(key))
+        .to_owned();
+    let mut scheduled = Query::select()
+        .expr(Expr::col(article::Column::Id).count())
+        .from(article::Entity)
+        .and_where(Expr::col(article::Column::VisibleFrom).gt(Utc::now()))
+        .to_owned();
+    if let Some(category) = category {
+        scheduled.and_where(Expr::col(article::Column::CategoryId).eq(category));
+    }
+    (kept, scheduled)
+}
+
+/// The kept count less the scheduled articles, from a row holding both.
+fn total_of(row: &QueryResult, kept: &str, scheduled: &str) -> Result<u64> {
+    let kept: Option<i64> = row.try_get("", kept)?;
+    let scheduled: i64 = row.try_get("", scheduled)?;
+    Ok(u64::try_from(kept.unwrap_or(0).saturating_sub(scheduled)).unwrap_or(0))
 }
 
 /// The cursor of `row` in `order`, for the next page's `after`.
@@ -353,29 +406,15 @@ pub async fn total(db: &impl ConnectionTrait, scope: Option<&CountScope>, listed
         }
     };
     // Both numbers in one statement: a round trip costs more than either.
-    let maintained = Query::select()
-        .column(article_count::Column::Articles)
-        .from(article_count::Entity)
-        .and_where(Expr::col(article_count::Column::Scope).eq(key))
-        .to_owned();
-    let mut scheduled = Query::select()
-        .expr(Expr::col(article::Column::Id).count())
-        .from(article::Entity)
-        .and_where(Expr::col(article::Column::VisibleFrom).gt(Utc::now()))
-        .to_owned();
-    if let Some(category) = category {
-        scheduled.and_where(Expr::col(article::Column::CategoryId).eq(category));
-    }
+    let (kept, scheduled) = kept_count(key, category);
     let both = Query::select()
-        .expr_as(Expr::SubQuery(None, Box::new(maintained.into())), "maintained")
-        .expr_as(Expr::SubQuery(None, Box::new(scheduled.into())), "scheduled")
+        .expr_as(Expr::SubQuery(None, Box::new(kept.into())), TOTAL_KEPT)
+        .expr_as(Expr::SubQuery(None, Box::new(scheduled.into())), TOTAL_SCHEDULED)
         .to_owned();
     let Some(row) = db.query_one(&both).await? else {
         return Ok(0);
     };
-    let maintained: Option<i64> = row.try_get("", "maintained")?;
-    let scheduled: i64 = row.try_get("", "scheduled")?;
-    Ok(u64::try_from(maintained.unwrap_or(0).saturating_sub(scheduled)).unwrap_or(0))
+    total_of(&row, TOTAL_KEPT, TOTAL_SCHEDULED)
 }
 
 #[cfg(test)]

@@ -80,7 +80,9 @@ pub(crate) async fn articles(
     pref: Preference,
 ) -> Result<ArticleConnection> {
     let (filter, order) = (Filter::from(filter), Order::from(order));
-    let page = pagination::page(db(ctx)?, first, after.as_deref(), &filter, order).await?;
+    // Asked for, the count comes with the page rather than after it.
+    let with_total = ctx.look_ahead().field("totalCount").exists();
+    let page = pagination::page(db(ctx)?, first, after.as_deref(), &filter, order, with_total).await?;
     crate::delivery::tags::collection(ctx, "articles");
     let edges: Vec<ArticleEdge> = Article::wrap_all(ctx, page.rows, &pref)
         .await?
@@ -103,6 +105,7 @@ pub(crate) async fn articles(
         page_info,
         count_scope: filter.count_scope(),
         listed: page.listed,
+        total: page.total,
     })
 }
 
@@ -112,6 +115,7 @@ pub struct ArticleConnection {
     page_info: PageInfo,
     listed: sea_orm::Condition,
     count_scope: Option<CountScope>,
+    total: Option<u64>,
 }
 
 /// A page of articles with cursors (Relay connection).
@@ -132,10 +136,14 @@ impl ArticleConnection {
         &self.page_info
     }
 
-    /// Number of articles matching the filter across all pages (one extra
-    /// query; ask only when needed).
+    /// Number of articles matching the filter across all pages: read with
+    /// the page when the list has no filter, one more query otherwise (ask
+    /// only when needed).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        pagination::total(db(ctx)?, self.count_scope.as_ref(), &self.listed).await
+        match self.total {
+            Some(total) => Ok(total),
+            None => pagination::total(db(ctx)?, self.count_scope.as_ref(), &self.listed).await,
+        }
     }
 }
 
