@@ -622,7 +622,10 @@ async fn run(
         request = request.operation_name(name);
     }
     request = request.variables(Variables::from_json(variables.clone()));
-    let reader = Arc::new(if is_query(&prepared.doc, operation_name) {
+    // Only the public's queries hold a connection: they are short, and
+    // many. A key's query can run long (lint work over a thousand
+    // articles), and ten such would hold the whole pool.
+    let reader = Arc::new(if principal.is_public() && is_query(&prepared.doc, operation_name) {
         Reader::for_query(state.db.clone(), state.metrics.clone())
     } else {
         Reader::pooled(state.db.clone())

@@ -43,10 +43,12 @@ pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> 
 /// `PGSSLMODE` that names a mode is followed as written.
 fn plain_on_loopback(url: &str) -> bool {
     use std::str::FromStr as _;
-    if !url.starts_with("postgres")
-        || url.to_ascii_lowercase().contains("sslmode")
-        || std::env::var_os("PGSSLMODE").is_some()
-    {
+    // Any TLS setting in the URL (`sslmode`, `ssl-mode`, a certificate),
+    // spelled or percent-encoded, or in the environment, is followed as is.
+    let lower = url.to_ascii_lowercase();
+    let names_tls = lower.contains("ssl") || lower.contains("%73");
+    let env_tls = std::env::vars_os().any(|(name, _)| name.to_string_lossy().starts_with("PGSSL"));
+    if !lower.starts_with("postgres") || names_tls || env_tls {
         return false;
     }
     let Ok(options) = sea_orm::sqlx::postgres::PgConnectOptions::from_str(url) else {
@@ -196,6 +198,15 @@ async fn on_held(
     let rows = conn.fetch_all(query).await;
     metrics.db_statement(started.elapsed(), rows.is_err());
     tracing::trace!(sql = %stmt.sql, elapsed = ?started.elapsed(), "sql");
+    // A connection that failed for any reason but the statement itself (the
+    // server restarted, the socket broke) is closed, not kept for the
+    // request's next statement, which takes a fresh one.
+    if let Err(err) = &rows
+        && !matches!(err, sea_orm::sqlx::Error::Database(_))
+        && let Some(mut broken) = held.take()
+    {
+        broken.close_on_drop();
+    }
     rows.map(|rows| rows.into_iter().map(sea_orm::QueryResult::from).collect())
         .map_err(|err| DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(err))))
 }
@@ -207,11 +218,18 @@ impl sea_orm::ConnectionTrait for Reader {
     }
 
     async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
-        self.db().execute_raw(stmt).await
+        match self {
+            Self::Pool(db) => db.execute_raw(stmt).await,
+            // A write while holding a connection would wait for a second.
+            Self::Held { .. } => Err(DbErr::Custom("a query's reader does not write".into())),
+        }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
-        self.db().execute_unprepared(sql).await
+        match self {
+            Self::Pool(db) => db.execute_unprepared(sql).await,
+            Self::Held { .. } => Err(DbErr::Custom("a query's reader does not write".into())),
+        }
     }
 
     async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
@@ -250,6 +268,13 @@ mod tests {
         assert!(!plain_on_loopback("postgres://kiji@10.0.0.5/kiji"));
         assert!(!plain_on_loopback("postgres://kiji@127.0.0.1/kiji?sslmode=require"));
         assert!(!plain_on_loopback("postgres://kiji@127.0.0.1/kiji?sslmode=prefer"));
+        assert!(!plain_on_loopback(
+            "postgres://kiji@127.0.0.1/kiji?ssl-mode=verify-full"
+        ));
+        assert!(!plain_on_loopback("postgres://kiji@127.0.0.1/kiji?%73slmode=require"));
+        assert!(!plain_on_loopback(
+            "postgres://kiji@localhost/kiji?sslrootcert=/etc/ca.pem"
+        ));
         assert!(!plain_on_loopback("sqlite://kiji.db?mode=rwc"));
     }
 }
