@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object};
 use chrono::Utc;
 use entity::block::{Block, BlockKind};
 use entity::enums::{ContributorRole, Status};
@@ -14,14 +14,16 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use super::category::{Category, Tag};
+use super::category::Category;
 use super::claim::Claim;
+use super::contributor::Contributor;
 use super::node::{Kind, global_id};
 use super::pagination::{self, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::reference::Reference;
 use super::scalars::Timestamp;
 use super::section::{self as sections, Section, TocEntry};
 use super::supervisor::Supervisor;
+use super::tag::Tag;
 use super::{db, loader, preference};
 use crate::delivery::locale::{Locale, Localization, Preference};
 use crate::delivery::visibility;
@@ -459,45 +461,6 @@ impl Article {
             }
         }
         Ok(out)
-    }
-}
-
-/// A person's part in an article and the revision they signed off.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct Contributor {
-    /// Supervisor, author or reviewer.
-    role: ContributorRole,
-    /// The person.
-    supervisor: Supervisor,
-    /// The article revision this person signed off, if any.
-    signed_off_revision: Option<i32>,
-    /// When they signed it off.
-    signed_off_at: Option<Timestamp>,
-    /// The locales they reviewed in that revision: their name covers the
-    /// text in these locales only. Empty without a sign-off.
-    signed_off_locales: Vec<Locale>,
-    /// Whether they reviewed the claims too; claims are often written by
-    /// editors apart from the reviewed text.
-    signed_off_claims: bool,
-    /// The revision of their profile (name, title, qualifications, career)
-    /// the sign-off was made under; null for a sign-off recorded in an
-    /// imported file.
-    signed_off_profile_revision: Option<i32>,
-    /// False when their profile changed after they last stood behind it
-    /// (by signing off or confirming it): the name and qualifications shown
-    /// are not yet confirmed by them, and their sign-off covers nothing
-    /// until they are.
-    profile_confirmed: bool,
-    #[graphql(skip)]
-    article_revision: i32,
-}
-
-#[ComplexObject]
-impl Contributor {
-    /// True when the sign-off covers the article's current revision.
-    async fn signed_off_current_revision(&self) -> bool {
-        self.signed_off_revision == Some(self.article_revision)
     }
 }
 

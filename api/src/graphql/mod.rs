@@ -8,6 +8,7 @@ pub mod article;
 pub mod audit_log;
 pub mod category;
 pub mod claim;
+pub mod contributor;
 pub mod editing;
 pub mod entities;
 pub mod lint;
@@ -20,6 +21,7 @@ pub mod sdl;
 pub mod section;
 pub mod sign_off;
 pub mod supervisor;
+pub mod tag;
 pub mod translation_work;
 pub mod viewer;
 pub mod workflow;
@@ -110,7 +112,7 @@ pub enum Localized {
     /// A category.
     Category(category::Category),
     /// A tag.
-    Tag(category::Tag),
+    Tag(tag::Tag),
 }
 
 /// The schema's types and limits; the one definition both the server and

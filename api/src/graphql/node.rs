@@ -14,11 +14,12 @@ use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::article::Article;
-use super::category::{Category, Tag};
+use super::category::Category;
 use super::claim::Claim;
 use super::reference::Reference;
 use super::section::{self as sections, Section};
 use super::supervisor::Supervisor;
+use super::tag::Tag;
 use super::{db, preference};
 use crate::delivery::locale::{Locale, Preference};
 use crate::delivery::visibility;
