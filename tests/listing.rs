@@ -504,7 +504,111 @@ fn paging_visits_every_visible_article_once_in_order(backend: Backend) {
     );
 }
 
+/// The count an unfiltered list reads inside its page's own statement is
+/// the count the separate statement gives: with scheduled and untranslated
+/// articles left out, on an empty page, and at no statement of its own.
+async fn total_count_is_the_same_read_with_the_page_or_after_it(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| config.response_cache_mb = 0).await else {
+        return;
+    };
+    let hidden = Bundle::from_yaml(
+        r#"
+articles:
+  - slug: scheduled
+    category: anti-aging
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2999-01-01T00:00:00Z
+    translations:
+      ja: { title: 予約投稿, lead: まだ公開前, status: PUBLISHED }
+  - slug: published-but-untranslated
+    category: anti-aging
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2020-01-01T00:00:00Z
+    translations:
+      ja: { title: 下書きの翻訳だけ, lead: 公開済みの翻訳がない, status: DRAFT }
+"#,
+    )
+    .expect("bundle parses");
+    app.import(&hidden).await.expect("imports");
+    let visible = walk(&app, 100, json!(null), "PUBLISHED_AT_DESC").await.len();
+    assert_eq!(visible, 3, "the sample's three articles");
+    let whole = list(&app, json!({ "first": 10 })).await;
+    assert_eq!(whole["totalCount"], json!(visible), "read with a full page");
+    let none = list(&app, json!({ "first": 0 })).await;
+    assert_eq!(none["totalCount"], json!(visible), "read with `first: 0`");
+    let last = list(&app, json!({ "first": visible })).await["pageInfo"]["endCursor"].clone();
+    let past = list(&app, json!({ "first": 10, "after": last })).await;
+    assert_eq!(slugs(&past), Vec::<String>::new(), "nothing after the last article");
+    assert_eq!(
+        past["totalCount"],
+        json!(visible),
+        "read on its own after an empty page"
+    );
+    let anti_aging = walk(&app, 100, json!({ "category": "anti-aging" }), "PUBLISHED_AT_DESC")
+        .await
+        .len();
+    assert!(anti_aging >= 1, "the sample has an anti-aging article");
+    let filtered = list(&app, json!({ "first": 10, "filter": { "category": "anti-aging" } })).await;
+    assert_eq!(filtered["totalCount"], json!(anti_aging), "a category's kept count");
+
+    let page = |count: &str| format!("{{ articles(first: 10) {{ {count} edges {{ node {{ slug }} }} }} }}");
+    let before = app.statements().await;
+    app.gql(&page(""), json!({})).await;
+    let without = app.statements().await - before;
+    let before = app.statements().await;
+    let counted = app.gql(&page("totalCount"), json!({})).await;
+    let with = app.statements().await - before;
+    assert_eq!(counted.data()["articles"]["totalCount"], json!(visible));
+    assert_eq!(
+        with, without,
+        "an unfiltered list's count costs no statement of its own"
+    );
+}
+
+/// More concurrent reads than pooled connections all get their answer: a
+/// query holds one connection for its reads on PostgreSQL and never waits
+/// for a second while holding it.
+async fn concurrent_reads_beyond_the_pool_all_answer(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| {
+        config.response_cache_mb = 0;
+        config.db_max_connections = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let queries = [
+        (
+            "query($s: String!) { article(slug: $s) { title category { name } tags { name } \
+             sections { heading claims { text references { reference { citation } } } } \
+             contributors { supervisor { name } } } }",
+            json!({ "s": COLUMN }),
+        ),
+        (
+            "{ articles(first: 10) { totalCount edges { node { slug title category { name } tags { name } \
+             contributors { supervisor { name } } } } } }",
+            json!({}),
+        ),
+        (
+            "query($c: String) { articles(first: 2, filter: { category: $c }) { totalCount nodes { slug } } }",
+            json!({ "c": "anti-aging" }),
+        ),
+    ];
+    let requests = (0..24).map(|i| {
+        let (query, variables) = &queries[i % queries.len()];
+        app.gql(query, variables.clone())
+    });
+    for (i, response) in futures_util::future::join_all(requests).await.into_iter().enumerate() {
+        assert!(response.codes().is_empty(), "request {i}: {:?}", response.codes());
+        assert_ne!(response.data(), &Value::Null, "request {i} has data");
+    }
+}
+
 db_tests!(
+    total_count_is_the_same_read_with_the_page_or_after_it,
+    concurrent_reads_beyond_the_pool_all_answer,
     cursors_page_through_times_before_1677_and_after_2262,
     the_import_refuses_times_outside_the_documented_range,
     list_page_statement_count_does_not_grow_with_page_size,
