@@ -180,11 +180,10 @@ async fn pages_never_skip_or_repeat_articles_with_equal_timestamps(backend: Back
     }
 }
 
-async fn drafts_and_scheduled_articles_are_invisible(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
-        return;
-    };
-    let scheduled = Bundle::from_yaml(
+/// Two articles readers must not see: one scheduled for 2999, one published
+/// without a published translation.
+fn hidden() -> Bundle {
+    Bundle::from_yaml(
         r#"
 articles:
   - slug: scheduled
@@ -203,8 +202,14 @@ articles:
       ja: { title: 下書きの翻訳だけ, lead: 公開済みの翻訳がない, status: DRAFT }
 "#,
     )
-    .expect("bundle parses");
-    app.import(&scheduled).await.expect("imports");
+    .expect("bundle parses")
+}
+
+async fn drafts_and_scheduled_articles_are_invisible(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.import(&hidden()).await.expect("imports");
     for slug in ["exosome-treatment-costs", "scheduled", "published-but-untranslated"] {
         let found = app
             .gql(
@@ -511,27 +516,7 @@ async fn total_count_is_the_same_read_with_the_page_or_after_it(backend: Backend
     let Some(app) = TestApp::spawn_with(backend, |config| config.response_cache_mb = 0).await else {
         return;
     };
-    let hidden = Bundle::from_yaml(
-        r#"
-articles:
-  - slug: scheduled
-    category: anti-aging
-    source_locale: ja
-    status: PUBLISHED
-    published_at: 2999-01-01T00:00:00Z
-    translations:
-      ja: { title: 予約投稿, lead: まだ公開前, status: PUBLISHED }
-  - slug: published-but-untranslated
-    category: anti-aging
-    source_locale: ja
-    status: PUBLISHED
-    published_at: 2020-01-01T00:00:00Z
-    translations:
-      ja: { title: 下書きの翻訳だけ, lead: 公開済みの翻訳がない, status: DRAFT }
-"#,
-    )
-    .expect("bundle parses");
-    app.import(&hidden).await.expect("imports");
+    app.import(&hidden()).await.expect("imports");
     let visible = walk(&app, 100, json!(null), "PUBLISHED_AT_DESC").await.len();
     assert_eq!(visible, 3, "the sample's three articles");
     let whole = list(&app, json!({ "first": 10 })).await;

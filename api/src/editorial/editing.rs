@@ -180,6 +180,19 @@ pub async fn edit(w: &Writer<'_>, slug: &str, base: i32, note: Option<String>, c
     let Snapshot { mut article, .. } = revisions::head(&txn, &found).await?;
     change.apply(w.key, &mut article)?;
     let reason = note.clone();
+    save(w, txn, found, article, note, reason).await
+}
+
+/// Saves `article` as the next revision of `found`, lints it and commits:
+/// how an edit and a restore end.
+async fn save(
+    w: &Writer<'_>,
+    txn: sea_orm::DatabaseTransaction,
+    found: entity::article::Model,
+    article: ArticleDoc,
+    note: Option<String>,
+    reason: Option<String>,
+) -> Result<Saved> {
     let saved = revisions::save(&txn, w.actor(), found, article, note, reason.as_deref()).await?;
     let findings = w.rules.run(&txn, &saved.document).await?;
     crate::store::write::commit(txn, Kind::Edit, &saved.touched, w.followers).await?;
@@ -254,16 +267,7 @@ pub async fn restore(w: &Writer<'_>, slug: &str, base: i32, number: i32, note: O
     // The note Kiji makes up is history, not the editor's reason.
     let reason = note.clone();
     let note = Some(note.unwrap_or_else(|| format!("restores revision {number}")));
-    let saved = revisions::save(&txn, w.actor(), found, old.article, note, reason.as_deref()).await?;
-    let findings = w.rules.run(&txn, &saved.document).await?;
-    crate::store::write::commit(txn, Kind::Edit, &saved.touched, w.followers).await?;
-    Ok(Saved {
-        slug: saved.article.slug,
-        revision: saved.revision,
-        live_revision: saved.article.revision,
-        status: saved.article.status,
-        findings,
-    })
+    save(w, txn, found, old.article, note, reason).await
 }
 
 /// Finds the section `anchor` among `sections`, at any depth.

@@ -328,16 +328,27 @@ pub async fn submit_for_review(w: &Writer<'_>, input: StepInput) -> Result<Step>
     let txn = crate::store::db::begin_write(w.db).await?;
     let found = current(&txn, &input.slug, input.revision).await?;
     require_status(&found, Status::Draft, "sent to review")?;
-    // Reported, not enforced: reviewers read the findings with the text.
+    review_step(w, txn, found, Status::InReview, "SUBMIT_FOR_REVIEW").await
+}
+
+/// Moves `found` to `to` on the way to publication, with the lint's
+/// findings reported, not enforced: reviewers read them with the text.
+async fn review_step(
+    w: &Writer<'_>,
+    txn: DatabaseTransaction,
+    found: article::Model,
+    to: Status,
+    action: &str,
+) -> Result<Step> {
     let findings = lint(&txn, w.rules, &found).await?;
     let published_at = found.published_at;
     let mut state = finish(
         txn,
         w.actor(),
         found,
-        Status::InReview,
+        to,
         published_at,
-        "SUBMIT_FOR_REVIEW",
+        action,
         Touched::default(),
         w.followers,
     )
@@ -353,21 +364,7 @@ pub async fn approve(w: &Writer<'_>, input: StepInput) -> Result<Step> {
     let found = current(&txn, &input.slug, input.revision).await?;
     require_status(&found, Status::InReview, "approved")?;
     require_sign_off(&txn, &found, "approve").await?;
-    let findings = lint(&txn, w.rules, &found).await?;
-    let published_at = found.published_at;
-    let mut state = finish(
-        txn,
-        w.actor(),
-        found,
-        Status::Approved,
-        published_at,
-        "APPROVE",
-        Touched::default(),
-        w.followers,
-    )
-    .await?;
-    state.findings = findings;
-    Ok(state)
+    review_step(w, txn, found, Status::Approved, "APPROVE").await
 }
 
 /// Publishes an APPROVED article, now or at `publishAt`, with its
