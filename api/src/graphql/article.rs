@@ -27,6 +27,7 @@ use super::tag::Tag;
 use super::{db, loader, preference};
 use crate::delivery::locale::{Locale, Localization, Preference};
 use crate::delivery::visibility;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::{Error, Result};
 use crate::store::loaders::{
     CategoryOf, ChildrenOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, DbLoader, Grouped, SectionRows, SectionTreeOf,
@@ -238,19 +239,10 @@ impl Article {
         }
     }
 
-    /// The locale the text of this object is actually in.
-    pub async fn locale(&self) -> Locale {
-        self.l10n.locale()
-    }
-
-    /// True when the text is not in the requested language but in a fallback.
-    pub async fn is_fallback(&self) -> bool {
-        self.l10n.is_fallback()
-    }
-
-    /// Every locale this article can be read in.
-    pub async fn available_locales(&self) -> Vec<Locale> {
-        self.l10n.available()
+    /// `locale`, `isFallback` and `availableLocales`, in this place.
+    #[graphql(flatten)]
+    async fn localized(&self) -> LocaleFields<'_> {
+        LocaleFields(&self.l10n)
     }
 
     /// The locale the article was written in; translations are made from it.
@@ -568,4 +560,10 @@ pub(crate) fn filter_blocks<'a>(blocks: &'a [Block], kinds: Option<&[BlockKind]>
         .iter()
         .filter(|b| kinds.is_none_or(|kinds| kinds.contains(&b.kind())))
         .collect()
+}
+
+impl HasLocale for Article {
+    fn localization(&self) -> &dyn LocaleInfo {
+        &self.l10n
+    }
 }

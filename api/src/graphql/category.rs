@@ -10,6 +10,7 @@ use super::tag::Tag;
 use super::{db, localize, preference};
 use crate::delivery::locale::{Locale, Localization, Preference};
 use crate::delivery::visibility;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 
 /// A category in the locale chosen for this request.
@@ -79,19 +80,10 @@ impl Category {
         self.l10n.text().description.as_deref()
     }
 
-    /// The locale the text of this object is actually in.
-    pub async fn locale(&self) -> Locale {
-        self.l10n.locale()
-    }
-
-    /// True when the text is not in the requested language but in a fallback.
-    pub async fn is_fallback(&self) -> bool {
-        self.l10n.is_fallback()
-    }
-
-    /// Every locale this category can be read in.
-    pub async fn available_locales(&self) -> Vec<Locale> {
-        self.l10n.available()
+    /// `locale`, `isFallback` and `availableLocales`, in this place.
+    #[graphql(flatten)]
+    async fn localized(&self) -> LocaleFields<'_> {
+        LocaleFields(&self.l10n)
     }
 }
 
@@ -137,5 +129,11 @@ impl CategoryQuery {
             .all(db(ctx)?)
             .await?;
         Tag::wrap_all(ctx, models, &pref).await
+    }
+}
+
+impl HasLocale for Category {
+    fn localization(&self) -> &dyn LocaleInfo {
+        &self.l10n
     }
 }

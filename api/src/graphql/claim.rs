@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::article::Scope;
 use super::node::{Kind, global_id};
 use super::reference::Reference;
-use crate::delivery::locale::{Locale, Localization};
+use crate::delivery::locale::Localization;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 
 /// A claim in the locale chosen for this request.
@@ -99,19 +100,10 @@ impl Claim {
         &self.l10n.text().text
     }
 
-    /// The locale the text of this object is actually in.
-    pub async fn locale(&self) -> Locale {
-        self.l10n.locale()
-    }
-
-    /// True when the text is not in the requested language but in a fallback.
-    pub async fn is_fallback(&self) -> bool {
-        self.l10n.is_fallback()
-    }
-
-    /// Every locale this claim can be read in.
-    pub async fn available_locales(&self) -> Vec<Locale> {
-        self.l10n.available()
+    /// `locale`, `isFallback` and `availableLocales`, in this place.
+    #[graphql(flatten)]
+    async fn localized(&self) -> LocaleFields<'_> {
+        LocaleFields(&self.l10n)
     }
 
     /// True when a supervising physician signed off the article's current
@@ -135,4 +127,10 @@ pub struct Citation {
     locator: Option<String>,
     /// The work cited.
     reference: Reference,
+}
+
+impl HasLocale for Claim {
+    fn localization(&self) -> &dyn LocaleInfo {
+        &self.l10n
+    }
 }

@@ -12,6 +12,7 @@ pub mod contributor;
 pub mod editing;
 pub mod entities;
 pub mod lint;
+pub mod localized;
 pub mod node;
 pub mod pagination;
 pub mod reference;
@@ -33,6 +34,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::delivery::locale::{Localization, Preference, Translation};
 use crate::error::{Error, Result};
+use localized::HasLocale as _;
 use crate::locale::Locale;
 use crate::store::db::Reader;
 use crate::store::loaders::{Child, ChildrenOf, RequestLoader};

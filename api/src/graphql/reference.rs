@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::node::{Kind, global_id};
 use super::scalars::Date;
-use async_graphql::{ID, Object};
-use entity::enums::ReferenceKind;
+use async_graphql::{ID, Object, SimpleObject};
+use entity::enums::{EvidenceLevel, ReferenceKind};
 use entity::reference;
 
 /// A bibliographic reference.
@@ -30,7 +30,7 @@ impl Reference {
     }
 
     fn author_list(&self) -> Vec<String> {
-        <Vec<String> as serde::Deserialize>::deserialize(&self.0.authors).unwrap_or_default()
+        authors(&self.0.authors)
     }
 
     fn doi_link(&self) -> Option<String> {
@@ -108,86 +108,10 @@ impl Reference {
         global_id(Kind::Reference, self.0.id)
     }
 
-    /// Short key used by content files, e.g. `misev2018`.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
-
-    /// Bibliographic kind.
-    async fn kind(&self) -> ReferenceKind {
-        self.0.kind
-    }
-
-    /// Title of the work.
-    async fn title(&self) -> &str {
-        &self.0.title
-    }
-
-    /// Authors in citation form ("Théry C").
-    async fn authors(&self) -> Vec<String> {
-        self.author_list()
-    }
-
-    /// True when `authors` lists only the first authors ("et al.").
-    async fn authors_truncated(&self) -> bool {
-        self.0.authors_truncated
-    }
-
-    /// Journal, book or website the work appeared in.
-    async fn container_title(&self) -> Option<&str> {
-        self.0.container_title.as_deref()
-    }
-
-    /// Publisher.
-    async fn publisher(&self) -> Option<&str> {
-        self.0.publisher.as_deref()
-    }
-
-    /// Year of publication.
-    async fn year(&self) -> Option<i32> {
-        self.0.year
-    }
-
-    /// Volume.
-    async fn volume(&self) -> Option<&str> {
-        self.0.volume.as_deref()
-    }
-
-    /// Issue.
-    async fn issue(&self) -> Option<&str> {
-        self.0.issue.as_deref()
-    }
-
-    /// Pages or article number.
-    async fn pages(&self) -> Option<&str> {
-        self.0.pages.as_deref()
-    }
-
-    /// Digital Object Identifier, e.g. `10.1126/science.aau6977`.
-    async fn doi(&self) -> Option<&str> {
-        self.0.doi.as_deref()
-    }
-
-    /// PubMed identifier.
-    async fn pmid(&self) -> Option<&str> {
-        self.0.pmid.as_deref()
-    }
-
-    /// What the work itself is as evidence (a mouse study is
-    /// `PRECLINICAL`), where the editors recorded it: a claim citing it
-    /// says no more.
-    async fn evidence_level(&self) -> Option<entity::enums::EvidenceLevel> {
-        self.0.evidence_level
-    }
-
-    /// URL given for the work itself.
-    async fn url(&self) -> Option<&str> {
-        self.0.url.as_deref()
-    }
-
-    /// When a web page was last accessed.
-    async fn accessed_on(&self) -> Option<Date> {
-        self.0.accessed_on.map(Date)
+    /// The stored fields, `key` to `accessedOn`, in this place.
+    #[graphql(flatten)]
+    async fn stored(&self) -> Bibliographic<'_> {
+        Bibliographic::of(&self.0)
     }
 
     /// `https://doi.org/…` link, when there is a DOI.
@@ -211,6 +135,79 @@ impl Reference {
     async fn citation(&self) -> String {
         vancouver(&self.0, &self.author_list())
     }
+}
+
+/// A reference's stored fields as the schema shows them, borrowed from its
+/// row: built only when one of them is asked for.
+#[derive(SimpleObject)]
+struct Bibliographic<'a> {
+    /// Short key used by content files, e.g. `misev2018`.
+    key: &'a str,
+    /// Bibliographic kind.
+    kind: ReferenceKind,
+    /// Title of the work.
+    title: &'a str,
+    /// Authors in citation form ("Théry C").
+    #[graphql(skip, derived(name = "authors", into = "Vec<String>", owned = true, with = "authors"))]
+    author_json: &'a serde_json::Value,
+    /// True when `authors` lists only the first authors ("et al.").
+    authors_truncated: bool,
+    /// Journal, book or website the work appeared in.
+    container_title: Option<&'a str>,
+    /// Publisher.
+    publisher: Option<&'a str>,
+    /// Year of publication.
+    year: Option<i32>,
+    /// Volume.
+    volume: Option<&'a str>,
+    /// Issue.
+    issue: Option<&'a str>,
+    /// Pages or article number.
+    pages: Option<&'a str>,
+    /// Digital Object Identifier, e.g. `10.1126/science.aau6977`.
+    doi: Option<&'a str>,
+    /// PubMed identifier.
+    pmid: Option<&'a str>,
+    /// What the work itself is as evidence (a mouse study is
+    /// `PRECLINICAL`), where the editors recorded it: a claim citing it
+    /// says no more.
+    evidence_level: Option<EvidenceLevel>,
+    /// URL given for the work itself.
+    url: Option<&'a str>,
+    /// When a web page was last accessed.
+    #[graphql(skip, derived(name = "accessed_on", into = "Option<Date>", owned = true, with = "date"))]
+    accessed: Option<chrono::NaiveDate>,
+}
+
+impl<'a> Bibliographic<'a> {
+    fn of(r: &'a reference::Model) -> Self {
+        Self {
+            key: &r.key,
+            kind: r.kind,
+            title: &r.title,
+            author_json: &r.authors,
+            authors_truncated: r.authors_truncated,
+            container_title: r.container_title.as_deref(),
+            publisher: r.publisher.as_deref(),
+            year: r.year,
+            volume: r.volume.as_deref(),
+            issue: r.issue.as_deref(),
+            pages: r.pages.as_deref(),
+            doi: r.doi.as_deref(),
+            pmid: r.pmid.as_deref(),
+            evidence_level: r.evidence_level,
+            url: r.url.as_deref(),
+            accessed: r.accessed_on,
+        }
+    }
+}
+
+fn authors(json: &serde_json::Value) -> Vec<String> {
+    <Vec<String> as serde::Deserialize>::deserialize(json).unwrap_or_default()
+}
+
+fn date(day: Option<chrono::NaiveDate>) -> Option<Date> {
+    day.map(Date)
 }
 
 #[cfg(test)]

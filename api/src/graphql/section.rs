@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::article::{Scope, filter_blocks};
 use super::claim::Claim;
 use super::node::{Kind, global_id};
-use crate::delivery::locale::{Locale, Localization};
+use crate::delivery::locale::Localization;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 use crate::store::loaders::Grouped;
 
@@ -123,39 +124,21 @@ impl Section {
         global_id(Kind::Section, self.model.id)
     }
 
-    /// Fragment identifier, unique within the article.
-    async fn anchor(&self) -> &str {
-        &self.model.anchor
+    /// The stored fields, `anchor` to `position`, in this place.
+    #[graphql(flatten)]
+    async fn place(&self) -> Place<'_> {
+        Place {
+            anchor: &self.model.anchor,
+            level: self.model.level,
+            kind: self.model.kind,
+            position: self.model.position,
+        }
     }
 
-    /// Heading level: 2 for top-level sections, 3 below them, and so on.
-    async fn level(&self) -> i32 {
-        self.model.level
-    }
-
-    /// Body, FAQ or summary.
-    async fn kind(&self) -> SectionKind {
-        self.model.kind
-    }
-
-    /// Position among its siblings, from 0.
-    async fn position(&self) -> i32 {
-        self.model.position
-    }
-
-    /// The locale the text of this object is actually in.
-    pub async fn locale(&self) -> Locale {
-        self.l10n.locale()
-    }
-
-    /// True when the text is not in the requested language but in a fallback.
-    pub async fn is_fallback(&self) -> bool {
-        self.l10n.is_fallback()
-    }
-
-    /// Every locale this section can be read in.
-    pub async fn available_locales(&self) -> Vec<Locale> {
-        self.l10n.available()
+    /// `locale`, `isFallback` and `availableLocales`, in this place.
+    #[graphql(flatten)]
+    async fn localized(&self) -> LocaleFields<'_> {
+        LocaleFields(&self.l10n)
     }
 
     /// True when a supervising physician signed off the article's current
@@ -197,5 +180,24 @@ impl Section {
     /// Subsections, in order.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
         children(ctx, &self.scope, Some(self.model.id)).await
+    }
+}
+
+/// Where a section stands in its article, borrowed from its row.
+#[derive(SimpleObject)]
+struct Place<'a> {
+    /// Fragment identifier, unique within the article.
+    anchor: &'a str,
+    /// Heading level: 2 for top-level sections, 3 below them, and so on.
+    level: i32,
+    /// Body, FAQ or summary.
+    kind: SectionKind,
+    /// Position among its siblings, from 0.
+    position: i32,
+}
+
+impl HasLocale for Section {
+    fn localization(&self) -> &dyn LocaleInfo {
+        &self.l10n
     }
 }

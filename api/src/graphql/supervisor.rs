@@ -1,7 +1,7 @@
 //! The `Supervisor` object (a physician's profile with qualifications and
 //! career) and the `supervisor` / `supervisors` queries.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::Utc;
 use entity::enums::QualificationKind;
 use entity::{
@@ -14,6 +14,7 @@ use super::node::{Kind, global_id};
 use super::{db, loader, localize, preference};
 use crate::delivery::locale::{Locale, Localization, Preference};
 use crate::delivery::visibility;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 use crate::store::loaders::{CareerOf, QualificationsOf};
 
@@ -88,56 +89,26 @@ impl Supervisor {
         &self.model.slug
     }
 
-    /// The locale the text of this object is actually in.
-    pub async fn locale(&self) -> Locale {
-        self.l10n.locale()
+    /// `locale`, `isFallback` and `availableLocales`, in this place.
+    #[graphql(flatten)]
+    async fn localized(&self) -> LocaleFields<'_> {
+        LocaleFields(&self.l10n)
     }
 
-    /// True when the text is not in the requested language but in a fallback.
-    pub async fn is_fallback(&self) -> bool {
-        self.l10n.is_fallback()
-    }
-
-    /// Every locale this profile can be read in.
-    pub async fn available_locales(&self) -> Vec<Locale> {
-        self.l10n.available()
-    }
-
-    /// Full name.
-    async fn name(&self) -> &str {
-        &self.text().name
-    }
-
-    /// Phonetic reading of the name, where known.
-    async fn name_reading(&self) -> Option<&str> {
-        self.text().name_reading.as_deref()
-    }
-
-    /// Job title.
-    async fn title(&self) -> Option<&str> {
-        self.text().title.as_deref()
-    }
-
-    /// Clinic or institution.
-    async fn affiliation(&self) -> Option<&str> {
-        self.text().affiliation.as_deref()
-    }
-
-    /// Biography.
-    async fn bio(&self) -> Option<&str> {
-        self.text().bio.as_deref()
-    }
-
-    /// Portrait URL.
-    async fn photo_url(&self) -> Option<&str> {
-        self.model.photo_url.as_deref()
-    }
-
-    /// The profile's revision: one more with each change of name, title,
-    /// qualifications or career. A physician confirms the one they read
-    /// with `confirmProfile`.
-    async fn profile_revision(&self) -> i32 {
-        self.model.profile_revision
+    /// The profile's stored fields, `name` to `profileRevision`, in this
+    /// place.
+    #[graphql(flatten)]
+    async fn profile(&self) -> Profile<'_> {
+        let text = self.text();
+        Profile {
+            name: &text.name,
+            name_reading: text.name_reading.as_deref(),
+            title: text.title.as_deref(),
+            affiliation: text.affiliation.as_deref(),
+            bio: text.bio.as_deref(),
+            photo_url: self.model.photo_url.as_deref(),
+            profile_revision: self.model.profile_revision,
+        }
     }
 
     /// False when the profile changed after the physician last stood behind
@@ -207,19 +178,10 @@ impl Qualification {
         &self.l10n.text().name
     }
 
-    /// The locale the text of this object is actually in.
-    pub async fn locale(&self) -> Locale {
-        self.l10n.locale()
-    }
-
-    /// True when the text is not in the requested language but in a fallback.
-    pub async fn is_fallback(&self) -> bool {
-        self.l10n.is_fallback()
-    }
-
-    /// Every locale this qualification can be read in.
-    pub async fn available_locales(&self) -> Vec<Locale> {
-        self.l10n.available()
+    /// `locale`, `isFallback` and `availableLocales`, in this place.
+    #[graphql(flatten)]
+    async fn localized(&self) -> LocaleFields<'_> {
+        LocaleFields(&self.l10n)
     }
 }
 
@@ -262,20 +224,33 @@ impl CareerEntry {
         self.model.ended.as_deref()
     }
 
-    /// The locale the text of this object is actually in.
-    pub async fn locale(&self) -> Locale {
-        self.l10n.locale()
+    /// `locale`, `isFallback` and `availableLocales`, in this place.
+    #[graphql(flatten)]
+    async fn localized(&self) -> LocaleFields<'_> {
+        LocaleFields(&self.l10n)
     }
+}
 
-    /// True when the text is not in the requested language but in a fallback.
-    pub async fn is_fallback(&self) -> bool {
-        self.l10n.is_fallback()
-    }
-
-    /// Every locale this entry can be read in.
-    pub async fn available_locales(&self) -> Vec<Locale> {
-        self.l10n.available()
-    }
+/// A profile's stored fields as the schema shows them, borrowed from its
+/// rows: built only when one of them is asked for.
+#[derive(SimpleObject)]
+struct Profile<'a> {
+    /// Full name.
+    name: &'a str,
+    /// Phonetic reading of the name, where known.
+    name_reading: Option<&'a str>,
+    /// Job title.
+    title: Option<&'a str>,
+    /// Clinic or institution.
+    affiliation: Option<&'a str>,
+    /// Biography.
+    bio: Option<&'a str>,
+    /// Portrait URL.
+    photo_url: Option<&'a str>,
+    /// The profile's revision: one more with each change of name, title,
+    /// qualifications or career. A physician confirms the one they read
+    /// with `confirmProfile`.
+    profile_revision: i32,
 }
 
 /// Supervisor queries.
@@ -324,5 +299,23 @@ impl SupervisorQuery {
             .all(db(ctx)?)
             .await?;
         Supervisor::wrap_all(ctx, models, &pref).await
+    }
+}
+
+impl HasLocale for Supervisor {
+    fn localization(&self) -> &dyn LocaleInfo {
+        &self.l10n
+    }
+}
+
+impl HasLocale for Qualification {
+    fn localization(&self) -> &dyn LocaleInfo {
+        &self.l10n
+    }
+}
+
+impl HasLocale for CareerEntry {
+    fn localization(&self) -> &dyn LocaleInfo {
+        &self.l10n
     }
 }

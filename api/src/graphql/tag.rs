@@ -5,7 +5,8 @@ use entity::{tag, tag_translation};
 
 use super::localize;
 use super::node::{Kind, global_id};
-use crate::delivery::locale::{Locale, Localization, Preference};
+use crate::delivery::locale::{Localization, Preference};
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 
 /// A tag in the locale chosen for this request.
@@ -65,18 +66,15 @@ impl Tag {
         &self.l10n.text().name
     }
 
-    /// The locale the text of this object is actually in.
-    pub async fn locale(&self) -> Locale {
-        self.l10n.locale()
+    /// `locale`, `isFallback` and `availableLocales`, in this place.
+    #[graphql(flatten)]
+    async fn localized(&self) -> LocaleFields<'_> {
+        LocaleFields(&self.l10n)
     }
+}
 
-    /// True when the text is not in the requested language but in a fallback.
-    pub async fn is_fallback(&self) -> bool {
-        self.l10n.is_fallback()
-    }
-
-    /// Every locale this tag can be read in.
-    pub async fn available_locales(&self) -> Vec<Locale> {
-        self.l10n.available()
+impl HasLocale for Tag {
+    fn localization(&self) -> &dyn LocaleInfo {
+        &self.l10n
     }
 }
