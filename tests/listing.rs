@@ -552,6 +552,38 @@ async fn total_count_is_the_same_read_with_the_page_or_after_it(backend: Backend
     );
 }
 
+/// A category's count is read inside its page's statement too: the same
+/// number the separate statement gives (after an empty page), none for a
+/// category that does not exist, and no statement of its own.
+async fn a_category_count_is_read_with_the_page(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| config.response_cache_mb = 0).await else {
+        return;
+    };
+    app.import(&hidden()).await.expect("imports");
+    let category = |slug: &str, first: usize| json!({ "first": first, "filter": { "category": slug } });
+    for slug in ["anti-aging", "regenerative-medicine"] {
+        let listed = walk(&app, 100, json!({ "category": slug }), "PUBLISHED_AT_DESC").await.len();
+        assert!(listed >= 1, "the sample lists an article in {slug}");
+        let with_page = list(&app, category(slug, 10)).await;
+        assert_eq!(with_page["totalCount"], json!(listed), "{slug}: read with the page");
+        let alone = list(&app, category(slug, 0)).await;
+        assert_eq!(alone["totalCount"], json!(listed), "{slug}: read on its own");
+    }
+    assert_eq!(list(&app, category("no-such-category", 10)).await["totalCount"], json!(0));
+
+    let page = |count: &str| {
+        format!("{{ articles(first: 10, filter: {{ category: \"anti-aging\" }}) {{ {count} edges {{ node {{ slug }} }} }} }}")
+    };
+    let before = app.statements().await;
+    app.gql(&page(""), json!({})).await;
+    let without = app.statements().await - before;
+    let before = app.statements().await;
+    let counted = app.gql(&page("totalCount"), json!({})).await;
+    let with = app.statements().await - before;
+    assert!(counted.codes().is_empty(), "{:?}", counted.codes());
+    assert_eq!(with, without, "a category's count costs no statement of its own");
+}
+
 /// More concurrent reads than pooled connections all get their answer: a
 /// query holds one connection for its reads on PostgreSQL and never waits
 /// for a second while holding it.
@@ -593,6 +625,7 @@ async fn concurrent_reads_beyond_the_pool_all_answer(backend: Backend) {
 
 db_tests!(
     total_count_is_the_same_read_with_the_page_or_after_it,
+    a_category_count_is_read_with_the_page,
     concurrent_reads_beyond_the_pool_all_answer,
     cursors_page_through_times_before_1677_and_after_2262,
     the_import_refuses_times_outside_the_documented_range,

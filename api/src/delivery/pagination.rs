@@ -23,6 +23,7 @@ use crate::delivery::visibility;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::store::clock::{EARLIEST, LATEST};
+use crate::store::counts::category_scope_of_slug as count_scope_of_slug;
 
 /// Page size when a client gives none.
 pub const DEFAULT_PAGE: i32 = 20;
@@ -63,11 +64,7 @@ impl Filter {
     pub fn condition(&self) -> Result<Condition> {
         let mut cond = Condition::all();
         if let Some(slug) = &self.category {
-            let ids = Query::select()
-                .column(category::Column::Id)
-                .from(category::Entity)
-                .and_where(Expr::col(category::Column::Slug).eq(slug.as_str()))
-                .to_owned();
+            let ids = category_ids(slug);
             cond = cond.add(Expr::col((article::Entity, article::Column::CategoryId)).in_subquery(ids));
         }
         if let Some(slug) = &self.tag {
@@ -281,9 +278,9 @@ pub struct Page {
 }
 
 /// The page of `first` visible articles after the cursor `after`, in
-/// `order`. With `with_total`, an unfiltered list's count is read in the
-/// same statement (the kept count is two scalar subqueries; a round trip
-/// costs more than either).
+/// `order`. With `with_total`, the count of a list with a kept count (all
+/// articles, or one category's) is read in the same statement (two scalar
+/// subqueries; a round trip costs more than either).
 pub async fn page(
     db: &impl ConnectionTrait,
     first: i32,
@@ -315,16 +312,27 @@ pub async fn page(
         .order_by(article::Column::Id, direction)
         .limit(first as u64 + 1)
         .into_query();
-    let counted = with_total && matches!(filter.count_scope(), Some(CountScope::All));
-    if counted {
-        let (kept, scheduled) = kept_count("all".to_owned(), None);
+    let counted = match filter.count_scope().filter(|_| with_total) {
+        Some(CountScope::All) => Some(kept_count(Expr::val("all"), None)),
+        Some(CountScope::Category(slug)) => {
+            let key = count_scope_of_slug(db.get_database_backend(), &slug);
+            let ids = category_ids(&slug);
+            Some(kept_count(
+                Expr::SubQuery(None, Box::new(key.into())),
+                Some(Expr::col(article::Column::CategoryId).in_subquery(ids)),
+            ))
+        }
+        None => None,
+    };
+    let is_counted = counted.is_some();
+    if let Some((kept, scheduled)) = counted {
         select
             .expr_as(Expr::SubQuery(None, Box::new(kept.into())), TOTAL_KEPT)
             .expr_as(Expr::SubQuery(None, Box::new(scheduled.into())), TOTAL_SCHEDULED);
     }
     let found = db.query_all(&select).await?;
     let total = match found.first() {
-        Some(row) if counted => Some(total_of(row, TOTAL_KEPT, TOTAL_SCHEDULED)?),
+        Some(row) if is_counted => Some(total_of(row, TOTAL_KEPT, TOTAL_SCHEDULED)?),
         _ => None,
     };
     let mut rows = found
@@ -347,9 +355,10 @@ pub async fn page(
 const TOTAL_KEPT: &str = "kiji_total_kept";
 const TOTAL_SCHEDULED: &str = "kiji_total_scheduled";
 
-/// The kept count of `key` and, among what it counts, the articles of
-/// `category` (all when `None`) scheduled for later.
-fn kept_count(key: String, category: Option<Uuid>) -> (SelectStatement, SelectStatement) {
+/// The kept count of the scope `key` and, among what it counts, the
+/// articles scheduled for later (of the categories `category` selects,
+/// all when `None`).
+fn kept_count(key: Expr, category: Option<Expr>) -> (SelectStatement, SelectStatement) {
     let kept = Query::select()
         .column(article_count::Column::Articles)
         .from(article_count::Entity)
@@ -361,9 +370,18 @@ fn kept_count(key: String, category: Option<Uuid>) -> (SelectStatement, SelectSt
         .and_where(Expr::col(article::Column::VisibleFrom).gt(Utc::now()))
         .to_owned();
     if let Some(category) = category {
-        scheduled.and_where(Expr::col(article::Column::CategoryId).eq(category));
+        scheduled.and_where(category);
     }
     (kept, scheduled)
+}
+
+/// The ids of the categories with this slug (one or none), as a subquery.
+fn category_ids(slug: &str) -> SelectStatement {
+    Query::select()
+        .column(category::Column::Id)
+        .from(category::Entity)
+        .and_where(Expr::col(category::Column::Slug).eq(slug))
+        .to_owned()
 }
 
 /// The kept count less the scheduled articles, from a row holding both.
@@ -393,7 +411,7 @@ pub async fn total(db: &impl ConnectionTrait, scope: Option<&CountScope>, listed
     // The maintained count of articles with a `visible_from`, less the
     // few scheduled for later: the same cost at any corpus size.
     let (key, category) = match scope {
-        CountScope::All => ("all".to_owned(), None),
+        CountScope::All => (Expr::val("all"), None),
         CountScope::Category(slug) => {
             let Some(found) = category::Entity::find()
                 .filter(category::Column::Slug.eq(slug.as_str()))
@@ -402,7 +420,8 @@ pub async fn total(db: &impl ConnectionTrait, scope: Option<&CountScope>, listed
             else {
                 return Ok(0);
             };
-            (crate::store::counts::count_scopes(found.id)[1].clone(), Some(found.id))
+            let [_, key] = crate::store::counts::count_scopes(found.id);
+            (Expr::val(key), Some(Expr::col(article::Column::CategoryId).eq(found.id)))
         }
     };
     // Both numbers in one statement: a round trip costs more than either.

@@ -137,8 +137,8 @@ impl ArticleConnection {
     }
 
     /// Number of articles matching the filter across all pages: read with
-    /// the page when the list has no filter, one more query otherwise (ask
-    /// only when needed).
+    /// the page when the list has no filter or only `category`, one more
+    /// query otherwise (ask only when needed).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         match self.total {
             Some(total) => Ok(total),

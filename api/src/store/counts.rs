@@ -4,10 +4,10 @@
 //! one row).
 
 use chrono::{DateTime, Utc};
-use entity::article_count;
 use entity::enums::Status;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-use sea_orm::{ConnectionTrait, DbErr};
+use entity::{article_count, category};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 /// When an article becomes public: its publication time, if it is
 /// published with at least one published translation; never otherwise.
@@ -25,6 +25,23 @@ pub fn visible_from(
 /// The `article_count` scopes an article with a `visible_from` counts in.
 pub fn count_scopes(category: uuid::Uuid) -> [String; 2] {
     ["all".to_owned(), format!("category:{}", category.simple())]
+}
+
+/// The `article_count` scope of the category with `slug`, as a statement
+/// yielding the same key [`count_scopes`] builds, for a read that knows the
+/// category by its slug only (one statement rather than two).
+pub fn category_scope_of_slug(backend: DbBackend, slug: &str) -> SelectStatement {
+    // The key is `category:` and the id's 32 hex digits; the id is a `uuid`
+    // on PostgreSQL and 16 bytes on SQLite.
+    let digits = match backend {
+        DbBackend::Postgres => r#"replace(CAST("category"."id" AS text), '-', '')"#,
+        _ => r#"lower(hex("category"."id"))"#,
+    };
+    Query::select()
+        .expr(Expr::cust(format!("'category:' || {digits}")))
+        .from(category::Entity)
+        .and_where(Expr::col((category::Entity, category::Column::Slug)).eq(slug))
+        .to_owned()
 }
 
 /// Adds `n` (which may be negative) to the kept count of `scope`, creating
