@@ -46,3 +46,21 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(
+    id,
+    slug,
+    category_id,
+    source_locale,
+    status,
+    revision,
+    published_at,
+    created_at,
+    visible_from,
+    head_revision,
+    source_revision,
+    updated_at,
+    draft_of,
+    scheduled_revision,
+    scheduled_at
+);

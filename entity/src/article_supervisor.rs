@@ -50,3 +50,15 @@ impl Related<super::supervisor::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(
+    article_id,
+    supervisor_id,
+    role,
+    position,
+    signed_off_revision,
+    signed_off_at,
+    signed_off_locales,
+    signed_off_claims,
+    signed_off_profile_revision
+);

@@ -30,3 +30,5 @@ impl Related<super::tag::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(article_id, tag_id, position);

@@ -31,3 +31,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(
+    article_id,
+    locale,
+    title,
+    lead,
+    intro,
+    seo_title,
+    seo_description,
+    status,
+    source_revision,
+    created_at,
+    updated_at
+);

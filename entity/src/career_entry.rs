@@ -20,3 +20,5 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(id, supervisor_id, position, started, ended);

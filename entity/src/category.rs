@@ -29,3 +29,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(
+    id,
+    slug,
+    position,
+    source_locale,
+    is_public,
+    created_at,
+    updated_at,
+    medical,
+    self_pay
+);

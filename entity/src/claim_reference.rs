@@ -32,3 +32,5 @@ impl Related<super::reference::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(claim_id, reference_id, position, locator);

@@ -38,3 +38,54 @@ pub mod tag_translation;
 pub mod trusted_document;
 
 pub mod prelude;
+
+/// A model read by position from consecutive columns of a row.
+///
+/// SeaORM's `FromQueryResult` finds each column by name, formatting
+/// `{prefix}{column}` and hashing it for every column of every row; the
+/// joined reads that carry a page know where each model's columns start,
+/// so they read by index instead.
+pub trait FromColumns: Sized {
+    /// How many columns the model takes, in `Column::iter()` order.
+    const COLUMNS: usize;
+
+    /// The model from the `COLUMNS` columns starting at `at`;
+    /// `TryGetError::Null` when a non-null column is null (a `LEFT JOIN`
+    /// that found nothing).
+    fn from_columns(row: &sea_orm::QueryResult, at: usize) -> Result<Self, sea_orm::TryGetError>;
+}
+
+/// Implements [`FromColumns`] for the `Model` of the module it is used in;
+/// the fields must be listed in declaration order, which a generated test
+/// checks against `Column::iter()`.
+#[macro_export]
+macro_rules! from_columns {
+    ($($field:ident),+ $(,)?) => {
+        impl $crate::FromColumns for Model {
+            const COLUMNS: usize = [$(stringify!($field)),+].len();
+
+            #[allow(unused_assignments)]
+            fn from_columns(
+                row: &sea_orm::QueryResult,
+                at: usize,
+            ) -> Result<Self, sea_orm::TryGetError> {
+                let mut at = at;
+                Ok(Self {
+                    $($field: {
+                        let value = sea_orm::TryGetable::try_get_by_index(row, at)?;
+                        at += 1;
+                        value
+                    },)+
+                })
+            }
+        }
+
+        #[cfg(test)]
+        #[test]
+        fn columns_are_listed_in_select_order() {
+            use sea_orm::{IdenStatic, Iterable};
+            let selected: Vec<&str> = Column::iter().map(|c| c.as_str()).collect();
+            assert_eq!(selected, [$(stringify!($field)),+]);
+        }
+    };
+}

@@ -18,3 +18,5 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(id, supervisor_id, position, kind);

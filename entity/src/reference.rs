@@ -39,3 +39,23 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(
+    id,
+    key,
+    kind,
+    title,
+    authors,
+    authors_truncated,
+    container_title,
+    publisher,
+    year,
+    volume,
+    issue,
+    pages,
+    doi,
+    pmid,
+    url,
+    accessed_on,
+    evidence_level
+);

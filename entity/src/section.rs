@@ -28,3 +28,14 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(
+    id,
+    article_id,
+    parent_id,
+    position,
+    anchor,
+    level,
+    kind,
+    source_revision
+);

@@ -23,3 +23,5 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(section_id, locale, heading, blocks, source_revision);

@@ -28,3 +28,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(
+    id,
+    slug,
+    photo_url,
+    source_locale,
+    is_public,
+    created_at,
+    updated_at,
+    profile_revision,
+    confirmed_profile_revision
+);

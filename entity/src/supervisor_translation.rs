@@ -23,3 +23,5 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::from_columns!(supervisor_id, locale, name, name_reading, title, affiliation, bio);

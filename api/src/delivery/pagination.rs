@@ -10,12 +10,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use entity::FromColumns;
 use entity::enums::Status;
 use entity::{article, article_count, article_supervisor, article_tag, article_translation, category, supervisor, tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order as SortOrder, PaginatorTrait,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order as SortOrder, PaginatorTrait, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -337,7 +338,8 @@ pub async fn page(
     };
     let mut rows = found
         .iter()
-        .map(|row| article::Model::from_query_result(row, ""))
+        // The article's columns come first, in `Column::iter()` order.
+        .map(|row| article::Model::from_columns(row, 0).map_err(DbErr::from))
         .collect::<Result<Vec<_>, _>>()?;
     let has_next_page = rows.len() > first as usize;
     rows.truncate(first as usize);
@@ -421,7 +423,10 @@ pub async fn total(db: &impl ConnectionTrait, scope: Option<&CountScope>, listed
                 return Ok(0);
             };
             let [_, key] = crate::store::counts::count_scopes(found.id);
-            (Expr::val(key), Some(Expr::col(article::Column::CategoryId).eq(found.id)))
+            (
+                Expr::val(key),
+                Some(Expr::col(article::Column::CategoryId).eq(found.id)),
+            )
         }
     };
     // Both numbers in one statement: a round trip costs more than either.

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::category::Category;
 use super::claim::Claim;
 use super::contributor::Contributor;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use super::node::{Kind, global_id};
 use super::pagination::{self, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::reference::Reference;
@@ -27,7 +28,6 @@ use super::tag::Tag;
 use super::{db, loader, preference};
 use crate::delivery::locale::{Locale, Localization, Preference};
 use crate::delivery::visibility;
-use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::{Error, Result};
 use crate::store::loaders::{
     CategoryOf, ChildrenOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, DbLoader, Grouped, SectionRows, SectionTreeOf,

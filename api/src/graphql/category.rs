@@ -5,12 +5,12 @@ use chrono::Utc;
 use entity::{category, category_translation, tag};
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use super::node::{Kind, global_id};
 use super::tag::Tag;
 use super::{db, localize, preference};
 use crate::delivery::locale::{Locale, Localization, Preference};
 use crate::delivery::visibility;
-use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 
 /// A category in the locale chosen for this request.

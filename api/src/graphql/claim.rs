@@ -8,10 +8,10 @@ use entity::{claim, claim_translation, reference};
 use uuid::Uuid;
 
 use super::article::Scope;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use super::node::{Kind, global_id};
 use super::reference::Reference;
 use crate::delivery::locale::Localization;
-use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 
 /// A claim in the locale chosen for this request.

@@ -34,10 +34,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::delivery::locale::{Localization, Preference, Translation};
 use crate::error::{Error, Result};
-use localized::HasLocale as _;
 use crate::locale::Locale;
 use crate::store::db::Reader;
 use crate::store::loaders::{Child, ChildrenOf, RequestLoader};
+use localized::HasLocale as _;
 
 /// The schema type served at `/graphql`.
 pub type KijiSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -148,7 +148,10 @@ struct Bibliographic<'a> {
     /// Title of the work.
     title: &'a str,
     /// Authors in citation form ("Théry C").
-    #[graphql(skip, derived(name = "authors", into = "Vec<String>", owned = true, with = "authors"))]
+    #[graphql(
+        skip,
+        derived(name = "authors", into = "Vec<String>", owned = true, with = "authors")
+    )]
     author_json: &'a serde_json::Value,
     /// True when `authors` lists only the first authors ("et al.").
     authors_truncated: bool,
@@ -175,7 +178,10 @@ struct Bibliographic<'a> {
     /// URL given for the work itself.
     url: Option<&'a str>,
     /// When a web page was last accessed.
-    #[graphql(skip, derived(name = "accessed_on", into = "Option<Date>", owned = true, with = "date"))]
+    #[graphql(
+        skip,
+        derived(name = "accessed_on", into = "Option<Date>", owned = true, with = "date")
+    )]
     accessed: Option<chrono::NaiveDate>,
 }
 

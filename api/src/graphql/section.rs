@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::article::{Scope, filter_blocks};
 use super::claim::Claim;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use super::node::{Kind, global_id};
 use crate::delivery::locale::Localization;
-use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 use crate::store::loaders::Grouped;
 

@@ -10,11 +10,11 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use super::node::{Kind, global_id};
 use super::{db, loader, localize, preference};
 use crate::delivery::locale::{Locale, Localization, Preference};
 use crate::delivery::visibility;
-use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 use crate::store::loaders::{CareerOf, QualificationsOf};
 

@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object};
 use entity::{tag, tag_translation};
 
 use super::localize;
+use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use super::node::{Kind, global_id};
 use crate::delivery::locale::{Localization, Preference};
-use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use crate::error::Result;
 
 /// A tag in the locale chosen for this request.

@@ -3,21 +3,23 @@
 //! statement per kind of thing it shows, not two.
 //!
 //! Rows are selected with every column named `{prefix}{column}` — the
-//! naming SeaORM's own joins use — and decoded with each entity's
-//! `FromQueryResult`, so both backends decode them alike. A joined row
+//! naming SeaORM's own joins use, which keeps the SQL readable — and
+//! decoded by position (`entity::FromColumns`): each model's columns start
+//! where the one before it ends. A joined row
 //! repeats its parent once per child; the loaders fold them back.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use entity::FromColumns;
 use entity::{
     article, article_supervisor, article_tag, article_translation, career_entry, career_entry_translation, category,
     category_translation, claim, claim_reference, claim_translation, qualification, qualification_translation,
     reference, section, section_translation, supervisor, supervisor_translation, tag, tag_translation,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, TryGetError};
 use uuid::Uuid;
 
 use super::{DbLoader, Grouped, LoadError};
@@ -32,20 +34,33 @@ fn select_all<E: EntityTrait>(select: &mut SelectStatement, prefix: &str) {
     }
 }
 
-/// The row of `E` selected under `prefix`, `None` when a `LEFT JOIN` found
-/// none.
-fn optional<E: EntityTrait>(row: &QueryResult, prefix: &str) -> Result<Option<E::Model>, DbErr>
+/// The row of `E` in the columns from `at`, `None` when a `LEFT JOIN`
+/// found none.
+fn optional<E: EntityTrait>(row: &QueryResult, at: usize) -> Result<Option<E::Model>, DbErr>
 where
-    E::Model: FromQueryResult,
+    E::Model: FromColumns,
 {
-    E::Model::from_query_result_optional(row, prefix)
+    match E::Model::from_columns(row, at) {
+        Ok(model) => Ok(Some(model)),
+        Err(TryGetError::Null(_)) => Ok(None),
+        Err(TryGetError::DbErr(err)) => Err(err),
+    }
 }
 
-fn required<E: EntityTrait>(row: &QueryResult, prefix: &str) -> Result<E::Model, DbErr>
+/// The row of `E` in the columns from `at`.
+fn required<E: EntityTrait>(row: &QueryResult, at: usize) -> Result<E::Model, DbErr>
 where
-    E::Model: FromQueryResult,
+    E::Model: FromColumns,
 {
-    E::Model::from_query_result(row, prefix)
+    Ok(E::Model::from_columns(row, at)?)
+}
+
+/// How many columns `select_all::<E>` selects.
+fn width<E: EntityTrait>() -> usize
+where
+    E::Model: FromColumns,
+{
+    <E::Model as FromColumns>::COLUMNS
 }
 
 impl DbLoader {
@@ -102,11 +117,13 @@ impl Loader<SectionTreeOf> for DbLoader {
             // A section's rows are adjacent (one per text): decode it once.
             let id: Uuid = row.try_get_by("A_id").map_err(Arc::new)?;
             if last != Some(id) {
-                let section = required::<section::Entity>(&row, "A_").map_err(Arc::new)?;
+                let section = required::<section::Entity>(&row, 0).map_err(Arc::new)?;
                 sections.entry(section.article_id).or_default().push(section);
                 last = Some(id);
             }
-            if let Some(text) = optional::<section_translation::Entity>(&row, "B_").map_err(Arc::new)? {
+            if let Some(text) =
+                optional::<section_translation::Entity>(&row, width::<section::Entity>()).map_err(Arc::new)?
+            {
                 texts.entry(id).or_default().push(Arc::new(text));
             }
         }
@@ -179,30 +196,36 @@ impl Loader<ClaimRowsOf> for DbLoader {
         let mut citations: HashMap<Uuid, Vec<(claim_reference::Model, Arc<reference::Model>)>> = HashMap::new();
         let mut seen: HashSet<Uuid> = HashSet::new();
         let mut references: HashMap<Uuid, Arc<reference::Model>> = HashMap::new();
+        // Where each model's columns start: claim, text, citation, reference.
+        let text_at = width::<claim::Entity>();
+        let link_at = text_at + width::<claim_translation::Entity>();
+        let cited_at = link_at + width::<claim_reference::Entity>();
         for row in self.rows(&select).await? {
             // A claim repeats once per text and citation, and a reference
-            // once per claim citing it: each is decoded the first time only.
-            let claim_id: Uuid = row.try_get_by("A_id").map_err(Arc::new)?;
+            // once per claim citing it: each is decoded the first time only
+            // (`claim.id`, `claim_translation.locale` and `reference.id` are
+            // the first, second and first of their columns).
+            let claim_id: Uuid = row.try_get_by_index(0).map_err(Arc::new)?;
             if seen.insert(claim_id) {
-                let claim = required::<claim::Entity>(&row, "A_").map_err(Arc::new)?;
+                let claim = required::<claim::Entity>(&row, 0).map_err(Arc::new)?;
                 claims.entry(claim.section_id).or_default().push(claim);
             }
-            if let Some(locale) = row.try_get_by::<Option<String>, _>("B_locale").map_err(Arc::new)? {
+            if let Some(locale) = row.try_get_by_index::<Option<String>>(text_at + 1).map_err(Arc::new)? {
                 let list = texts.entry(claim_id).or_default();
                 if !list.iter().any(|t| t.locale == locale) {
                     list.push(Arc::new(
-                        required::<claim_translation::Entity>(&row, "B_").map_err(Arc::new)?,
+                        required::<claim_translation::Entity>(&row, text_at).map_err(Arc::new)?,
                     ));
                 }
             }
-            if let Some(reference_id) = row.try_get_by::<Option<Uuid>, _>("D_id").map_err(Arc::new)? {
+            if let Some(reference_id) = row.try_get_by_index::<Option<Uuid>>(cited_at).map_err(Arc::new)? {
                 let list = citations.entry(claim_id).or_default();
                 if !list.iter().any(|(_, cited)| cited.id == reference_id) {
-                    let link = required::<claim_reference::Entity>(&row, "C_").map_err(Arc::new)?;
+                    let link = required::<claim_reference::Entity>(&row, link_at).map_err(Arc::new)?;
                     let cited = match references.get(&reference_id) {
                         Some(cited) => cited.clone(),
                         None => {
-                            let cited = Arc::new(required::<reference::Entity>(&row, "D_").map_err(Arc::new)?);
+                            let cited = Arc::new(required::<reference::Entity>(&row, cited_at).map_err(Arc::new)?);
                             references.insert(reference_id, cited.clone());
                             cited
                         }
@@ -243,8 +266,8 @@ pub async fn articles_with_texts(
     let mut rows = Vec::new();
     for row in db.query_all_raw(statement).await? {
         rows.push((
-            required::<article::Entity>(&row, "A_")?,
-            optional::<article_translation::Entity>(&row, "B_")?,
+            required::<article::Entity>(&row, 0)?,
+            optional::<article_translation::Entity>(&row, width::<article::Entity>())?,
         ));
     }
     Ok(fold(rows, |a, b| a.id == b.id))
@@ -289,8 +312,8 @@ impl Loader<CategoryOf> for DbLoader {
         let mut rows = Vec::new();
         for row in self.rows(&select).await? {
             rows.push((
-                required::<category::Entity>(&row, "A_").map_err(Arc::new)?,
-                optional::<category_translation::Entity>(&row, "B_").map_err(Arc::new)?,
+                required::<category::Entity>(&row, 0).map_err(Arc::new)?,
+                optional::<category_translation::Entity>(&row, width::<category::Entity>()).map_err(Arc::new)?,
             ));
         }
         Ok(fold(rows, |a, b| a.id == b.id)
@@ -329,10 +352,11 @@ impl Loader<TagRowsOf> for DbLoader {
             .order_by((article_tag::Entity, article_tag::Column::Position), Order::Asc);
         let mut by_article: HashMap<Uuid, Vec<(tag::Model, Option<tag_translation::Model>)>> = HashMap::new();
         for row in self.rows(&select).await? {
-            let link = required::<article_tag::Entity>(&row, "A_").map_err(Arc::new)?;
+            let link = required::<article_tag::Entity>(&row, 0).map_err(Arc::new)?;
             by_article.entry(link.article_id).or_default().push((
-                required::<tag::Entity>(&row, "B_").map_err(Arc::new)?,
-                optional::<tag_translation::Entity>(&row, "C_").map_err(Arc::new)?,
+                required::<tag::Entity>(&row, width::<article_tag::Entity>()).map_err(Arc::new)?,
+                optional::<tag_translation::Entity>(&row, width::<article_tag::Entity>() + width::<tag::Entity>())
+                    .map_err(Arc::new)?,
             ));
         }
         Ok(keys
@@ -394,9 +418,14 @@ impl Loader<ContributorRowsOf> for DbLoader {
             );
         let mut by_article: HashMap<Uuid, Vec<ContributorRow>> = HashMap::new();
         for row in self.rows(&select).await? {
-            let link = required::<article_supervisor::Entity>(&row, "A_").map_err(Arc::new)?;
-            let person = required::<supervisor::Entity>(&row, "B_").map_err(Arc::new)?;
-            let text = optional::<supervisor_translation::Entity>(&row, "C_").map_err(Arc::new)?;
+            let link = required::<article_supervisor::Entity>(&row, 0).map_err(Arc::new)?;
+            let person =
+                required::<supervisor::Entity>(&row, width::<article_supervisor::Entity>()).map_err(Arc::new)?;
+            let text = optional::<supervisor_translation::Entity>(
+                &row,
+                width::<article_supervisor::Entity>() + width::<supervisor::Entity>(),
+            )
+            .map_err(Arc::new)?;
             let list = by_article.entry(link.article_id).or_default();
             // One entry per stored link (a person may hold several roles).
             match list
@@ -492,8 +521,8 @@ impl DbLoader {
     where
         P: EntityTrait,
         T: EntityTrait,
-        P::Model: FromQueryResult,
-        T::Model: FromQueryResult,
+        P::Model: FromColumns,
+        T::Model: FromColumns,
     {
         let mut select = Query::select();
         select_all::<P>(&mut select, "A_");
@@ -509,8 +538,8 @@ impl DbLoader {
             .order_by((P::default(), columns.position), Order::Asc);
         let mut by_owner = HashMap::<Uuid, Vec<_>>::new();
         for row in self.rows(&select).await? {
-            let parent = required::<P>(&row, "A_").map_err(Arc::new)?;
-            let text = optional::<T>(&row, "B_").map_err(Arc::new)?;
+            let parent = required::<P>(&row, 0).map_err(Arc::new)?;
+            let text = optional::<T>(&row, width::<P>()).map_err(Arc::new)?;
             by_owner.entry(keys(&parent).0).or_default().push((parent, text));
         }
         Ok(by_owner

@@ -26,11 +26,11 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::{article_translation, category_translation, supervisor_translation, tag_translation};
+use entity::{FromColumns, article_translation, category_translation, supervisor_translation, tag_translation};
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait};
 
 use crate::store::db::Reader;
 use uuid::Uuid;
@@ -100,7 +100,7 @@ impl DbLoader {
 }
 
 /// A table whose rows belong to a parent row through one column.
-pub trait Child: EntityTrait {
+pub trait Child: EntityTrait<Model: FromColumns> {
     /// The column holding the parent's id.
     fn parent_column() -> Self::Column;
     /// The parent id of a row.
@@ -144,18 +144,24 @@ impl<E> Hash for ChildrenOf<E> {
 impl<E> Loader<ChildrenOf<E>> for DbLoader
 where
     E: Child + 'static,
-    E::Model: Clone + Send + Sync,
+    E::Model: FromColumns + Clone + Send + Sync,
 {
     type Value = Arc<[E::Model]>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[ChildrenOf<E>]) -> Result<HashMap<ChildrenOf<E>, Self::Value>, Self::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = E::find()
-            .filter(E::parent_column().is_in(ids))
-            .all(&*self.db)
+        // `find()` selects every column in `Column::iter()` order: read by
+        // position, not by name (see `entity::FromColumns`).
+        let select = E::find().filter(E::parent_column().is_in(ids)).into_query();
+        let rows = self
+            .db
+            .query_all(&select)
             .await
-            .map_err(Arc::new)?;
+            .map_err(Arc::new)?
+            .iter()
+            .map(|row| E::Model::from_columns(row, 0).map_err(|e| Arc::new(DbErr::from(e))))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for row in rows {
             grouped.entry(E::parent_of(&row)).or_default().push(row);
