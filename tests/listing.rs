@@ -562,17 +562,24 @@ async fn a_category_count_is_read_with_the_page(backend: Backend) {
     app.import(&hidden()).await.expect("imports");
     let category = |slug: &str, first: usize| json!({ "first": first, "filter": { "category": slug } });
     for slug in ["anti-aging", "regenerative-medicine"] {
-        let listed = walk(&app, 100, json!({ "category": slug }), "PUBLISHED_AT_DESC").await.len();
+        let listed = walk(&app, 100, json!({ "category": slug }), "PUBLISHED_AT_DESC")
+            .await
+            .len();
         assert!(listed >= 1, "the sample lists an article in {slug}");
         let with_page = list(&app, category(slug, 10)).await;
         assert_eq!(with_page["totalCount"], json!(listed), "{slug}: read with the page");
         let alone = list(&app, category(slug, 0)).await;
         assert_eq!(alone["totalCount"], json!(listed), "{slug}: read on its own");
     }
-    assert_eq!(list(&app, category("no-such-category", 10)).await["totalCount"], json!(0));
+    assert_eq!(
+        list(&app, category("no-such-category", 10)).await["totalCount"],
+        json!(0)
+    );
 
     let page = |count: &str| {
-        format!("{{ articles(first: 10, filter: {{ category: \"anti-aging\" }}) {{ {count} edges {{ node {{ slug }} }} }} }}")
+        format!(
+            "{{ articles(first: 10, filter: {{ category: \"anti-aging\" }}) {{ {count} edges {{ node {{ slug }} }} }} }}"
+        )
     };
     let before = app.statements().await;
     app.gql(&page(""), json!({})).await;
