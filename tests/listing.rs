@@ -591,6 +591,55 @@ async fn a_category_count_is_read_with_the_page(backend: Backend) {
     assert_eq!(with, without, "a category's count costs no statement of its own");
 }
 
+/// A list reads intros only when it shows them, and then shows them in
+/// full: through `edges`, through `nodes` and inside a fragment, each the
+/// intro the article itself shows.
+async fn a_list_shows_intros_in_full_when_asked(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| config.response_cache_mb = 0).await else {
+        return;
+    };
+    let intro = "intro { ... on ParagraphBlock { text } }";
+    let own = app
+        .gql(
+            &format!("query($s: String!) {{ article(slug: $s) {{ {intro} }} }}"),
+            json!({ "s": COLUMN }),
+        )
+        .await;
+    let expected = own.data()["article"]["intro"].clone();
+    assert!(
+        expected.as_array().is_some_and(|blocks| !blocks.is_empty()),
+        "the sample column has an intro: {expected}"
+    );
+    let shapes = [
+        format!("{{ articles(first: 100) {{ edges {{ node {{ slug {intro} }} }} }} }}"),
+        format!("{{ articles(first: 100) {{ nodes {{ slug {intro} }} }} }}"),
+        format!(
+            "{{ articles(first: 100) {{ edges {{ node {{ ...Card }} }} }} }} fragment Card on Article {{ slug {intro} }}"
+        ),
+    ];
+    for shape in &shapes {
+        let listed = app.gql(shape, json!({})).await;
+        assert!(listed.codes().is_empty(), "{shape}: {:?}", listed.codes());
+        let list = &listed.data()["articles"];
+        let nodes: Vec<Value> = match list.get("nodes") {
+            Some(nodes) => nodes.as_array().cloned().unwrap_or_default(),
+            None => list["edges"]
+                .as_array()
+                .map(|edges| edges.iter().map(|e| e["node"].clone()).collect())
+                .unwrap_or_default(),
+        };
+        let column = nodes
+            .iter()
+            .find(|n| n["slug"] == json!(COLUMN))
+            .unwrap_or_else(|| panic!("{shape}: the column is listed"));
+        assert_eq!(column["intro"], expected, "{shape}");
+    }
+    let plain = app
+        .gql("{ articles(first: 100) { edges { node { slug title } } } }", json!({}))
+        .await;
+    assert!(plain.codes().is_empty(), "a list without intros: {:?}", plain.codes());
+}
+
 /// More concurrent reads than pooled connections all get their answer: a
 /// query holds one connection for its reads on PostgreSQL and never waits
 /// for a second while holding it.
@@ -633,6 +682,7 @@ async fn concurrent_reads_beyond_the_pool_all_answer(backend: Backend) {
 db_tests!(
     total_count_is_the_same_read_with_the_page_or_after_it,
     a_category_count_is_read_with_the_page,
+    a_list_shows_intros_in_full_when_asked,
     concurrent_reads_beyond_the_pool_all_answer,
     cursors_page_through_times_before_1677_and_after_2262,
     the_import_refuses_times_outside_the_documented_range,

@@ -1,5 +1,6 @@
 //! The `Article` object and the `article` / `articles` queries.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
@@ -31,7 +32,7 @@ use crate::delivery::visibility;
 use crate::error::{Error, Result};
 use crate::store::loaders::{
     CategoryOf, ChildrenOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, DbLoader, Grouped, SectionRows, SectionTreeOf,
-    TagRowsOf,
+    TagRowsOf, TextsWithoutIntro,
 };
 
 /// What the children of an article need to resolve their own text: the
@@ -163,16 +164,23 @@ pub struct Article {
 
 impl Article {
     /// Wraps visible articles, loading their translations in one batch; an
-    /// article without a published translation is left out.
+    /// article without a published translation is left out. Without
+    /// `with_intro` (a list that does not show it) `intro` is left unread.
     pub(crate) async fn wrap_all(
         ctx: &Context<'_>,
         models: Vec<article::Model>,
         pref: &Preference,
+        with_intro: bool,
     ) -> Result<Vec<Self>> {
-        let keys = models
-            .iter()
-            .map(|m| ChildrenOf::<article_translation::Entity>::new(m.id));
-        let mut texts = loader(ctx)?.load_many(keys).await?;
+        let ids = models.iter().map(|m| m.id);
+        let mut texts: HashMap<Uuid, Arc<[article_translation::Model]>> = if with_intro {
+            let keys = ids.map(ChildrenOf::<article_translation::Entity>::new);
+            let found = loader(ctx)?.load_many(keys).await?;
+            found.into_iter().map(|(key, rows)| (key.0, rows)).collect()
+        } else {
+            let found = loader(ctx)?.load_many(ids.map(TextsWithoutIntro)).await?;
+            found.into_iter().map(|(key, rows)| (key.0, rows)).collect()
+        };
         let audience = super::audience(ctx);
         let mut out = Vec::with_capacity(models.len());
         for model in models {
@@ -180,7 +188,7 @@ impl Article {
             // A preview copy is covered as the article it copies.
             let covered = model.draft_of.unwrap_or(model.id);
             let published: Vec<article_translation::Model> = texts
-                .remove(&ChildrenOf::new(model.id))
+                .remove(&model.id)
                 .map(|rows| {
                     rows.iter()
                         .filter(|t| audience.sees(covered, t.status))
@@ -523,7 +531,7 @@ impl ArticleQuery {
                 Arc::from(texts),
             )
             .await;
-        Ok(Article::wrap_all(ctx, vec![model], &pref).await?.pop())
+        Ok(Article::wrap_all(ctx, vec![model], &pref, true).await?.pop())
     }
 
     /// Published articles, newest first by default, as a Relay connection

@@ -162,7 +162,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[(Kind, Uuid)], pref: &Preference) -> Re
         .filter(visibility::article_for(super::audience(ctx), now))
         .all(db)
         .await?;
-    let articles: HashMap<Uuid, Article> = Article::wrap_all(ctx, rows, pref)
+    let articles: HashMap<Uuid, Article> = Article::wrap_all(ctx, rows, pref, true)
         .await?
         .into_iter()
         .map(|a| (a.model().id, a))

@@ -81,10 +81,14 @@ pub(crate) async fn articles(
 ) -> Result<ArticleConnection> {
     let (filter, order) = (Filter::from(filter), Order::from(order));
     // Asked for, the count comes with the page rather than after it.
-    let with_total = ctx.look_ahead().field("totalCount").exists();
+    let ahead = ctx.look_ahead();
+    let with_total = ahead.field("totalCount").exists();
+    // A list seldom shows intros; they are read only when asked for.
+    let with_intro =
+        ahead.field("edges").field("node").field("intro").exists() || ahead.field("nodes").field("intro").exists();
     let page = pagination::page(db(ctx)?, first, after.as_deref(), &filter, order, with_total).await?;
     crate::delivery::tags::collection(ctx, "articles");
-    let edges: Vec<ArticleEdge> = Article::wrap_all(ctx, page.rows, &pref)
+    let edges: Vec<ArticleEdge> = Article::wrap_all(ctx, page.rows, &pref, with_intro)
         .await?
         .into_iter()
         .map(|node| ArticleEdge {

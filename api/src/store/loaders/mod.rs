@@ -198,5 +198,47 @@ child!(category_translation, CategoryId, category_id);
 child!(tag_translation, TagId, tag_id);
 child!(supervisor_translation, SupervisorId, supervisor_id);
 
+/// An article's translations without their intros, for lists that do not
+/// show them: each intro is a JSON array of blocks, the largest column a
+/// list would otherwise read and decode for nothing. `intro` reads as
+/// empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextsWithoutIntro(pub Uuid);
+
+impl Loader<TextsWithoutIntro> for DbLoader {
+    type Value = Arc<[article_translation::Model]>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[TextsWithoutIntro]) -> Result<HashMap<TextsWithoutIntro, Self::Value>, Self::Error> {
+        use sea_orm::sea_query::{Expr, Query};
+        use sea_orm::{DbBackend, Iterable};
+
+        let empty = match self.db.get_database_backend() {
+            DbBackend::Postgres => "CAST('[]' AS json)",
+            _ => "'[]'",
+        };
+        let mut select = Query::select();
+        for column in article_translation::Column::iter() {
+            // Every column in `Column::iter()` order, for `FromColumns`.
+            match column {
+                article_translation::Column::Intro => select.expr(Expr::cust(empty)),
+                _ => select.column((article_translation::Entity, column)),
+            };
+        }
+        select
+            .from(article_translation::Entity)
+            .and_where(article_translation::Column::ArticleId.is_in(keys.iter().map(|k| k.0)));
+        let mut grouped: HashMap<Uuid, Vec<article_translation::Model>> = HashMap::new();
+        for row in self.db.query_all(&select).await.map_err(Arc::new)? {
+            let text = article_translation::Model::from_columns(&row, 0).map_err(|e| Arc::new(DbErr::from(e)))?;
+            grouped.entry(text.article_id).or_default().push(text);
+        }
+        Ok(keys
+            .iter()
+            .map(|key| (*key, Arc::from(grouped.remove(&key.0).unwrap_or_default())))
+            .collect())
+    }
+}
+
 /// Rows grouped by an owner id, shared by every article of a batch.
 pub type Grouped<T> = Arc<HashMap<Uuid, Vec<T>>>;
