@@ -349,22 +349,29 @@ impl Loader<TagRowsOf> for DbLoader {
             )
             .and_where(Expr::col((article_tag::Entity, article_tag::Column::ArticleId)).is_in(keys.iter().map(|k| k.0)))
             .order_by((article_tag::Entity, article_tag::Column::ArticleId), Order::Asc)
-            .order_by((article_tag::Entity, article_tag::Column::Position), Order::Asc);
-        let mut by_article: HashMap<Uuid, Vec<(tag::Model, Option<tag_translation::Model>)>> = HashMap::new();
+            .order_by((article_tag::Entity, article_tag::Column::Position), Order::Asc)
+            // A tag's texts in consecutive rows, whatever the positions.
+            .order_by((tag::Entity, tag::Column::Id), Order::Asc);
+        let tag_at = width::<article_tag::Entity>();
+        let text_at = tag_at + width::<tag::Entity>();
+        let mut by_article: HashMap<Uuid, Vec<WithTexts<tag::Model, tag_translation::Model>>> = HashMap::new();
         for row in self.rows(&select).await? {
-            let link = required::<article_tag::Entity>(&row, 0).map_err(Arc::new)?;
-            by_article.entry(link.article_id).or_default().push((
-                required::<tag::Entity>(&row, width::<article_tag::Entity>()).map_err(Arc::new)?,
-                optional::<tag_translation::Entity>(&row, width::<article_tag::Entity>() + width::<tag::Entity>())
-                    .map_err(Arc::new)?,
-            ));
+            // A tag repeats once per text and is decoded the first time only
+            // (`article_tag.article_id` and `tag.id` lead their columns).
+            let article_id: Uuid = row.try_get_by_index(0).map_err(Arc::new)?;
+            let tag_id: Uuid = row.try_get_by_index(tag_at).map_err(Arc::new)?;
+            let tags = by_article.entry(article_id).or_default();
+            if tags.last().is_none_or(|(tag, _)| tag.id != tag_id) {
+                tags.push((required::<tag::Entity>(&row, tag_at).map_err(Arc::new)?, Vec::new()));
+            }
+            let text = optional::<tag_translation::Entity>(&row, text_at).map_err(Arc::new)?;
+            if let (Some(text), Some((_, texts))) = (text, tags.last_mut()) {
+                texts.push(text);
+            }
         }
         Ok(keys
             .iter()
-            .map(|k| {
-                let rows = by_article.remove(&k.0).unwrap_or_default();
-                (*k, Arc::from(fold(rows, |a, b| a.id == b.id)))
-            })
+            .map(|k| (*k, Arc::from(by_article.remove(&k.0).unwrap_or_default())))
             .collect())
     }
 }
@@ -416,24 +423,24 @@ impl Loader<ContributorRowsOf> for DbLoader {
                 (article_supervisor::Entity, article_supervisor::Column::Position),
                 Order::Asc,
             );
+        let person_at = width::<article_supervisor::Entity>();
+        let text_at = person_at + width::<supervisor::Entity>();
         let mut by_article: HashMap<Uuid, Vec<ContributorRow>> = HashMap::new();
         for row in self.rows(&select).await? {
             let link = required::<article_supervisor::Entity>(&row, 0).map_err(Arc::new)?;
-            let person =
-                required::<supervisor::Entity>(&row, width::<article_supervisor::Entity>()).map_err(Arc::new)?;
-            let text = optional::<supervisor_translation::Entity>(
-                &row,
-                width::<article_supervisor::Entity>() + width::<supervisor::Entity>(),
-            )
-            .map_err(Arc::new)?;
+            let text = optional::<supervisor_translation::Entity>(&row, text_at).map_err(Arc::new)?;
             let list = by_article.entry(link.article_id).or_default();
-            // One entry per stored link (a person may hold several roles).
+            // One entry per stored link (a person may hold several roles);
+            // the person repeats once per text and is decoded once.
             match list
                 .last_mut()
                 .filter(|(last, _, _)| last.supervisor_id == link.supervisor_id && last.role == link.role)
             {
                 Some((_, _, texts)) => texts.extend(text),
-                None => list.push((link, person, text.into_iter().collect())),
+                None => {
+                    let person = required::<supervisor::Entity>(&row, person_at).map_err(Arc::new)?;
+                    list.push((link, person, text.into_iter().collect()));
+                }
             }
         }
         Ok(keys
