@@ -114,8 +114,9 @@ impl Loader<SectionTreeOf> for DbLoader {
         let mut texts: HashMap<Uuid, Vec<Arc<section_translation::Model>>> = HashMap::new();
         let mut last: Option<Uuid> = None;
         for row in self.rows(&select).await? {
-            // A section's rows are adjacent (one per text): decode it once.
-            let id: Uuid = row.try_get_by("A_id").map_err(Arc::new)?;
+            // A section's rows are adjacent (one per text): decode it once
+            // (`section.id` leads its columns).
+            let id: Uuid = row.try_get_by_index(0).map_err(Arc::new)?;
             if last != Some(id) {
                 let section = required::<section::Entity>(&row, 0).map_err(Arc::new)?;
                 sections.entry(section.article_id).or_default().push(section);
@@ -422,6 +423,15 @@ impl Loader<ContributorRowsOf> for DbLoader {
             .order_by(
                 (article_supervisor::Entity, article_supervisor::Column::Position),
                 Order::Asc,
+            )
+            // A link's texts in consecutive rows, whatever the positions.
+            .order_by(
+                (article_supervisor::Entity, article_supervisor::Column::SupervisorId),
+                Order::Asc,
+            )
+            .order_by(
+                (article_supervisor::Entity, article_supervisor::Column::Role),
+                Order::Asc,
             );
         let person_at = width::<article_supervisor::Entity>();
         let text_at = person_at + width::<supervisor::Entity>();
@@ -542,7 +552,9 @@ impl DbLoader {
             )
             .and_where(Expr::col((P::default(), columns.owner)).is_in(owners))
             .order_by((P::default(), columns.owner), Order::Asc)
-            .order_by((P::default(), columns.position), Order::Asc);
+            .order_by((P::default(), columns.position), Order::Asc)
+            // A row's texts in consecutive rows, whatever the positions.
+            .order_by((P::default(), columns.id), Order::Asc);
         let mut by_owner = HashMap::<Uuid, Vec<_>>::new();
         for row in self.rows(&select).await? {
             let parent = required::<P>(&row, 0).map_err(Arc::new)?;
