@@ -5,7 +5,7 @@
 mod common;
 
 use api::content::Bundle;
-use common::{Backend, TestApp};
+use common::{Backend, GqlResponse, TestApp};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -509,6 +509,13 @@ fn paging_visits_every_visible_article_once_in_order(backend: Backend) {
     );
 }
 
+/// The answer to `query` and how many SQL statements it cost.
+async fn costed(app: &TestApp, query: &str) -> (u64, GqlResponse) {
+    let before = app.statements().await;
+    let response = app.gql(query, json!({})).await;
+    (app.statements().await - before, response)
+}
+
 /// The count an unfiltered list reads inside its page's own statement is
 /// the count the separate statement gives: with scheduled and untranslated
 /// articles left out, on an empty page, and at no statement of its own.
@@ -539,12 +546,8 @@ async fn total_count_is_the_same_read_with_the_page_or_after_it(backend: Backend
     assert_eq!(filtered["totalCount"], json!(anti_aging), "a category's kept count");
 
     let page = |count: &str| format!("{{ articles(first: 10) {{ {count} edges {{ node {{ slug }} }} }} }}");
-    let before = app.statements().await;
-    app.gql(&page(""), json!({})).await;
-    let without = app.statements().await - before;
-    let before = app.statements().await;
-    let counted = app.gql(&page("totalCount"), json!({})).await;
-    let with = app.statements().await - before;
+    let (without, _) = costed(&app, &page("")).await;
+    let (with, counted) = costed(&app, &page("totalCount")).await;
     assert_eq!(counted.data()["articles"]["totalCount"], json!(visible));
     assert_eq!(
         with, without,
@@ -589,12 +592,8 @@ async fn a_category_count_is_read_with_the_page(backend: Backend) {
             "{{ articles(first: 10, filter: {{ category: \"anti-aging\" }}) {{ {count} edges {{ node {{ slug }} }} }} }}"
         )
     };
-    let before = app.statements().await;
-    app.gql(&page(""), json!({})).await;
-    let without = app.statements().await - before;
-    let before = app.statements().await;
-    let counted = app.gql(&page("totalCount"), json!({})).await;
-    let with = app.statements().await - before;
+    let (without, _) = costed(&app, &page("")).await;
+    let (with, counted) = costed(&app, &page("totalCount")).await;
     assert!(counted.codes().is_empty(), "{:?}", counted.codes());
     assert_eq!(with, without, "a category's count costs no statement of its own");
 }
