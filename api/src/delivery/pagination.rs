@@ -69,11 +69,7 @@ impl Filter {
             cond = cond.add(Expr::col((article::Entity, article::Column::CategoryId)).in_subquery(ids));
         }
         if let Some(slug) = &self.tag {
-            let tag_ids = Query::select()
-                .column(tag::Column::Id)
-                .from(tag::Entity)
-                .and_where(Expr::col(tag::Column::Slug).eq(slug.as_str()))
-                .to_owned();
+            let tag_ids = ids_with_slug::<tag::Entity>(tag::Column::Id, tag::Column::Slug, slug);
             let article_ids = Query::select()
                 .column(article_tag::Column::ArticleId)
                 .from(article_tag::Entity)
@@ -82,11 +78,8 @@ impl Filter {
             cond = cond.add(Expr::col((article::Entity, article::Column::Id)).in_subquery(article_ids));
         }
         if let Some(slug) = &self.supervisor {
-            let supervisor_ids = Query::select()
-                .column(supervisor::Column::Id)
-                .from(supervisor::Entity)
-                .and_where(Expr::col(supervisor::Column::Slug).eq(slug.as_str()))
-                .to_owned();
+            let supervisor_ids =
+                ids_with_slug::<supervisor::Entity>(supervisor::Column::Id, supervisor::Column::Slug, slug);
             let article_ids = Query::select()
                 .column(article_supervisor::Column::ArticleId)
                 .from(article_supervisor::Entity)
@@ -379,10 +372,16 @@ fn kept_count(key: Expr, category: Option<Expr>) -> (SelectStatement, SelectStat
 
 /// The ids of the categories with this slug (one or none), as a subquery.
 fn category_ids(slug: &str) -> SelectStatement {
+    ids_with_slug::<category::Entity>(category::Column::Id, category::Column::Slug, slug)
+}
+
+/// `SELECT id FROM … WHERE slug = …` for a table with unique slugs, as a
+/// subquery.
+fn ids_with_slug<E: EntityTrait>(id: E::Column, slug_column: E::Column, slug: &str) -> SelectStatement {
     Query::select()
-        .column(category::Column::Id)
-        .from(category::Entity)
-        .and_where(Expr::col(category::Column::Slug).eq(slug))
+        .column(id)
+        .from(E::default())
+        .and_where(Expr::col(slug_column).eq(slug))
         .to_owned()
 }
 
@@ -453,7 +452,7 @@ mod tests {
             id: Uuid::now_v7(),
         };
         let text = c.encode();
-        assert_eq!(Cursor::decode(&text, Order::PublishedAtDesc).unwrap(), c);
+        assert_eq!(Cursor::decode(&text, Order::PublishedAtDesc).ok(), Some(c.clone()));
         assert!(Cursor::decode(&text, Order::UpdatedAtAsc).is_err());
         assert!(Cursor::decode("not-a-cursor", Order::PublishedAtDesc).is_err());
         assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("v2:pd:x:y"), Order::PublishedAtDesc).is_err());
@@ -466,13 +465,13 @@ mod tests {
         }
         let v1 = format!("v1:pd:1731000000123456000:{}", c.id.simple());
         assert_eq!(
-            Cursor::decode(&URL_SAFE_NO_PAD.encode(v1), Order::PublishedAtDesc).unwrap(),
-            c
+            Cursor::decode(&URL_SAFE_NO_PAD.encode(v1), Order::PublishedAtDesc).ok(),
+            Some(c)
         );
     }
 
     #[test]
-    fn cursors_keep_times_outside_the_i64_nanosecond_range() {
+    fn cursors_keep_times_outside_the_i64_nanosecond_range() -> Result<(), chrono::ParseError> {
         for at in [
             "1000-01-01T00:00:00Z",
             "1650-06-01T12:00:00.000001Z",
@@ -482,10 +481,11 @@ mod tests {
         ] {
             let c = Cursor {
                 order: Order::UpdatedAtAsc,
-                at: at.parse().unwrap(),
+                at: at.parse()?,
                 id: Uuid::now_v7(),
             };
-            assert_eq!(Cursor::decode(&c.encode(), Order::UpdatedAtAsc).unwrap(), c, "{at}");
+            assert_eq!(Cursor::decode(&c.encode(), Order::UpdatedAtAsc).ok(), Some(c), "{at}");
         }
+        Ok(())
     }
 }
