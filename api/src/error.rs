@@ -50,6 +50,10 @@ pub enum Error {
     /// may. → `FORBIDDEN`
     #[error("{0}")]
     Forbidden(String),
+    /// Nothing the caller may see answers to this; said the same whether
+    /// or not it exists beyond the caller's reach. → `NOT_FOUND`
+    #[error("{0}")]
+    NotFound(String),
     /// The request names a revision that is not the current one. →
     /// `CONFLICT`, with `currentRevision` in the extensions
     #[error("{message}")]
@@ -88,6 +92,7 @@ impl Error {
         match self {
             Self::BadUserInput(_) | Self::Content(_) => code::BAD_USER_INPUT,
             Self::Forbidden(_) => code::FORBIDDEN,
+            Self::NotFound(_) => code::NOT_FOUND,
             Self::Conflict { .. } => code::CONFLICT,
             Self::Database(_) | Self::Internal(_) => code::INTERNAL,
         }
@@ -97,9 +102,10 @@ impl Error {
 impl From<Error> for async_graphql::Error {
     fn from(err: Error) -> Self {
         let message = match &err {
-            Error::BadUserInput(message) | Error::Forbidden(message) | Error::Conflict { message, .. } => {
-                message.clone()
-            }
+            Error::BadUserInput(message)
+            | Error::Forbidden(message)
+            | Error::NotFound(message)
+            | Error::Conflict { message, .. } => message.clone(),
             Error::Content(err) => err.to_string(),
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %err, "request failed");

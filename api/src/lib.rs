@@ -42,6 +42,9 @@ pub enum StartupError {
     /// A key could not be created or revoked.
     #[error("keys: {0}")]
     Keys(#[from] editorial::auth::KeyError),
+    /// A partner or licence could not be created or changed.
+    #[error("{0}")]
+    Partners(#[from] error::Error),
     /// The lint rules file cannot be used.
     #[error("{0}")]
     Rules(#[from] editorial::lint::RulesError),
@@ -122,24 +125,36 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     })
 }
 
-/// How often the server looks for scheduled revisions that are due: a
-/// revision goes live at most this late. The schedule is in the database,
-/// so a restart loses none, and the first look is at start.
-const SCHEDULE_POLL: std::time::Duration = std::time::Duration::from_secs(15);
+/// The longest the server waits between looks at the schedule. It wakes
+/// when the next known change falls due; the look at least this often
+/// finds what another instance scheduled meanwhile. The schedule is in the
+/// database, so a restart loses none, and the first look is at start.
+const SCHEDULE_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Publishes scheduled revisions as they fall due, for the life of the server.
+/// Publishes scheduled revisions as they fall due, and logs the changes the
+/// clock makes (`store::due`), for the life of the server.
 async fn publish_scheduled(
     db: sea_orm::DatabaseConnection,
     rules: Arc<editorial::lint::Rules>,
     followers: store::write::Followers,
 ) {
     loop {
-        match editorial::workflow::publish_due(&db, &rules, &followers, crate::store::clock::stored_now()).await {
+        let now = crate::store::clock::stored_now();
+        match editorial::workflow::publish_due(&db, &rules, &followers, now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(published = n, "published scheduled revisions"),
             Err(err) => tracing::warn!(error = %err, "publishing scheduled revisions failed"),
         }
-        tokio::time::sleep(SCHEDULE_POLL).await;
+        match store::due::log_due(&db, &followers, now).await {
+            Ok(logged) if logged == store::due::Logged::default() => {}
+            Ok(logged) => tracing::info!(?logged, "logged the changes the clock made"),
+            Err(err) => tracing::warn!(error = %err, "logging the changes the clock made failed"),
+        }
+        let next = store::due::next_due(&db, now).await.ok().flatten();
+        let wait = next
+            .and_then(|at| (at - chrono::Utc::now()).to_std().ok())
+            .map_or(SCHEDULE_POLL, |d| d.min(SCHEDULE_POLL));
+        tokio::time::sleep(wait).await;
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Model {
     pub supervisor_id: Option<Uuid>,
     /// For a PREVIEW key limited to one article: that article.
     pub article_id: Option<Uuid>,
+    /// For a PARTNER key: the partner it reads for.
+    pub partner_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -181,6 +181,9 @@ pub enum Role {
     /// Publishes, and manages keys.
     #[sea_orm(string_value = "ADMIN")]
     Admin,
+    /// Reads what one partner's licences cover, and its change feed.
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
 }
 
 impl Role {
@@ -192,6 +195,7 @@ impl Role {
             Self::Translator => "TRANSLATOR",
             Self::Supervisor => "SUPERVISOR",
             Self::Admin => "ADMIN",
+            Self::Partner => "PARTNER",
         }
     }
 }

@@ -3,7 +3,9 @@
 //! (pagination, answer order, limits on a document's work), and which keys
 //! an answer carries for caches.
 
+pub mod feed;
 pub mod ids;
+pub mod licences;
 pub mod limits;
 pub mod locale;
 pub mod ordered;

@@ -282,6 +282,7 @@ pub async fn page(
     filter: &Filter,
     order: Order,
     with_total: bool,
+    audience: visibility::Audience,
 ) -> Result<Page> {
     if !(0..=MAX_PAGE).contains(&first) {
         return Err(Error::bad_input(format!(
@@ -289,9 +290,13 @@ pub async fn page(
         )));
     }
     let cursor = after.map(|a| Cursor::decode(a, order)).transpose()?;
-    let listed = Condition::all()
-        .add(visibility::article(Utc::now()))
-        .add(filter.condition()?);
+    // Keys that see drafts list what the public lists; a partner lists
+    // what its licences cover, which no kept count counts.
+    let (visible, kept) = match audience {
+        visibility::Audience::Partner(_) => (visibility::article_for(audience, Utc::now()), false),
+        _ => (visibility::article(Utc::now()), true),
+    };
+    let listed = Condition::all().add(visible).add(filter.condition()?);
     let mut query = article::Entity::find().filter(listed.clone());
     if let Some(cursor) = &cursor {
         query = query.filter(cursor.condition());
@@ -306,7 +311,7 @@ pub async fn page(
         .order_by(article::Column::Id, direction)
         .limit(first as u64 + 1)
         .into_query();
-    let counted = match filter.count_scope().filter(|_| with_total) {
+    let counted = match filter.count_scope().filter(|_| with_total && kept) {
         Some(CountScope::All) => Some(kept_count(Expr::val("all"), None)),
         Some(CountScope::Category(slug)) => {
             let key = count_scope_of_slug(db.get_database_backend(), &slug);

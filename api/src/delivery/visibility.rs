@@ -28,12 +28,24 @@ pub enum Audience {
     /// key sees it (with its category, tags and people), everything else as
     /// the public does.
     Article(uuid::Uuid),
+    /// A PARTNER key: the published articles its partner's licences in
+    /// force cover, in their licensed locales, and only the categories,
+    /// tags and people of those; nothing else, not even what the public
+    /// sees.
+    Partner(uuid::Uuid),
 }
 
 impl Audience {
     /// The audience of a request made by `principal`.
     pub fn of(principal: Option<&crate::editorial::auth::Principal>) -> Self {
         match principal {
+            Some(crate::editorial::auth::Principal::Key {
+                partner: Some(partner), ..
+            }) => Self::Partner(*partner),
+            Some(crate::editorial::auth::Principal::Key {
+                role: entity::enums::Role::Partner,
+                ..
+            }) => Self::Partner(uuid::Uuid::nil()),
             Some(crate::editorial::auth::Principal::Key {
                 article: Some(article), ..
             }) => Self::Article(*article),
@@ -45,7 +57,7 @@ impl Audience {
     /// Whether drafts of article `id` are shown.
     pub fn covers(self, id: uuid::Uuid) -> bool {
         match self {
-            Self::Public => false,
+            Self::Public | Self::Partner(_) => false,
             Self::Editorial => true,
             Self::Article(only) => only == id,
         }
@@ -61,6 +73,7 @@ impl Audience {
 pub fn article_for(audience: Audience, now: DateTime<Utc>) -> Condition {
     match audience {
         Audience::Public => article(now),
+        Audience::Partner(partner) => licensed(partner, now),
         Audience::Editorial => Condition::all(),
         Audience::Article(id) => Condition::any()
             .add(article(now))
@@ -73,6 +86,14 @@ pub fn article_for(audience: Audience, now: DateTime<Utc>) -> Condition {
 pub fn category_for(audience: Audience, now: DateTime<Utc>) -> Condition {
     match audience {
         Audience::Public => category(now),
+        Audience::Partner(partner) => Condition::all().add(Expr::exists(
+            partner_articles(partner, now)
+                .and_where(
+                    Expr::col((article::Entity, article::Column::CategoryId))
+                        .equals((category::Entity, category::Column::Id)),
+                )
+                .to_owned(),
+        )),
         Audience::Editorial => Condition::all(),
         Audience::Article(id) => Condition::any().add(category(now)).add(
             Expr::col((category::Entity, category::Column::Id)).in_subquery(
@@ -90,6 +111,18 @@ pub fn category_for(audience: Audience, now: DateTime<Utc>) -> Condition {
 pub fn tag_for(audience: Audience, now: DateTime<Utc>) -> Condition {
     match audience {
         Audience::Public => tag(now),
+        Audience::Partner(partner) => Condition::all().add(Expr::exists(
+            partner_articles(partner, now)
+                .inner_join(
+                    article_tag::Entity,
+                    Expr::col((article_tag::Entity, article_tag::Column::ArticleId))
+                        .equals((article::Entity, article::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((article_tag::Entity, article_tag::Column::TagId)).equals((tag::Entity, tag::Column::Id)),
+                )
+                .to_owned(),
+        )),
         Audience::Editorial => Condition::all(),
         Audience::Article(id) => Condition::any().add(tag(now)).add(
             Expr::col((tag::Entity, tag::Column::Id)).in_subquery(
@@ -109,6 +142,20 @@ pub fn tag_for(audience: Audience, now: DateTime<Utc>) -> Condition {
 pub fn supervisor_for(audience: Audience, now: DateTime<Utc>) -> Condition {
     match audience {
         Audience::Public => supervisor(now),
+        Audience::Partner(partner) => Condition::all().add(Expr::exists(
+            partner_articles(partner, now)
+                .inner_join(
+                    article_supervisor::Entity,
+                    Expr::col((article_supervisor::Entity, article_supervisor::Column::ArticleId))
+                        .equals((article::Entity, article::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((article_supervisor::Entity, article_supervisor::Column::SupervisorId))
+                        .equals((supervisor::Entity, supervisor::Column::Id)),
+                )
+                .cond_where(vouching())
+                .to_owned(),
+        )),
         Audience::Editorial => Condition::all(),
         Audience::Article(id) => Condition::any().add(supervisor(now)).add(
             Expr::col((supervisor::Entity, supervisor::Column::Id)).in_subquery(
@@ -131,6 +178,75 @@ pub fn article(now: DateTime<Utc>) -> Condition {
     // Qualified: this condition is also used inside subqueries that join
     // other tables.
     Condition::all().add(Expr::col((article::Entity, article::Column::VisibleFrom)).lte(now))
+}
+
+/// The condition for an article row to be visible to partner `partner` at
+/// `now`: publicly visible, and published in a locale that one of the
+/// partner's licences in force covers (by the article or its category).
+pub fn licensed(partner: uuid::Uuid, now: DateTime<Utc>) -> Condition {
+    use entity::{article_translation, licence, licence_locale};
+    let covering = Query::select()
+        .expr(Expr::val(1))
+        .from(licence::Entity)
+        .inner_join(
+            licence_locale::Entity,
+            Expr::col((licence_locale::Entity, licence_locale::Column::LicenceId))
+                .equals((licence::Entity, licence::Column::Id)),
+        )
+        .inner_join(
+            article_translation::Entity,
+            Expr::col((article_translation::Entity, article_translation::Column::Locale))
+                .equals((licence_locale::Entity, licence_locale::Column::Locale)),
+        )
+        .and_where(
+            Expr::col((article_translation::Entity, article_translation::Column::ArticleId))
+                .equals((article::Entity, article::Column::Id)),
+        )
+        .and_where(Expr::col((article_translation::Entity, article_translation::Column::Status)).eq(Status::Published))
+        .and_where(Expr::col((licence::Entity, licence::Column::PartnerId)).eq(partner))
+        .cond_where(in_force(now))
+        .cond_where(
+            Condition::any()
+                .add(
+                    Expr::col((licence::Entity, licence::Column::CategoryId))
+                        .equals((article::Entity, article::Column::CategoryId)),
+                )
+                .add(
+                    Expr::col((licence::Entity, licence::Column::ArticleId))
+                        .equals((article::Entity, article::Column::Id)),
+                ),
+        )
+        .to_owned();
+    Condition::all()
+        .add(article(now))
+        .add(Expr::col((article::Entity, article::Column::DraftOf)).is_null())
+        .add(Expr::exists(covering))
+}
+
+/// The condition for a licence row to be in force at `now`.
+pub fn in_force(now: DateTime<Utc>) -> Condition {
+    use entity::licence;
+    Condition::all()
+        .add(Expr::col((licence::Entity, licence::Column::RevokedAt)).is_null())
+        .add(
+            Condition::any()
+                .add(Expr::col((licence::Entity, licence::Column::StartsAt)).is_null())
+                .add(Expr::col((licence::Entity, licence::Column::StartsAt)).lte(now)),
+        )
+        .add(
+            Condition::any()
+                .add(Expr::col((licence::Entity, licence::Column::EndsAt)).is_null())
+                .add(Expr::col((licence::Entity, licence::Column::EndsAt)).gt(now)),
+        )
+}
+
+/// `SELECT 1 FROM article WHERE <visible to partner>`.
+fn partner_articles(partner: uuid::Uuid, now: DateTime<Utc>) -> SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from(article::Entity)
+        .cond_where(licensed(partner, now))
+        .to_owned()
 }
 
 /// Article `id` and its preview copy: what a key limited to `id` previews.

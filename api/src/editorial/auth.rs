@@ -16,9 +16,7 @@ use entity::api_key;
 use entity::enums::Role;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sea_orm::{
-    ActiveValue, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ActiveValue, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -102,6 +100,7 @@ pub async fn authenticate(db: &DatabaseConnection, authorization: Option<&[u8]>)
         role: row.role,
         supervisor: row.supervisor_id,
         article: row.article_id,
+        partner: row.partner_id,
     })
 }
 
@@ -269,6 +268,12 @@ pub enum KeyError {
     /// Only a PREVIEW key can be limited to one article.
     #[error("only a PREVIEW key can be limited to one article (--article)")]
     Article,
+    /// A PARTNER key names no partner, or another role names one.
+    #[error("a PARTNER key needs --partner SLUG (the partner it reads for); other roles take none")]
+    Partner,
+    /// No partner has this slug.
+    #[error("no partner `{0}`")]
+    UnknownPartner(String),
     /// No article has this slug.
     #[error("no article `{0}`")]
     UnknownArticle(String),
@@ -304,6 +309,34 @@ pub async fn create_key_with(
     name: &str,
     supervisor: Option<&str>,
     article: Option<&str>,
+) -> Result<(api_key::Model, String), KeyError> {
+    if role == Role::Partner {
+        return Err(KeyError::Partner);
+    }
+    insert_key(db, role, name, supervisor, article, None).await
+}
+
+/// Creates a PARTNER key for the partner with slug `partner`.
+pub async fn create_partner_key(
+    db: &DatabaseConnection,
+    name: &str,
+    partner: &str,
+) -> Result<(api_key::Model, String), KeyError> {
+    let found = entity::partner::Entity::find()
+        .filter(entity::partner::Column::Slug.eq(partner))
+        .one(db)
+        .await?
+        .ok_or_else(|| KeyError::UnknownPartner(partner.to_owned()))?;
+    insert_key(db, Role::Partner, name, None, None, Some(found)).await
+}
+
+async fn insert_key(
+    db: &DatabaseConnection,
+    role: Role,
+    name: &str,
+    supervisor: Option<&str>,
+    article: Option<&str>,
+    partner: Option<entity::partner::Model>,
 ) -> Result<(api_key::Model, String), KeyError> {
     let article_id = match (role, article) {
         (_, None) => None,
@@ -345,8 +378,9 @@ pub async fn create_key_with(
         revoked_at: ActiveValue::Set(None),
         supervisor_id: ActiveValue::Set(supervisor_id),
         article_id: ActiveValue::Set(article_id),
+        partner_id: ActiveValue::Set(partner.as_ref().map(|p| p.id)),
     };
-    let txn = db.begin().await?;
+    let txn = crate::store::db::begin_write(db).await?;
     let model = api_key::Entity::insert(row).exec_with_returning(&txn).await?;
     crate::editorial::audit::record(
         &txn,
@@ -357,7 +391,10 @@ pub async fn create_key_with(
             "role {}; name {}{}",
             model.role.as_str(),
             model.name,
-            article.map(|a| format!("; article {a}")).unwrap_or_default()
+            article
+                .map(|a| format!("; article {a}"))
+                .or(partner.map(|p| format!("; partner {}", p.slug)))
+                .unwrap_or_default()
         ),
     )
     .await?;
@@ -395,7 +432,7 @@ pub async fn revoke_key(db: &DatabaseConnection, which: &str) -> Result<api_key:
     }
     let mut active: api_key::ActiveModel = key.into();
     active.revoked_at = ActiveValue::Set(Some(crate::store::clock::stored_now()));
-    let txn = db.begin().await?;
+    let txn = crate::store::db::begin_write(db).await?;
     let revoked = api_key::Entity::update(active).exec(&txn).await?;
     crate::editorial::audit::record(
         &txn,

@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use entity::article;
 use entity::enums::Status;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::content::import::{self, ImportReport, Problems, invalid};
@@ -55,7 +53,7 @@ pub async fn import_with(
     rules: &Rules,
     followers: &Followers,
 ) -> Result<ImportReport, ImportError> {
-    let txn = db.begin().await?;
+    let txn = crate::store::db::begin_write(db).await?;
     let written = import::write(&txn, bundle).await?;
     let findings = check_published(&txn, &written.articles, bundle, rules).await?;
     let touched = written.touched;

@@ -20,6 +20,8 @@ pub enum Principal {
         supervisor: Option<Uuid>,
         /// For a PREVIEW key limited to one article, that article.
         article: Option<Uuid>,
+        /// For a PARTNER key, the partner it reads for.
+        partner: Option<Uuid>,
     },
 }
 

@@ -228,34 +228,6 @@ async fn count(txn: &DatabaseTransaction, category: uuid::Uuid, delta: i64) -> R
     Ok(())
 }
 
-/// The entities whose public visibility follows article `id`'s: its
-/// category, tags and people. A category, tag or physician with no other
-/// published article appears in (or leaves) the public lists when the
-/// article does, so the change log names them too, and the cached lists and
-/// CDN copies that show them are dropped with it.
-async fn dependents(txn: &DatabaseTransaction, id: uuid::Uuid) -> Result<Touched> {
-    use entity::{article_supervisor, article_tag};
-    let mut touched = Touched::default();
-    if let Some(row) = article::Entity::find_by_id(id).one(txn).await? {
-        touched.entity("category", row.category_id);
-    }
-    for link in article_tag::Entity::find()
-        .filter(article_tag::Column::ArticleId.eq(id))
-        .all(txn)
-        .await?
-    {
-        touched.entity("tag", link.tag_id);
-    }
-    for link in article_supervisor::Entity::find()
-        .filter(article_supervisor::Column::ArticleId.eq(id))
-        .all(txn)
-        .await?
-    {
-        touched.entity("supervisor", link.supervisor_id);
-    }
-    Ok(touched)
-}
-
 /// Stores the article's new state, keeps `visible_from` and the counts in
 /// step, records the step, and commits. `touched` holds what the step
 /// changed besides the article as it now stands (the category, tags and
@@ -309,7 +281,7 @@ async fn finish(
     )
     .await?;
     touched.entity("article", id);
-    touched.merge(dependents(&txn, id).await?);
+    touched.merge(crate::store::changes::dependents(&txn, id).await?);
     touched.locale(&source_locale);
     crate::store::write::commit(txn, crate::store::changes::Kind::Workflow, &touched, followers).await?;
     Ok(Step {
@@ -409,7 +381,7 @@ pub async fn publish(w: &Writer<'_>, input: PublishInput) -> Result<Step> {
     }
     let mut replaced = Touched::default();
     if republish {
-        replaced = dependents(&txn, found.id).await?;
+        replaced = crate::store::changes::dependents(&txn, found.id).await?;
         found = publish_head(&txn, found).await?;
     }
     article_translation::Entity::update_many()
@@ -699,7 +671,7 @@ async fn publish_one_due(
         return Ok(false);
     }
     let published_at = found.published_at;
-    let replaced = dependents(&txn, found.id).await?;
+    let replaced = crate::store::changes::dependents(&txn, found.id).await?;
     let found = publish_head(&txn, found).await?;
     finish(
         txn,

@@ -182,6 +182,7 @@ impl Article {
             found.into_iter().map(|(key, rows)| (key.0, rows)).collect()
         };
         let audience = super::audience(ctx);
+        let licensed = super::licensed(ctx).await?;
         let mut out = Vec::with_capacity(models.len());
         for model in models {
             crate::delivery::tags::entity(ctx, "article", model.id);
@@ -192,6 +193,11 @@ impl Article {
                 .map(|rows| {
                     rows.iter()
                         .filter(|t| audience.sees(covered, t.status))
+                        .filter(|t| {
+                            licensed
+                                .as_ref()
+                                .is_none_or(|l| l.allows(model.id, model.category_id, &t.locale))
+                        })
                         .cloned()
                         .collect()
                 })
@@ -211,6 +217,11 @@ impl Article {
             out.push(Self { model, l10n, scope });
         }
         Ok(out)
+    }
+
+    /// The locale the article is read in.
+    pub(crate) fn locale_str(&self) -> &str {
+        self.l10n.text().locale.as_str()
     }
 
     /// The article row.
@@ -491,12 +502,12 @@ impl ArticleQuery {
         // The article and its translations in one statement; the
         // translations go to the loader, where `wrap_all` finds them.
         let condition = sea_orm::Condition::all()
-            .add(Expr::col((article::Entity, article::Column::Slug)).eq(slug))
+            .add(Expr::col((article::Entity, article::Column::Slug)).eq(&slug))
             .add(Expr::col((article::Entity, article::Column::DraftOf)).is_null())
             .add(visibility::article_for(audience, Utc::now()));
         let found = crate::store::loaders::articles_with_texts(db(ctx)?, condition).await?;
         let Some((mut model, mut texts)) = found.into_iter().next() else {
-            return Ok(None);
+            return super::absent(ctx, || format!("article `{slug}`"));
         };
         match revision {
             Some(wanted) if wanted != model.revision => {

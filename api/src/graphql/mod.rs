@@ -7,6 +7,7 @@
 pub mod article;
 pub mod audit_log;
 pub mod category;
+pub mod changes;
 pub mod claim;
 pub mod contributor;
 pub mod editing;
@@ -54,6 +55,7 @@ pub struct Query(
     audit_log::AuditLogQuery,
     revision::RevisionQuery,
     lint::LintQuery,
+    changes::ChangeQuery,
 );
 
 /// Root mutation: editorial writes, each one transaction that appends to
@@ -180,6 +182,38 @@ pub(crate) fn audience(ctx: &Context<'_>) -> crate::delivery::visibility::Audien
     crate::delivery::visibility::Audience::of(ctx.data_opt::<crate::editorial::auth::Principal>())
 }
 
+/// What a lookup that found nothing answers: null for the public and for
+/// keys, `NOT_FOUND` for a partner, the same whether `what` exists beyond
+/// its licence or not at all.
+pub(crate) fn absent<T>(ctx: &Context<'_>, what: impl FnOnce() -> String) -> Result<Option<T>> {
+    match audience(ctx) {
+        crate::delivery::visibility::Audience::Partner(_) => Err(Error::NotFound(format!("no {}", what()))),
+        _ => Ok(None),
+    }
+}
+
+/// A request's partner licences, read by the first field that needs them.
+#[derive(Default)]
+pub struct LicenceCell(tokio::sync::OnceCell<Arc<crate::delivery::licences::Licensed>>);
+
+/// The licences in force of the request's partner; `None` when the request
+/// is not a partner's.
+pub(crate) async fn licensed(ctx: &Context<'_>) -> Result<Option<Arc<crate::delivery::licences::Licensed>>> {
+    let crate::delivery::visibility::Audience::Partner(partner) = audience(ctx) else {
+        return Ok(None);
+    };
+    let load = || async {
+        crate::delivery::licences::Licensed::load(db(ctx)?, partner, chrono::Utc::now())
+            .await
+            .map(Arc::new)
+            .map_err(Error::from)
+    };
+    match ctx.data_opt::<LicenceCell>() {
+        Some(cell) => cell.0.get_or_try_init(load).await.cloned().map(Some),
+        None => load().await.map(Some),
+    }
+}
+
 /// The request's key when its role is one of `roles`; otherwise
 /// `FORBIDDEN`, naming the roles that may do `what`. Called before anything
 /// is looked up, so a refusal never tells whether a target exists.
@@ -190,6 +224,12 @@ pub(crate) fn require_role(
 ) -> Result<crate::editorial::auth::Principal> {
     match ctx.data_opt::<crate::editorial::auth::Principal>() {
         Some(key @ crate::editorial::auth::Principal::Key { role, .. }) if roles.contains(role) => Ok(key.clone()),
+        // A partner is told nothing beyond its licence, not even that
+        // editorial operations exist for other keys.
+        Some(crate::editorial::auth::Principal::Key {
+            role: entity::enums::Role::Partner,
+            ..
+        }) => Err(Error::NotFound(format!("{what} is not available to a partner key"))),
         _ => {
             let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
             Err(Error::Forbidden(format!("{what} needs a {} key", names.join(" or "))))

@@ -96,7 +96,10 @@ impl NodeQuery {
         let pref = preference(ctx, locale)?;
         let id = decode(&id)?;
         budget(ctx, 1)?;
-        Ok(fetch(ctx, &[id], &pref).await?.pop().flatten())
+        match fetch(ctx, &[id], &pref).await?.pop().flatten() {
+            Some(node) => Ok(Some(node)),
+            None => super::absent(ctx, || "such object".to_owned()),
+        }
     }
 
     /// The objects with these global ids, in the same order; null for each

@@ -86,7 +86,8 @@ pub(crate) async fn articles(
     // A list seldom shows intros; they are read only when asked for.
     let with_intro =
         ahead.field("edges").field("node").field("intro").exists() || ahead.field("nodes").field("intro").exists();
-    let page = pagination::page(db(ctx)?, first, after.as_deref(), &filter, order, with_total).await?;
+    let audience = super::audience(ctx);
+    let page = pagination::page(db(ctx)?, first, after.as_deref(), &filter, order, with_total, audience).await?;
     crate::delivery::tags::collection(ctx, "articles");
     let edges: Vec<ArticleEdge> = Article::wrap_all(ctx, page.rows, &pref, with_intro)
         .await?
@@ -107,7 +108,10 @@ pub(crate) async fn articles(
     Ok(ArticleConnection {
         edges,
         page_info,
-        count_scope: filter.count_scope(),
+        // A partner's count is its own: by index over what it may list.
+        count_scope: filter
+            .count_scope()
+            .filter(|_| !matches!(audience, crate::delivery::visibility::Audience::Partner(_))),
         listed: page.listed,
         total: page.total,
     })

@@ -80,6 +80,9 @@ pub(super) async fn readable(ctx: &Context<'_>, slug: &str) -> Result<entity::ar
     let audience = super::audience(ctx);
     match found {
         Some(found) if audience.covers(found.id) => Ok(found),
+        _ if matches!(audience, crate::delivery::visibility::Audience::Partner(_)) => {
+            Err(Error::NotFound(format!("no article `{slug}`")))
+        }
         _ if matches!(audience, crate::delivery::visibility::Audience::Article(_)) => {
             Err(Error::Forbidden("this key previews one other article only".into()))
         }

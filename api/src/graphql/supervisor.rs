@@ -272,12 +272,12 @@ impl SupervisorQuery {
         let pref = preference(ctx, locale)?;
         crate::delivery::tags::collection(ctx, "supervisors");
         let Some(model) = supervisor::Entity::find()
-            .filter(supervisor::Column::Slug.eq(slug))
+            .filter(supervisor::Column::Slug.eq(&slug))
             .filter(visibility::supervisor_for(super::audience(ctx), Utc::now()))
             .one(db(ctx)?)
             .await?
         else {
-            return Ok(None);
+            return super::absent(ctx, || format!("supervisor `{slug}`"));
         };
         Ok(Supervisor::wrap_all(ctx, vec![model], &pref).await?.pop())
     }

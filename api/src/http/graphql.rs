@@ -638,6 +638,7 @@ async fn run(
         .data(AcceptLanguage(accept_language))
         .data(NodeBudget::default())
         .data(principal)
+        .data(crate::graphql::LicenceCell::default())
         .data(tags.clone());
 
     let mut response = batches.drive(state.schema.execute(request)).await;

@@ -18,8 +18,8 @@
 //!   invalidates the entries holding a touched entity or collection. While
 //!   the watcher cannot read the log (listener lost, database down) the
 //!   cache is bypassed, so an instance never answers from a cache it cannot
-//!   keep fresh. A scheduled publication changes answers without a write;
-//!   the watcher empties the cache when the next one falls due.
+//!   keep fresh. A scheduled publication going live is an entry like any
+//!   other, written by the clock job (`store::due`) when it happens.
 //! - An answer computed while a change arrived is served but not kept.
 
 use std::collections::HashSet;
@@ -32,9 +32,8 @@ use axum::body::Bytes;
 use axum::http::HeaderValue;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
-use entity::{article, change};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder};
+use entity::change;
+use sea_orm::{DatabaseConnection, DbBackend};
 use sha2::{Digest, Sha256};
 
 use crate::metrics::Metrics;
@@ -346,10 +345,17 @@ impl ResponseCache {
     }
 }
 
+/// The key of every answer that reads the change feed.
+pub const FEED: &str = "changes";
+
 /// The cache keys a batch of changes touches: each entity and its
 /// collection.
 fn touched_keys(batch: &[change::Model]) -> HashSet<String> {
     let mut keys = HashSet::new();
+    // Every change is an event of the change feed, whoever reads it.
+    if !batch.is_empty() {
+        keys.insert(FEED.to_owned());
+    }
     for change in batch {
         let entities: Vec<String> = serde_json::from_value(change.entities.clone()).unwrap_or_default();
         for entity in entities {
@@ -360,16 +366,6 @@ fn touched_keys(batch: &[change::Model]) -> HashSet<String> {
         }
     }
     keys
-}
-
-/// The next time a published article becomes visible on its own.
-async fn next_publication(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, sea_orm::DbErr> {
-    let next = article::Entity::find()
-        .filter(article::Column::VisibleFrom.gt(Utc::now()))
-        .order_by_asc(article::Column::VisibleFrom)
-        .one(db)
-        .await?;
-    Ok(next.and_then(|a| a.visible_from))
 }
 
 /// Starts keeping `cache` in step with the change log of `db`: listens
@@ -393,29 +389,16 @@ async fn watch(
     poll: Duration,
     mut listener: Option<sea_orm::sqlx::postgres::PgListener>,
 ) {
-    let mut due: Option<DateTime<Utc>> = None;
     loop {
         if db.get_database_backend() == DbBackend::Postgres && listener.is_none() {
             listener = listen(&url).await;
         }
         let caught_up = cache.catch_up(&db).await;
-        if due.is_some_and(|at| at <= Utc::now()) {
-            cache.invalidate_all();
-            due = None;
-        }
-        // Asked on every pass, not only when nothing is due: a publication
-        // scheduled meanwhile may come before the one already known.
-        if caught_up.is_ok() {
-            due = next_publication(&db).await.ok().flatten();
-        }
         let healthy = caught_up.is_ok() && (db.get_database_backend() != DbBackend::Postgres || listener.is_some());
         if let Err(err) = &caught_up {
             tracing::warn!(error = %err, "cannot read the change log; answering without the response cache");
         }
         cache.fresh.store(healthy, Ordering::Release);
-        let until_due = due
-            .and_then(|at| (at - Utc::now()).to_std().ok())
-            .map_or(poll, |d| d.min(poll));
         tokio::select! {
             notified = async {
                 match listener.as_mut() {
@@ -433,7 +416,7 @@ async fn watch(
                     listener = None;
                 }
             }
-            () = tokio::time::sleep(until_due) => {}
+            () = tokio::time::sleep(poll) => {}
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The change log: one table, appended in the same transaction as every
 //! content change, read from a position by everything that must react —
-//! response-cache invalidation in every instance, CDN purges, and later the
-//! partner change feed and webhooks (DESIGN.md, "The change log").
+//! response-cache invalidation in every instance, CDN purges, the change
+//! feed (`delivery::feed`), and later webhooks (DESIGN.md, "The change
+//! log"). With each change go the views of the articles it touched
+//! (`store::states`), from which the feed answers every caller.
 //!
 //! Positions must become visible in order: a reader that has seen position
 //! 7 must never later find a 6. PostgreSQL hands out sequence values before
@@ -19,7 +21,7 @@
 
 use std::collections::BTreeSet;
 
-use entity::change;
+use entity::{article, change};
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Statement,
@@ -44,6 +46,16 @@ pub enum Kind {
     Workflow,
     /// An article's content was edited: a new revision was saved.
     Edit,
+    /// The clock made a change: a scheduled first publication went live.
+    Clock,
+    /// An ADMIN granted a licence.
+    LicenceGranted,
+    /// An ADMIN revoked a licence.
+    LicenceRevoked,
+    /// A licence's start date came.
+    LicenceStarted,
+    /// A licence's end date came.
+    LicenceEnded,
 }
 
 impl Kind {
@@ -54,6 +66,11 @@ impl Kind {
             Kind::SignOff => "SIGN_OFF",
             Kind::Workflow => "WORKFLOW",
             Kind::Edit => "EDIT",
+            Kind::Clock => "CLOCK",
+            Kind::LicenceGranted => "LICENCE_GRANTED",
+            Kind::LicenceRevoked => "LICENCE_REVOKED",
+            Kind::LicenceStarted => "LICENCE_STARTED",
+            Kind::LicenceEnded => "LICENCE_ENDED",
         }
     }
 }
@@ -92,6 +109,43 @@ impl Touched {
     pub fn entities(&self) -> impl Iterator<Item = &str> {
         self.entities.iter().map(String::as_str)
     }
+
+    /// The ids of the touched entities of `kind`.
+    pub fn ids_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = Uuid> + 'a {
+        self.entities.iter().filter_map(move |key| {
+            key.strip_prefix(kind)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .and_then(|id| Uuid::parse_str(id).ok())
+        })
+    }
+}
+
+/// The entities whose public visibility follows article `id`'s: its
+/// category, tags and people. A category, tag or physician with no other
+/// published article appears in (or leaves) the public lists when the
+/// article does, so the change log names them too, and the cached lists and
+/// CDN copies that show them are dropped with it.
+pub async fn dependents(txn: &sea_orm::DatabaseTransaction, id: Uuid) -> Result<Touched, DbErr> {
+    use entity::{article_supervisor, article_tag};
+    let mut touched = Touched::default();
+    if let Some(row) = article::Entity::find_by_id(id).one(txn).await? {
+        touched.entity("category", row.category_id);
+    }
+    for link in article_tag::Entity::find()
+        .filter(article_tag::Column::ArticleId.eq(id))
+        .all(txn)
+        .await?
+    {
+        touched.entity("tag", link.tag_id);
+    }
+    for link in article_supervisor::Entity::find()
+        .filter(article_supervisor::Column::ArticleId.eq(id))
+        .all(txn)
+        .await?
+    {
+        touched.entity("supervisor", link.supervisor_id);
+    }
+    Ok(touched)
 }
 
 /// The key of one entity in the log, in surrogate keys and in caches.
@@ -116,6 +170,18 @@ pub fn collection_of(kind: &str) -> Option<&'static str> {
 /// [`super::write::commit`], which appends last and commits at once; this
 /// is public for the tests that hold a transaction open between the two.
 pub async fn append(txn: &sea_orm::DatabaseTransaction, kind: Kind, touched: &Touched) -> Result<i64, DbErr> {
+    append_as_of(txn, kind, touched, crate::store::clock::stored_now()).await
+}
+
+/// [`append`], recording what readers see of the touched articles as of
+/// `as_of`: the clock job logs what fell due by the time it was asked
+/// about, which a late pass must not take for later.
+pub async fn append_as_of(
+    txn: &sea_orm::DatabaseTransaction,
+    kind: Kind,
+    touched: &Touched,
+    as_of: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, DbErr> {
     let postgres = txn.get_database_backend() == DbBackend::Postgres;
     if postgres {
         txn.execute_raw(Statement::from_sql_and_values(
@@ -125,14 +191,21 @@ pub async fn append(txn: &sea_orm::DatabaseTransaction, kind: Kind, touched: &To
         ))
         .await?;
     }
+    let now = crate::store::clock::stored_now();
     let row = change::ActiveModel {
         position: ActiveValue::NotSet,
-        at: ActiveValue::Set(crate::store::clock::stored_now()),
+        at: ActiveValue::Set(now),
         kind: ActiveValue::Set(kind.as_str().to_owned()),
         entities: ActiveValue::Set(serde_json::json!(touched.entities)),
         locales: ActiveValue::Set(serde_json::json!(touched.locales)),
     };
     let position = change::Entity::insert(row).exec(txn).await?.last_insert_id;
+    let articles: Vec<Uuid> = touched.ids_of("article").collect();
+    super::states::record(txn, position, &articles, as_of).await?;
+    for licence in touched.ids_of("licence") {
+        mark_licence(txn, kind, licence, position, as_of).await?;
+        super::states::record_licence(txn, position, licence).await?;
+    }
     if postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -142,6 +215,40 @@ pub async fn append(txn: &sea_orm::DatabaseTransaction, kind: Kind, touched: &To
         .await?;
     }
     Ok(position)
+}
+
+/// Records on licence `id` the position at which `kind` happened to it; a
+/// grant whose start (or end) has already come records that too, so the
+/// clock job does not log it again.
+async fn mark_licence(
+    txn: &sea_orm::DatabaseTransaction,
+    kind: Kind,
+    id: Uuid,
+    position: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    use entity::licence;
+    let Some(found) = licence::Entity::find_by_id(id).one(txn).await? else {
+        return Ok(());
+    };
+    let mut row: licence::ActiveModel = found.clone().into();
+    match kind {
+        Kind::LicenceGranted => {
+            row.granted_position = ActiveValue::Set(Some(position));
+            if found.starts_at.is_some_and(|at| at <= now) {
+                row.started_position = ActiveValue::Set(Some(position));
+            }
+            if found.ends_at.is_some_and(|at| at <= now) {
+                row.ended_position = ActiveValue::Set(Some(position));
+            }
+        }
+        Kind::LicenceRevoked => row.revoked_position = ActiveValue::Set(Some(position)),
+        Kind::LicenceStarted => row.started_position = ActiveValue::Set(Some(position)),
+        Kind::LicenceEnded => row.ended_position = ActiveValue::Set(Some(position)),
+        _ => return Ok(()),
+    }
+    licence::Entity::update(row).exec(txn).await?;
+    Ok(())
 }
 
 /// Up to `limit` changes after `position`, oldest first.

@@ -8,5 +8,7 @@ pub mod changes;
 pub mod clock;
 pub mod counts;
 pub mod db;
+pub mod due;
 pub mod loaders;
+pub mod states;
 pub mod write;

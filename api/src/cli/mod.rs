@@ -12,6 +12,8 @@ use crate::content::import::ImportReport;
 use crate::metrics::Metrics;
 use crate::{StartupError, content, editorial, graphql, http, init_tracing, serve, store};
 
+mod partners;
+
 /// Command line of the `kiji` binary.
 #[derive(Debug, Parser)]
 #[command(
@@ -64,6 +66,18 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysCommand,
     },
+    /// Manage partner clinics.
+    Partners {
+        /// What to do.
+        #[command(subcommand)]
+        action: partners::PartnersCommand,
+    },
+    /// Manage partners' licences.
+    Licences {
+        /// What to do.
+        #[command(subcommand)]
+        action: partners::LicencesCommand,
+    },
 }
 
 /// `kiji keys …`
@@ -71,7 +85,7 @@ pub enum Command {
 pub enum KeysCommand {
     /// Create a key and print its token, once: only its hash is kept.
     Create {
-        /// PREVIEW, EDITOR, TRANSLATOR, SUPERVISOR or ADMIN.
+        /// PREVIEW, EDITOR, TRANSLATOR, SUPERVISOR, ADMIN or PARTNER.
         #[arg(long, value_parser = parse_role)]
         role: entity::enums::Role,
         /// Who holds it, e.g. `ios-app` or `column desk`.
@@ -84,6 +98,9 @@ pub enum KeysCommand {
         /// (every article when left out).
         #[arg(long)]
         article: Option<String>,
+        /// For a PARTNER key: the slug of the partner it reads for.
+        #[arg(long)]
+        partner: Option<String>,
     },
     /// List keys: id, token prefix, role, name, created, revoked. No secrets.
     List,
@@ -161,6 +178,14 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Keys { action } => {
             init_tracing(&config);
             keys(&config, action).await
+        }
+        Command::Partners { action } => {
+            init_tracing(&config);
+            partners::partners(&config, action).await
+        }
+        Command::Licences { action } => {
+            init_tracing(&config);
+            partners::licences(&config, action).await
         }
         Command::Serve => {
             init_tracing(&config);
@@ -241,9 +266,20 @@ async fn keys(config: &Config, action: KeysCommand) -> Result<(), StartupError> 
             name,
             supervisor,
             article,
+            partner,
         } => {
-            let (key, token) =
-                editorial::auth::create_key_with(&db, role, &name, supervisor.as_deref(), article.as_deref()).await?;
+            let (key, token) = match (role, partner) {
+                (entity::enums::Role::Partner, Some(partner)) if supervisor.is_none() && article.is_none() => {
+                    editorial::auth::create_partner_key(&db, &name, &partner).await?
+                }
+                (entity::enums::Role::Partner, _) | (_, Some(_)) => {
+                    return Err(editorial::auth::KeyError::Partner.into());
+                }
+                (role, None) => {
+                    editorial::auth::create_key_with(&db, role, &name, supervisor.as_deref(), article.as_deref())
+                        .await?
+                }
+            };
             writeln!(out, "{}", show(&key))?;
             writeln!(
                 out,
@@ -297,6 +333,6 @@ async fn operations(config: &Config, action: OperationsCommand) -> Result<(), St
 
 /// The database of a one-off command, migrated: one connection, and
 /// metrics nobody reads.
-async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, StartupError> {
+pub(crate) async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, StartupError> {
     Ok(store::db::open(&config.database_url, 1, Arc::new(Metrics::default())).await?)
 }

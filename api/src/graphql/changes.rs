@@ -1,0 +1,174 @@
+//! The change feed: `changes(after:, first:)`, for incremental sync by
+//! partners (under their licences) and by apps keeping offline copies.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::Utc;
+use entity::article;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::article::Article;
+use super::db;
+use super::scalars::Timestamp;
+use crate::delivery::feed::{self, TombstoneReason};
+use crate::delivery::ids::{Kind, global_id};
+use crate::delivery::visibility::{self, Audience};
+use crate::error::{Error, Result};
+use crate::locale::Locale;
+
+/// The change feed's root field.
+#[derive(Default)]
+pub struct ChangeQuery;
+
+/// What happened to an article locale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ChangeType {
+    /// The article can be read in this locale: fetch it (or read `article`)
+    /// and store it, replacing any copy.
+    Upsert,
+    /// The article can no longer be read in this locale: delete the copy.
+    Tombstone,
+}
+
+/// One event of the feed.
+#[derive(SimpleObject)]
+pub struct ArticleChange {
+    /// Pass as `after` to resume after this event.
+    cursor: String,
+    /// Upsert or tombstone.
+    #[graphql(name = "type")]
+    kind: ChangeType,
+    /// Why, for a tombstone.
+    reason: Option<TombstoneReason>,
+    /// The article's global id, stable across revisions (`node(id:)`).
+    article_id: ID,
+    /// The locale the event is about.
+    locale: Locale,
+    /// When the change was committed.
+    committed_at: Timestamp,
+    /// For an upsert, the article as it reads now in `locale`; null for a
+    /// tombstone, and when a later event has taken it away again.
+    article: Option<Article>,
+}
+
+/// A page of the change feed.
+#[derive(SimpleObject)]
+pub struct ChangeFeed {
+    /// The events, oldest first.
+    nodes: Vec<ArticleChange>,
+    /// Pass as `after` to read on; stored by a client between syncs. Also
+    /// given when a page has no events, so polling resumes where it ended.
+    end_cursor: String,
+    /// Whether more events were waiting when this page was read: read on
+    /// at once. When false, poll again later from `endCursor`.
+    has_more: bool,
+}
+
+#[Object]
+impl ChangeQuery {
+    /// Every change to what the caller may read, in commit order: an upsert
+    /// when an article locale became readable or changed, a tombstone when
+    /// it stopped being readable (unpublished, archived, deleted, locale
+    /// withdrawn, licence ended or revoked). A client that applies the feed
+    /// from the start (no `after`) holds exactly what it may read now. A
+    /// partner key reads the events of what its licences cover; others the
+    /// public's.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A cursor from an earlier page (`endCursor` or an event's `cursor`); \
+                          the start of the feed when left out.")]
+        after: Option<String>,
+        #[graphql(desc = "How many events, 1 to 1000.", default = 100)] first: i32,
+    ) -> Result<ChangeFeed> {
+        crate::delivery::tags::collection(ctx, crate::store::cache::FEED);
+        let audience = super::audience(ctx);
+        let reader = match audience {
+            Audience::Partner(partner) => {
+                feed::Reader::Partner(crate::editorial::partners::of_partner(db(ctx)?, partner).await?)
+            }
+            _ => feed::Reader::Public,
+        };
+        let page = feed::page(db(ctx)?, &reader, after.as_deref(), first).await?;
+        let wanted = ctx.look_ahead().field("nodes").field("article").exists();
+        let mut articles = if wanted {
+            articles_of(ctx, audience, &page.events).await?
+        } else {
+            HashMap::new()
+        };
+        let mut nodes = Vec::with_capacity(page.events.len());
+        for event in page.events {
+            let locale = stored_locale(&event.at.locale)?;
+            let article = match event.tombstone {
+                None => articles.get(&(event.at.article, event.at.locale.clone())).cloned(),
+                Some(_) => None,
+            };
+            nodes.push(ArticleChange {
+                cursor: event.at.cursor(),
+                kind: if event.tombstone.is_some() {
+                    ChangeType::Tombstone
+                } else {
+                    ChangeType::Upsert
+                },
+                reason: event.tombstone,
+                article_id: ID(global_id(Kind::Article, event.at.article)),
+                locale,
+                committed_at: Timestamp(event.time),
+                article,
+            });
+        }
+        articles.clear();
+        Ok(ChangeFeed {
+            nodes,
+            end_cursor: page.end.cursor(),
+            has_more: page.has_more,
+        })
+    }
+}
+
+/// The articles the upserts of `events` name, as the caller may read them
+/// now, each in its event's locale.
+async fn articles_of(
+    ctx: &Context<'_>,
+    audience: Audience,
+    events: &[feed::Event],
+) -> Result<HashMap<(Uuid, String), Article>> {
+    let mut by_locale: HashMap<&str, Vec<Uuid>> = HashMap::new();
+    for event in events.iter().filter(|e| e.tombstone.is_none()) {
+        by_locale.entry(&event.at.locale).or_default().push(event.at.article);
+    }
+    let mut out = HashMap::new();
+    for (locale, ids) in by_locale {
+        let pref = super::preference(ctx, Some(stored_locale(locale)?))?;
+        let rows = article::Entity::find()
+            .filter(article::Column::Id.is_in(ids))
+            .filter(article::Column::DraftOf.is_null())
+            .filter(visibility::article_for(audience_for_feed(audience), Utc::now()))
+            .all(db(ctx)?)
+            .await?;
+        for found in Article::wrap_all(ctx, rows, &pref, true).await? {
+            // Only the locale asked for: a fallback is not what the event
+            // says can be read.
+            if found.locale_str() == locale {
+                out.insert((found.model().id, locale.to_owned()), found);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Keys that see drafts read the public's feed, and its articles as the
+/// public reads them.
+fn audience_for_feed(audience: Audience) -> Audience {
+    match audience {
+        Audience::Partner(_) => audience,
+        _ => Audience::Public,
+    }
+}
+
+/// A locale the log stored, which was valid when it was written.
+fn stored_locale(tag: &str) -> Result<Locale> {
+    Locale::parse(tag).map_err(|e| Error::Internal(format!("stored locale: {e}")))
+}
