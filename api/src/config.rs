@@ -37,6 +37,14 @@ pub struct Config {
     #[arg(long, env = "KIJI_FALLBACK_LOCALES", value_delimiter = ',', value_parser = parse_locale)]
     pub fallback_locales: Vec<Locale>,
 
+    /// Where readers read an article on the clinic's site, for
+    /// `canonicalUrl`, JSON-LD, feeds and the HTML rendition: a URL with
+    /// `{slug}` and optionally `{locale}`
+    /// (`https://clinic.example/{locale}/columns/{slug}`), or
+    /// `LOCALE=URL` for one locale; comma-separated or repeated.
+    #[arg(long, env = "KIJI_PUBLIC_URL_TEMPLATE", value_delimiter = ',', value_parser = parse_template)]
+    pub public_url_template: Vec<String>,
+
     /// Load the bundled sample content when the database holds no articles.
     #[arg(long, env = "KIJI_LOAD_SAMPLE", default_value_t = true, action = clap::ArgAction::Set)]
     pub load_sample: bool,
@@ -155,6 +163,7 @@ impl Config {
             db_max_connections: 5,
             default_locale: Locale::trusted("ja"),
             fallback_locales: Vec::new(),
+            public_url_template: Vec::new(),
             load_sample: true,
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
@@ -211,6 +220,11 @@ fn parse_origin(value: &str) -> Result<HeaderValue, String> {
         ));
     }
     HeaderValue::from_str(value).map_err(|err| err.to_string())
+}
+
+fn parse_template(value: &str) -> Result<String, String> {
+    crate::content::urls::PublicUrls::parse(&[value.to_owned()])?;
+    Ok(value.to_owned())
 }
 
 fn parse_locale(value: &str) -> Result<Locale, String> {

@@ -69,6 +69,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     {
         tracing::info!(?report, "loaded the sample content into the empty database");
     }
+    // Checked when the option was read: a value that no longer parses here
+    // would be a bug, reported rather than ignored.
+    let urls = content::urls::PublicUrls::parse(&config.public_url_template).map_err(error::Error::bad_input)?;
     let cache = Arc::new(store::cache::ResponseCache::new(
         config.response_cache_mb.saturating_mul(1024 * 1024),
         metrics.clone(),
@@ -85,6 +88,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         },
         rules.clone(),
         followers.clone(),
+        urls.clone(),
     );
     let shapes = Arc::new(delivery::ordered::Shapes::from_sdl(&schema.sdl()));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);

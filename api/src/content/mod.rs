@@ -12,6 +12,7 @@ pub mod export;
 pub mod import;
 pub mod markdown;
 pub mod sample;
+pub mod urls;
 
 use std::collections::BTreeMap;
 

@@ -161,23 +161,6 @@ async fn partner_by_slug(db: &impl sea_orm::ConnectionTrait, slug: &str) -> Resu
         .ok_or_else(|| Error::bad_input(format!("no partner `{slug}`")))
 }
 
-/// Checks a canonical-URL template: an absolute http(s) URL naming the
-/// article by `{slug}`.
-fn check_template(template: &str) -> Result<()> {
-    let ok = (template.starts_with("https://") || template.starts_with("http://"))
-        && template.contains("{slug}")
-        && template.len() <= 500
-        && !template.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::bad_input(
-            "a canonical URL template is an http(s) URL of at most 500 characters with `{slug}` \
-             (and optionally `{locale}`), e.g. `https://clinic.example/{locale}/columns/{slug}`",
-        ))
-    }
-}
-
 /// Grants a licence; its grant is an entry in the change log.
 pub async fn grant(
     db: &DatabaseConnection,
@@ -201,7 +184,7 @@ pub async fn grant(
         return Err(Error::bad_input("the terms are at most 20000 characters"));
     }
     if let Some(template) = &grant.canonical_url_template {
-        check_template(template)?;
+        crate::content::urls::UrlTemplate::parse(template).map_err(Error::bad_input)?;
     }
     let txn = crate::store::db::begin_write(db).await?;
     let partner = partner_by_slug(&txn, &grant.partner).await?;

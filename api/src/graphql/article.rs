@@ -456,6 +456,13 @@ impl Article {
         Ok(out)
     }
 
+    /// `canonicalUrl`, `attribution` and `license`: what travels with the
+    /// article when it is republished.
+    #[graphql(flatten)]
+    async fn syndication(&self) -> super::syndication::Syndication<'_> {
+        super::syndication::Syndication(self)
+    }
+
     /// The article's bibliography: every cited reference once, in order of
     /// first citation.
     async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {

@@ -23,6 +23,7 @@ pub mod sdl;
 pub mod section;
 pub mod sign_off;
 pub mod supervisor;
+pub mod syndication;
 pub mod tag;
 pub mod translation_work;
 pub mod viewer;
@@ -136,8 +137,15 @@ pub fn build_schema(
     locales: LocaleSettings,
     rules: std::sync::Arc<crate::editorial::lint::Rules>,
     followers: crate::store::write::Followers,
+    urls: crate::content::urls::PublicUrls,
 ) -> KijiSchema {
-    builder().data(db).data(locales).data(rules).data(followers).finish()
+    builder()
+        .data(db)
+        .data(locales)
+        .data(rules)
+        .data(followers)
+        .data(urls)
+        .finish()
 }
 
 /// What a write by `key` needs.
