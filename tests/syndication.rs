@@ -156,6 +156,19 @@ async fn a_partner_reads_exactly_what_its_licences_cover(backend: Backend) {
         "a category's kept count is the public's: {counted:#}"
     );
 
+    // Asking for an unlicensed locale finds nothing, and counts nothing.
+    let english_only = app
+        .as_key(
+            Some(&a),
+            r#"{ articles(first: 5, filter: { availableIn: "en" }) { totalCount nodes { slug } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        english_only["data"]["articles"],
+        json!({ "totalCount": 0, "nodes": [] }),
+        "{english_only:#}"
+    );
     // An unlicensed locale falls back to the licensed one.
     let english = app
         .as_key(
@@ -357,6 +370,19 @@ async fn a_scheduled_first_publication_enters_the_feed_when_it_goes_public(backe
     app.import(&Bundle::from_yaml(&scheduled).unwrap()).await.unwrap();
     let (before, held) = replay(&app, None).await;
     assert_eq!(held, readable(&app, None).await, "the scheduled article is in neither");
+    // Nor in the cursor the feed hands out: it names a position only.
+    let scheduled_id = stored(&app, "event-only").await.unwrap().id.simple().to_string();
+    let cursor = app
+        .as_key(None, "{ changes(first: 1000) { endCursor } }", json!({}))
+        .await["data"]["changes"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&cursor)
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&decoded).contains(&scheduled_id), "{cursor}");
     let logged = api::store::due::log_due(&app.db, &app.followers, at - Duration::seconds(1))
         .await
         .unwrap();

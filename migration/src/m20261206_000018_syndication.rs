@@ -186,11 +186,22 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// One `BASELINE` change naming every article readers can see now.
+/// One `BASELINE` change naming every article readers can see now, and
+/// the clock job's mark at the same time: what falls due later is the job's.
 async fn baseline(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     let db = m.get_connection();
     let backend = db.get_database_backend();
-    let now = chrono::Utc::now();
+    // To the microsecond, as Kiji stores every time (SQLite compares text).
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql(
+            backend,
+            "INSERT INTO clock (name, logged_until) VALUES ('publications', $1)",
+        ),
+        [Value::from(now)],
+    ))
+    .await?;
     let visible = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,

@@ -58,6 +58,14 @@ impl Reader {
         }
     }
 
+    /// The licences whose rows the reader reads: none for the public.
+    fn licence_ids(&self) -> Option<Vec<Uuid>> {
+        match self {
+            Self::Public => None,
+            Self::Partner(grants) => Some(grants.iter().map(|g| g.licence.id).collect()),
+        }
+    }
+
     fn reads(&self, licence: Option<Uuid>) -> bool {
         match (self, licence) {
             (_, None) => true,
@@ -95,6 +103,13 @@ pub struct Event {
     pub time: DateTime<Utc>,
     /// `None` for an upsert, the reason for a tombstone.
     pub tombstone: Option<TombstoneReason>,
+    /// Whether the caller could read the article locale just before: an
+    /// upsert with `was` is an update, one without a first appearance.
+    pub was: bool,
+    /// The licence whose change this event comes from, if any.
+    pub licence: Option<Uuid>,
+    /// The kind of the change, as the log spells it (`LICENCE_REVOKED`, …).
+    pub kind: String,
 }
 
 /// A place in the feed: after this change's event for this article in
@@ -136,6 +151,15 @@ impl Position {
         })
     }
 
+    /// Past every event of change `position`.
+    pub fn whole(position: i64) -> Self {
+        Self {
+            change: position,
+            article: Uuid::max(),
+            locale: "~".to_owned(),
+        }
+    }
+
     /// The start of the feed.
     pub fn start() -> Self {
         Self {
@@ -157,8 +181,24 @@ pub struct Page {
     pub has_more: bool,
 }
 
-/// Up to `first` events after `after`, for `reader`.
-pub async fn page(db: &impl ConnectionTrait, reader: &Reader, after: Option<&str>, first: i32) -> Result<Page> {
+/// Up to `first` events after `after`, for `reader`, from the changes up
+/// to position `upto`.
+///
+/// `upto` must have been read before the reader's licences were: appends
+/// commit in position order, so every change up to it is committed and
+/// the licences read after it hold every grant, start, end and revocation
+/// logged up to it. A page never reads past it, so a licence change that
+/// commits while the page is read cannot be judged by half.
+///
+/// A cursor names an event the reader was given, or a whole position: it
+/// never carries the id of an article the reader did not see.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    reader: &Reader,
+    after: Option<&str>,
+    first: i32,
+    upto: i64,
+) -> Result<Page> {
     if !(1..=MAX_PAGE).contains(&first) {
         return Err(Error::bad_input(format!(
             "`first` must be between 1 and {MAX_PAGE}, got {first}"
@@ -170,8 +210,9 @@ pub async fn page(db: &impl ConnectionTrait, reader: &Reader, after: Option<&str
     let mut end = after.clone();
     let mut scanned = 0;
     let mut from = (after.change, after.article);
+    let licences = reader.licence_ids();
     loop {
-        let rows = change_article::Entity::find()
+        let mut query = change_article::Entity::find()
             .filter(
                 Expr::tuple([
                     Expr::col(change_article::Column::Position),
@@ -179,6 +220,17 @@ pub async fn page(db: &impl ConnectionTrait, reader: &Reader, after: Option<&str
                 ])
                 .gte(Expr::tuple([Expr::val(from.0), Expr::val(from.1)])),
             )
+            .filter(change_article::Column::Position.lte(upto));
+        // Rows of other partners' licences are not read at all.
+        query = match &licences {
+            None => query.filter(change_article::Column::LicenceId.is_null()),
+            Some(ids) => query.filter(
+                sea_orm::Condition::any()
+                    .add(change_article::Column::LicenceId.is_null())
+                    .add(change_article::Column::LicenceId.is_in(ids.iter().copied())),
+            ),
+        };
+        let rows = query
             .order_by_asc(change_article::Column::Position)
             .order_by_asc(change_article::Column::ArticleId)
             .limit(BATCH)
@@ -187,11 +239,26 @@ pub async fn page(db: &impl ConnectionTrait, reader: &Reader, after: Option<&str
         let exhausted = rows.len() < BATCH as usize;
         let times = times_of(db, &rows).await?;
         for row in &rows {
+            // Every row of the position before is read: the page may end
+            // there, and its cursor names only that position.
+            if row.position > end.change && scanned > 0 {
+                let whole = Position::whole(row.position - 1);
+                if whole > end {
+                    end = whole;
+                }
+                if scanned >= SCAN_LIMIT {
+                    return Ok(Page {
+                        events,
+                        end,
+                        has_more: true,
+                    });
+                }
+            }
             scanned += 1;
             let Some((time, kind)) = times.get(&row.position) else {
                 continue;
             };
-            for (position, tombstone) in events_of(reader, row, kind) {
+            for (position, tombstone, was) in events_of(reader, row, kind) {
                 if position <= after {
                     continue;
                 }
@@ -207,23 +274,9 @@ pub async fn page(db: &impl ConnectionTrait, reader: &Reader, after: Option<&str
                     at: position,
                     time: *time,
                     tombstone,
-                });
-            }
-            // Past every event of this row, even when it had none for the
-            // reader, so the next page does not read it again.
-            let past = Position {
-                change: row.position,
-                article: row.article_id,
-                locale: "\u{10ffff}".to_owned(),
-            };
-            if events.last().is_none_or(|e| e.at < past) && past > after {
-                end = past;
-            }
-            if scanned >= SCAN_LIMIT {
-                return Ok(Page {
-                    events,
-                    end,
-                    has_more: true,
+                    was,
+                    licence: row.licence_id,
+                    kind: kind.clone(),
                 });
             }
         }
@@ -231,6 +284,10 @@ pub async fn page(db: &impl ConnectionTrait, reader: &Reader, after: Option<&str
             Some(last) if !exhausted => from = (last.position, next_uuid(last.article_id)),
             _ => break,
         }
+    }
+    let whole = Position::whole(upto);
+    if whole > end {
+        end = whole;
     }
     Ok(Page {
         events,
@@ -264,7 +321,11 @@ async fn times_of(
 }
 
 /// The events one row gives `reader`, in locale order.
-fn events_of(reader: &Reader, row: &change_article::Model, kind: &str) -> Vec<(Position, Option<TombstoneReason>)> {
+fn events_of(
+    reader: &Reader,
+    row: &change_article::Model,
+    kind: &str,
+) -> Vec<(Position, Option<TombstoneReason>, bool)> {
     if !reader.reads(row.licence_id) {
         return Vec::new();
     }
@@ -278,7 +339,12 @@ fn events_of(reader: &Reader, row: &change_article::Model, kind: &str) -> Vec<(P
         let is = after.contains(locale) && reader.covers(row.category_id, row.article_id, locale, row.position);
         let tombstone = match (was, is) {
             (_, true) => None,
-            (true, false) => Some(reason(row, kind, after.contains(locale), after.is_empty())),
+            (true, false) => {
+                let covered_after = after
+                    .iter()
+                    .any(|l| reader.covers(row.category_id, row.article_id, l, row.position));
+                Some(reason(row, kind, after.contains(locale), covered_after))
+            }
             (false, false) => continue,
         };
         out.push((
@@ -288,13 +354,16 @@ fn events_of(reader: &Reader, row: &change_article::Model, kind: &str) -> Vec<(P
                 locale: locale.clone(),
             },
             tombstone,
+            was,
         ));
     }
     out
 }
 
-/// Why a locale the caller could read before `row` is gone after it.
-fn reason(row: &change_article::Model, kind: &str, still_public: bool, none_left: bool) -> TombstoneReason {
+/// Why a locale the caller could read before `row` is gone after it, as
+/// the caller sees it: `others_left` when it can still read the article in
+/// another locale. A partner is not told of locales beyond its licence.
+fn reason(row: &change_article::Model, kind: &str, still_public: bool, others_left: bool) -> TombstoneReason {
     match kind {
         "LICENCE_REVOKED" => return TombstoneReason::LicenceRevoked,
         "LICENCE_ENDED" => return TombstoneReason::LicenceEnded,
@@ -303,8 +372,10 @@ fn reason(row: &change_article::Model, kind: &str, still_public: bool, none_left
     match row.status.as_deref() {
         None => TombstoneReason::Deleted,
         Some("ARCHIVED") => TombstoneReason::Archived,
+        _ if others_left => TombstoneReason::LocaleWithdrawn,
+        // Still published in this locale, but no longer covered: it moved
+        // out of what the caller's licences cover.
         _ if still_public => TombstoneReason::OutOfLicence,
-        _ if none_left => TombstoneReason::Unpublished,
-        _ => TombstoneReason::LocaleWithdrawn,
+        _ => TombstoneReason::Unpublished,
     }
 }

@@ -293,7 +293,10 @@ pub async fn page(
     // Keys that see drafts list what the public lists; a partner lists
     // what its licences cover, which no kept count counts.
     let (visible, kept) = match audience {
-        visibility::Audience::Partner(_) => (visibility::article_for(audience, Utc::now()), false),
+        visibility::Audience::Partner(partner) => (
+            visibility::licensed_in(partner, Utc::now(), filter.available_in.as_ref().map(|l| l.as_str())),
+            false,
+        ),
         _ => (visibility::article(Utc::now()), true),
     };
     let listed = Condition::all().add(visible).add(filter.condition()?);

@@ -184,8 +184,14 @@ pub fn article(now: DateTime<Utc>) -> Condition {
 /// `now`: publicly visible, and published in a locale that one of the
 /// partner's licences in force covers (by the article or its category).
 pub fn licensed(partner: uuid::Uuid, now: DateTime<Utc>) -> Condition {
+    licensed_in(partner, now, None)
+}
+
+/// [`licensed`], in `locale` when one is given: what a partner lists when
+/// it asks for articles available in a locale.
+pub fn licensed_in(partner: uuid::Uuid, now: DateTime<Utc>, locale: Option<&str>) -> Condition {
     use entity::{article_translation, licence, licence_locale};
-    let covering = Query::select()
+    let mut covering = Query::select()
         .expr(Expr::val(1))
         .from(licence::Entity)
         .inner_join(
@@ -217,6 +223,9 @@ pub fn licensed(partner: uuid::Uuid, now: DateTime<Utc>) -> Condition {
                 ),
         )
         .to_owned();
+    if let Some(locale) = locale {
+        covering.and_where(Expr::col((licence_locale::Entity, licence_locale::Column::Locale)).eq(locale));
+    }
     Condition::all()
         .add(article(now))
         .add(Expr::col((article::Entity, article::Column::DraftOf)).is_null())

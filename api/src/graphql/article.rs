@@ -410,7 +410,13 @@ impl Article {
                     supervisor,
                     signed_off_revision: link.signed_off_revision,
                     signed_off_at: link.signed_off_at.map(Timestamp),
-                    signed_off_locales: link.signed_off_locales().map(Locale::trusted).collect(),
+                    // Only locales this reader may read: a partner is not
+                    // told of translations beyond its licence.
+                    signed_off_locales: link
+                        .signed_off_locales()
+                        .filter(|l| everyone || self.scope.allowed.iter().any(|a| a == l))
+                        .map(Locale::trusted)
+                        .collect(),
                     signed_off_claims: link.signed_off_claims,
                     signed_off_profile_revision: link.signed_off_profile_revision,
                     profile_confirmed: crate::editorial::profiles::confirmed(person),

@@ -85,13 +85,15 @@ impl ChangeQuery {
     ) -> Result<ChangeFeed> {
         crate::delivery::tags::collection(ctx, crate::store::cache::FEED);
         let audience = super::audience(ctx);
+        // Before the licences: see `feed::page`.
+        let upto = crate::store::changes::latest(db(ctx)?).await?;
         let reader = match audience {
             Audience::Partner(partner) => {
                 feed::Reader::Partner(crate::editorial::partners::of_partner(db(ctx)?, partner).await?)
             }
             _ => feed::Reader::Public,
         };
-        let page = feed::page(db(ctx)?, &reader, after.as_deref(), first).await?;
+        let page = feed::page(db(ctx)?, &reader, after.as_deref(), first, upto).await?;
         let wanted = ctx.look_ahead().field("nodes").field("article").exists();
         let mut articles = if wanted {
             articles_of(ctx, audience, &page.events).await?

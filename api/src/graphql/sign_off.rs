@@ -80,6 +80,10 @@ fn physician<'a>(ctx: &Context<'a>, what: &str) -> Result<(&'a Principal, uuid::
                 ..
             },
         ) => Ok((key, *physician)),
+        // A partner is told nothing beyond its licence (see `require_role`).
+        Some(Principal::Key {
+            role: Role::Partner, ..
+        }) => Err(Error::NotFound(format!("{what} is not available to a partner key"))),
         _ => Err(Error::Forbidden(format!("{what} needs a SUPERVISOR key"))),
     }
 }

@@ -170,7 +170,24 @@ pub fn collection_of(kind: &str) -> Option<&'static str> {
 /// [`super::write::commit`], which appends last and commits at once; this
 /// is public for the tests that hold a transaction open between the two.
 pub async fn append(txn: &sea_orm::DatabaseTransaction, kind: Kind, touched: &Touched) -> Result<i64, DbErr> {
+    lock(txn).await?;
+    // Read after the lock: a writer that waited behind another must record
+    // what readers see when its change lands, not when it began.
     append_as_of(txn, kind, touched, crate::store::clock::stored_now()).await
+}
+
+/// Takes the log's lock for the rest of `txn` (on PostgreSQL; SQLite has
+/// one writer): no other change is appended until `txn` ends.
+pub async fn lock(txn: &sea_orm::DatabaseTransaction) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [APPEND_LOCK.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// [`append`], recording what readers see of the touched articles as of
@@ -182,15 +199,8 @@ pub async fn append_as_of(
     touched: &Touched,
     as_of: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, DbErr> {
+    lock(txn).await?;
     let postgres = txn.get_database_backend() == DbBackend::Postgres;
-    if postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1)",
-            [APPEND_LOCK.into()],
-        ))
-        .await?;
-    }
     let now = crate::store::clock::stored_now();
     let row = change::ActiveModel {
         position: ActiveValue::NotSet,

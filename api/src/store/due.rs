@@ -17,7 +17,7 @@ use entity::{article, clock, licence};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Statement,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use super::changes::{self, Kind, Touched};
@@ -63,11 +63,39 @@ pub async fn log_due(db: &DatabaseConnection, followers: &Followers, now: DateTi
             return Ok(Logged::default());
         }
     }
+    // Licences the pass logs are locked before the log is, in the order a
+    // revocation takes them (its licence row, then the log), so the two
+    // never wait for each other.
+    let mut lock_due = licence::Entity::find()
+        .filter(licence::Column::GrantedPosition.is_not_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(licence::Column::StartedPosition.is_null())
+                        .add(licence::Column::StartsAt.lte(now)),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(licence::Column::EndedPosition.is_null())
+                        .add(licence::Column::EndsAt.lte(now)),
+                ),
+        )
+        .order_by_asc(licence::Column::Id);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        lock_due = lock_due.lock_exclusive();
+    }
+    lock_due.all(&txn).await?;
+    // Then the log, before anything is read: a writer whose publication
+    // falls due now has either committed (and is read here) or appends
+    // after this pass, recording then what readers see.
+    changes::lock(&txn).await?;
     let mut logged = Logged::default();
     let mark = clock::Entity::find_by_id(PUBLICATIONS).one(&txn).await?;
-    // A new deployment starts logging from now: what went public before had
-    // its change logged when it was made (or in the migration's baseline).
-    if let Some(since) = mark.as_ref().map(|m| m.logged_until) {
+    // Without a mark (the migration sets one), everything is looked at once;
+    // what is logged already is skipped below.
+    let since = mark.as_ref().map_or(super::clock::EARLIEST, |m| m.logged_until);
+    {
         let due = article::Entity::find()
             .filter(article::Column::VisibleFrom.gt(since))
             .filter(article::Column::VisibleFrom.lte(now))
