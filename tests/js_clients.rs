@@ -10,51 +10,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 use common::{Backend, TestApp};
 use serde_json::Value;
 
 const TITLE: &str = "Exosomes: Effects and Side Effects Explained";
-
-/// One install per test binary: the two backends' tests share it.
-static INSTALLED: Mutex<Option<bool>> = Mutex::new(None);
-
-fn client_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("js")
-}
-
-/// Installs the clients (`npm ci`, from the committed lock file); `false`
-/// when Node.js is not there outside CI.
-fn install() -> bool {
-    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(done) = *installed {
-        return done;
-    }
-    let has_node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_node {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the JavaScript client tests: install Node.js and npm"
-        );
-        eprintln!("skipped: no Node.js on PATH");
-        *installed = Some(false);
-        return false;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(client_dir())
-        .status()
-        .expect("npm runs");
-    assert!(status.success(), "npm ci failed in tests/js");
-    *installed = Some(true);
-    true
-}
 
 fn requests(run: &Value) -> Vec<(String, bool)> {
     run["sent"]
@@ -71,7 +32,10 @@ fn requests(run: &Value) -> Vec<(String, bool)> {
 }
 
 async fn apollo_client_and_urql_use_persisted_queries_over_get(backend: Backend) {
-    if !tokio::task::spawn_blocking(install).await.expect("install task") {
+    if !tokio::task::spawn_blocking(common::js::install)
+        .await
+        .expect("install task")
+    {
         return;
     }
     let Some(app) = TestApp::spawn(backend).await else {
@@ -80,7 +44,7 @@ async fn apollo_client_and_urql_use_persisted_queries_over_get(backend: Backend)
     let base = app.base.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .arg(client_dir().join("apq.cjs"))
+            .arg(common::js::dir().join("apq.cjs"))
             .arg(base)
             .output()
     })

@@ -45,6 +45,26 @@ pub struct Config {
     #[arg(long, env = "KIJI_PUBLIC_URL_TEMPLATE", value_delimiter = ',', value_parser = parse_template)]
     pub public_url_template: Vec<String>,
 
+    /// Send partners' webhooks from this instance (instances share the
+    /// work); `false` leaves it to others.
+    #[arg(long, env = "KIJI_WEBHOOKS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhooks: bool,
+
+    /// The wait after a webhook's first failed attempt, in milliseconds;
+    /// each next wait is four times longer (±25 %), up to six hours.
+    #[arg(long, env = "KIJI_WEBHOOK_RETRY_BASE_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub webhook_retry_base_ms: u64,
+
+    /// The longest a webhook receiver may take to answer, in milliseconds;
+    /// a delivery claimed by an instance that died is sent again after
+    /// twice this.
+    #[arg(long, env = "KIJI_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub webhook_timeout_ms: u64,
+
+    /// Attempts before a webhook delivery is dead (an ADMIN can replay it).
+    #[arg(long, env = "KIJI_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(i32).range(1..=30))]
+    pub webhook_max_attempts: i32,
+
     /// Load the bundled sample content when the database holds no articles.
     #[arg(long, env = "KIJI_LOAD_SAMPLE", default_value_t = true, action = clap::ArgAction::Set)]
     pub load_sample: bool,
@@ -164,6 +184,10 @@ impl Config {
             default_locale: Locale::trusted("ja"),
             fallback_locales: Vec::new(),
             public_url_template: Vec::new(),
+            webhooks: true,
+            webhook_retry_base_ms: 5000,
+            webhook_max_attempts: 8,
+            webhook_timeout_ms: 10_000,
             load_sample: true,
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
@@ -190,6 +214,17 @@ impl Config {
     /// The request timeout as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// How this instance sends webhooks.
+    pub fn webhook_settings(&self) -> crate::delivery::webhooks::Settings {
+        crate::delivery::webhooks::Settings {
+            max_attempts: self.webhook_max_attempts,
+            retry_base: Duration::from_millis(self.webhook_retry_base_ms),
+            timeout: Duration::from_millis(self.webhook_timeout_ms),
+            lease: Duration::from_millis(self.webhook_timeout_ms * 2 + 1000),
+            ..crate::delivery::webhooks::Settings::default()
+        }
     }
 
     /// The shutdown grace period as a duration.

@@ -113,6 +113,12 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     // the requests' statements.
     let scheduler = store::db::connect(&config.database_url, 1, Arc::new(Metrics::default())).await?;
     tokio::spawn(publish_scheduled(scheduler, rules, followers.clone()));
+    if config.webhooks {
+        let outbox = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
+        let worker =
+            delivery::webhooks::Worker::new(outbox, config.webhook_settings()).map_err(std::io::Error::other)?;
+        tokio::spawn(worker.run());
+    }
     Ok(AppState {
         cache,
         followers,

@@ -42,6 +42,8 @@ pub mod supervisor_translation;
 pub mod tag;
 pub mod tag_translation;
 pub mod trusted_document;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 pub mod prelude;
 

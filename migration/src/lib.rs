@@ -22,6 +22,7 @@ mod m20261126_000015_revisions;
 mod m20261126_000016_article_preview_keys;
 mod m20261206_000017_trust;
 mod m20261206_000018_syndication;
+mod m20261206_000019_webhooks;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000016_article_preview_keys::Migration),
             Box::new(m20261206_000017_trust::Migration),
             Box::new(m20261206_000018_syndication::Migration),
+            Box::new(m20261206_000019_webhooks::Migration),
         ]
     }
 }

@@ -515,3 +515,48 @@ pub async fn supervised_by_fiction(app: &TestApp, slug: &str) {
         .await
         .expect("swaps the sign-off");
 }
+
+/// The Node.js packages tests run against Kiji (`tests/js`): real GraphQL
+/// clients, and the reference Standard Webhooks verifier.
+pub mod js {
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+    use std::sync::Mutex;
+
+    /// One install per test binary: the two backends' tests share it.
+    static INSTALLED: Mutex<Option<bool>> = Mutex::new(None);
+
+    pub fn dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("js")
+    }
+
+    /// Installs the clients (`npm ci`, from the committed lock file); `false`
+    /// when Node.js is not there outside CI.
+    pub fn install() -> bool {
+        let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = *installed {
+            return done;
+        }
+        let has_node = Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !has_node {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run the JavaScript client tests: install Node.js and npm"
+            );
+            eprintln!("skipped: no Node.js on PATH");
+            *installed = Some(false);
+            return false;
+        }
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(dir())
+            .status()
+            .expect("npm runs");
+        assert!(status.success(), "npm ci failed in tests/js");
+        *installed = Some(true);
+        true
+    }
+}

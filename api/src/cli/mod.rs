@@ -78,6 +78,12 @@ pub enum Command {
         #[command(subcommand)]
         action: partners::LicencesCommand,
     },
+    /// Manage partners' webhook endpoints and their deliveries.
+    Webhooks {
+        /// What to do.
+        #[command(subcommand)]
+        action: partners::WebhooksCommand,
+    },
 }
 
 /// `kiji keys …`
@@ -186,6 +192,10 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Licences { action } => {
             init_tracing(&config);
             partners::licences(&config, action).await
+        }
+        Command::Webhooks { action } => {
+            init_tracing(&config);
+            partners::webhooks(&config, action).await
         }
         Command::Serve => {
             init_tracing(&config);

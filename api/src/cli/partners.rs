@@ -163,3 +163,93 @@ pub async fn licences(config: &Config, action: LicencesCommand) -> Result<(), St
     }
     Ok(())
 }
+
+/// `kiji webhooks …`
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Register a partner's endpoint and print its signing secret.
+    Add {
+        /// The partner's slug.
+        #[arg(long)]
+        partner: String,
+        /// Where deliveries go (http or https).
+        #[arg(long)]
+        url: String,
+        /// Allow a private or loopback address (for testing only).
+        #[arg(long)]
+        allow_private_network: bool,
+    },
+    /// List endpoints (without secrets).
+    List,
+    /// Give an endpoint a new secret; the old one signs too for 24 hours.
+    Rotate {
+        /// The endpoint's id.
+        id: uuid::Uuid,
+    },
+    /// Send an endpoint's dead deliveries again (all of them with --all).
+    Replay {
+        /// The endpoint's id.
+        id: uuid::Uuid,
+        /// Every delivery, not only the dead ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// An endpoint's latest deliveries, newest first.
+    Deliveries {
+        /// The endpoint's id.
+        id: uuid::Uuid,
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        last: u64,
+    },
+}
+
+/// Runs `kiji webhooks …`.
+pub async fn webhooks(config: &Config, action: WebhooksCommand) -> Result<(), StartupError> {
+    use crate::editorial::webhooks as hooks;
+    let db = super::open(config).await?;
+    let mut out = std::io::stdout().lock();
+    match action {
+        WebhooksCommand::Add {
+            partner,
+            url,
+            allow_private_network,
+        } => {
+            let row = hooks::register(&db, Actor::CommandLine, &partner, &url, allow_private_network).await?;
+            writeln!(out, "{}  {}", row.id, row.url)?;
+            writeln!(
+                out,
+                "secret (verify signatures with it; `kiji webhooks rotate` replaces it):"
+            )?;
+            writeln!(out, "{}", row.secret)?;
+        }
+        WebhooksCommand::List => {
+            for row in hooks::endpoints(&db, None).await? {
+                writeln!(out, "{}  partner {}  {}", row.id, row.partner_id, row.url)?;
+            }
+        }
+        WebhooksCommand::Rotate { id } => {
+            let row = hooks::rotate(&db, Actor::CommandLine, id).await?;
+            writeln!(out, "{}", row.secret)?;
+        }
+        WebhooksCommand::Replay { id, all } => {
+            let n = hooks::replay(&db, Actor::CommandLine, id, all).await?;
+            writeln!(out, "{n} deliveries will be sent again")?;
+        }
+        WebhooksCommand::Deliveries { id, last } => {
+            for d in hooks::deliveries(&db, id, last).await? {
+                writeln!(
+                    out,
+                    "{}  {:<20}  {:<9}  attempts {}  status {}  {}",
+                    d.id,
+                    d.event_type,
+                    d.state,
+                    d.attempts,
+                    d.last_status.map_or("-".to_owned(), |s| s.to_string()),
+                    d.last_error.unwrap_or_default()
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

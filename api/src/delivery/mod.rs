@@ -12,3 +12,4 @@ pub mod ordered;
 pub mod pagination;
 pub mod tags;
 pub mod visibility;
+pub mod webhooks;

@@ -13,6 +13,7 @@ pub mod principal;
 pub mod profiles;
 pub mod revisions;
 pub mod sign_off;
+pub mod webhooks;
 pub mod workflow;
 
 use sea_orm::DatabaseConnection;
