@@ -655,7 +655,119 @@ fn replaying_the_feed_holds_exactly_what_each_caller_may_read(backend: Backend) 
     );
 }
 
+async fn admins_manage_partners_and_partners_their_own_endpoints(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| config.webhooks = false).await else {
+        return;
+    };
+    app.import(&Bundle::from_yaml(CONTENT).unwrap()).await.unwrap();
+    let (_, admin) = api::editorial::auth::create_key(&app.db, entity::enums::Role::Admin, "admin")
+        .await
+        .unwrap();
+    let ok = |body: Value| {
+        assert!(body.get("errors").is_none(), "{body:#}");
+        body["data"].clone()
+    };
+    ok(app
+        .as_key(
+            Some(&admin),
+            r#"mutation { createPartner(slug: "over-api", name: "Over the API") { slug } }"#,
+            json!({}),
+        )
+        .await);
+    let granted = ok(app
+        .as_key(
+            Some(&admin),
+            r#"mutation { grantLicense(input: { partner: "over-api", category: "clinic-news", locales: ["ja"],
+                 attribution: "Courtesy", validUntil: "2099-01-01T00:00:00Z" }) { id category locales validUntil } }"#,
+            json!({}),
+        )
+        .await);
+    assert_eq!(granted["grantLicense"]["category"], "clinic-news");
+    let (_, token) = api::editorial::auth::create_partner_key(&app.db, "over-api key", "over-api")
+        .await
+        .unwrap();
+    let listed = app
+        .as_key(Some(&token), "{ articles(first: 10) { nodes { slug } } }", json!({}))
+        .await;
+    assert_eq!(slugs(&listed, &["articles", "nodes"]).len(), 2, "{listed:#}");
+    // The partner registers its own endpoint, on the public internet only.
+    let refused = app
+        .as_key(
+            Some(&token),
+            r#"mutation { registerWebhook(url: "http://127.0.0.1:9/x", allowPrivateNetwork: true) { secret } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    let registered = ok(app
+        .as_key(
+            Some(&token),
+            r#"mutation { registerWebhook(url: "https://partner.example/hooks") { secret endpoint { id url } } }"#,
+            json!({}),
+        )
+        .await);
+    assert!(
+        registered["registerWebhook"]["secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_")
+    );
+    let own = ok(app
+        .as_key(Some(&token), "{ webhookEndpoints { url } }", json!({}))
+        .await);
+    assert_eq!(
+        own["webhookEndpoints"],
+        json!([{ "url": "https://partner.example/hooks" }])
+    );
+    // Another partner cannot touch it, nor tell it exists.
+    let other = partner(&app, "other-partner").await;
+    let id = registered["registerWebhook"]["endpoint"]["id"].clone();
+    let foreign = app
+        .as_key(
+            Some(&other),
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(code(&foreign), "NOT_FOUND", "{foreign:#}");
+    let none = app
+        .as_key(
+            Some(&other),
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }",
+            json!({ "id": uuid::Uuid::now_v7().to_string() }),
+        )
+        .await;
+    assert_eq!(
+        foreign["errors"][0]["message"].as_str().map(|m| m.len()),
+        none["errors"][0]["message"].as_str().map(|m| m.len())
+    );
+    assert!(
+        ok(app
+            .as_key(Some(&other), "{ webhookEndpoints { url } }", json!({}))
+            .await)["webhookEndpoints"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Partners' management is an ADMIN's: a partner is told nothing of it.
+    let listing = app.as_key(Some(&token), "{ partners { slug } }", json!({})).await;
+    assert_eq!(code(&listing), "NOT_FOUND", "{listing:#}");
+    let revoked = ok(app
+        .as_key(
+            Some(&admin),
+            "mutation($id: ID!) { revokeLicense(id: $id) { revokedAt } }",
+            json!({ "id": granted["grantLicense"]["id"] }),
+        )
+        .await);
+    assert!(revoked["revokeLicense"]["revokedAt"].is_string());
+    let listed = app
+        .as_key(Some(&token), "{ articles(first: 10) { nodes { slug } } }", json!({}))
+        .await;
+    assert!(slugs(&listed, &["articles", "nodes"]).is_empty());
+}
+
 db_tests!(
+    admins_manage_partners_and_partners_their_own_endpoints,
     a_partner_reads_exactly_what_its_licences_cover,
     licences_ending_or_revoked_leave_tombstones_at_that_time,
     a_scheduled_first_publication_enters_the_feed_when_it_goes_public,

@@ -16,6 +16,7 @@ pub mod lint;
 pub mod localized;
 pub mod node;
 pub mod pagination;
+pub mod partners;
 pub mod reference;
 pub mod revision;
 pub mod scalars;
@@ -57,6 +58,7 @@ pub struct Query(
     revision::RevisionQuery,
     lint::LintQuery,
     changes::ChangeQuery,
+    partners::PartnerQuery,
 );
 
 /// Root mutation: editorial writes, each one transaction that appends to
@@ -67,6 +69,7 @@ pub struct Mutation(
     entities::EntityMutation,
     sign_off::SignOffMutation,
     workflow::WorkflowMutation,
+    partners::PartnerMutation,
 );
 
 /// Localization settings of the server.
@@ -254,7 +257,7 @@ pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a Reader> {
 }
 
 /// The connection pool, for writes.
-fn pool<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
+pub(crate) fn pool<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
     ctx.data_opt::<DatabaseConnection>()
         .ok_or_else(|| Error::Internal("schema has no database".into()))
 }
