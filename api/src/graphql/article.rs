@@ -234,7 +234,7 @@ impl Article {
         &self.scope
     }
 
-    fn text(&self) -> &article_translation::Model {
+    pub(crate) fn text(&self) -> &article_translation::Model {
         self.l10n.text()
     }
 }
@@ -359,7 +359,7 @@ impl Article {
     }
 
     /// The series the article belongs to.
-    async fn category(&self, ctx: &Context<'_>) -> Result<Category> {
+    pub(crate) async fn category(&self, ctx: &Context<'_>) -> Result<Category> {
         let row = loader(ctx)?.load_one(CategoryOf(self.model.category_id)).await?;
         row.and_then(|row| Category::from_texts(ctx, row.0.clone(), row.1.clone(), &self.scope.pref))
             .ok_or_else(|| Error::Internal(format!("article {} has no readable category", self.model.slug)))
@@ -379,7 +379,7 @@ impl Article {
 
     /// Supervising physicians, authors and reviewers, with the revision each
     /// signed off. `role` keeps only those in one role.
-    async fn contributors(
+    pub(crate) async fn contributors(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only the contributors in this role; all when omitted.")] role: Option<ContributorRole>,
@@ -471,7 +471,7 @@ impl Article {
 
     /// The article's bibliography: every cited reference once, in order of
     /// first citation.
-    async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
+    pub(crate) async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {
         let sections = sections::all(ctx, &self.scope).await?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();

@@ -21,6 +21,11 @@ pub struct Category {
 }
 
 impl Category {
+    /// Its name in the locale read, for what is built from it in Rust.
+    pub(crate) fn display_name(&self) -> &str {
+        &self.l10n.text().name
+    }
+
     /// A category with its texts in hand; `None` when none is readable.
     pub(crate) fn from_texts(
         ctx: &Context<'_>,

@@ -12,6 +12,7 @@ pub mod claim;
 pub mod contributor;
 pub mod editing;
 pub mod entities;
+pub mod json_ld;
 pub mod lint;
 pub mod localized;
 pub mod node;

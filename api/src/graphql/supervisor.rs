@@ -71,7 +71,7 @@ impl Supervisor {
         self.model.id
     }
 
-    fn text(&self) -> &supervisor_translation::Model {
+    pub(crate) fn text(&self) -> &supervisor_translation::Model {
         self.l10n.text()
     }
 }
@@ -118,7 +118,7 @@ impl Supervisor {
     }
 
     /// Qualifications in the order the profile lists them.
-    async fn qualifications(&self, ctx: &Context<'_>) -> Result<Vec<Qualification>> {
+    pub(crate) async fn qualifications(&self, ctx: &Context<'_>) -> Result<Vec<Qualification>> {
         let rows = loader(ctx)?
             .load_one(QualificationsOf(self.model.id))
             .await?
@@ -158,6 +158,13 @@ impl Supervisor {
 pub struct Qualification {
     model: qualification::Model,
     l10n: Localization<qualification_translation::Model>,
+}
+
+impl Qualification {
+    /// Its kind and name, for what is built from it in Rust (JSON-LD).
+    pub(crate) fn kind_and_name(&self) -> (QualificationKind, &str) {
+        (self.model.kind, &self.l10n.text().name)
+    }
 }
 
 /// A certification, society membership or licence.

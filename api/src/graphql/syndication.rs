@@ -69,6 +69,17 @@ impl Syndication<'_> {
             .and_then(|urls| urls.url(locale, self.slug())))
     }
 
+    /// The article as schema.org JSON-LD (`MedicalWebPage`), for a page's
+    /// `<script type="application/ld+json">`: headline, language, dates,
+    /// the physicians whose sign-off covers this very text (`reviewedBy`,
+    /// with their credentials, and `lastReviewed`), the cited works with
+    /// their DOI and PMID, and the series. Also at
+    /// `/articles/{slug}/jsonld`.
+    async fn json_ld(&self, ctx: &Context<'_>) -> Result<async_graphql::Json<serde_json::Value>> {
+        let url = self.canonical_url(ctx).await?;
+        Ok(async_graphql::Json(super::json_ld::of(ctx, self.0, url).await?))
+    }
+
     /// To a partner: the attribution its licence requires beside this
     /// article. Null for everyone else.
     async fn attribution(&self, ctx: &Context<'_>) -> Result<Option<String>> {

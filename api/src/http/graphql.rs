@@ -307,6 +307,31 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
     })
 }
 
+/// Runs the fixed query `query` with `variables` for the sender of
+/// `headers`, as `GET /graphql` would (the same keys, limits and response
+/// cache): what the routes that answer in other formats (JSON-LD, HTML,
+/// feeds) are built on. Answers in identity coding.
+pub(super) async fn run_fixed(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+    query: &str,
+    variables: Value,
+) -> Response {
+    let client = client_address(state, headers, extensions);
+    let mut headers = headers.clone();
+    headers.remove(header::ACCEPT_ENCODING);
+    headers.remove(header::IF_NONE_MATCH);
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    let params = GraphqlParams {
+        query: Some(query.to_owned()),
+        operation_name: None,
+        variables: Some(variables),
+        persisted_hash: None,
+    };
+    execute(state, &headers, client, MediaType::Json, params, true).await
+}
+
 /// `GET /graphql`
 pub async fn get(State(state): State<AppState>, request: Request) -> Response {
     let (parts, _) = request.into_parts();

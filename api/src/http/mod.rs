@@ -5,6 +5,7 @@ pub mod documents;
 mod graphiql;
 mod graphql;
 mod health;
+mod renditions;
 pub mod state;
 
 pub use graphiql::FIRST_QUERY;
@@ -42,6 +43,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/", get(graphiql::page))
         .route("/graphiql/{version}/{file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/articles/{slug}/jsonld", get(renditions::json_ld))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if config.metrics_listen.is_none() {
