@@ -26,6 +26,14 @@ pub enum PartnersCommand {
     },
     /// List partners.
     List,
+    /// Make a feed token for a partner: a PARTNER key for URLs, since feed
+    /// readers and `<iframe>`s send no headers
+    /// (`/partner/TOKEN/feeds/ja/atom.xml`). `kiji keys revoke` revokes it.
+    FeedToken {
+        /// The partner's slug.
+        #[arg(long)]
+        partner: String,
+    },
 }
 
 /// `kiji licences …`
@@ -92,6 +100,11 @@ pub async fn partners(config: &Config, action: PartnersCommand) -> Result<(), St
             for row in partners::list_partners(&db).await? {
                 writeln!(out, "{}  {}  {}", row.id, row.slug, row.name)?;
             }
+        }
+        PartnersCommand::FeedToken { partner } => {
+            let (key, token) = crate::editorial::auth::create_partner_key(&db, "feed token", &partner).await?;
+            writeln!(out, "{}  feed token of {partner}", key.id)?;
+            writeln!(out, "{token}")?;
         }
     }
     Ok(())

@@ -9,6 +9,7 @@
 
 pub mod diff;
 pub mod export;
+pub mod html;
 pub mod import;
 pub mod markdown;
 pub mod sample;

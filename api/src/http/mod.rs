@@ -44,6 +44,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/graphiql/{version}/{file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/articles/{slug}/jsonld", get(renditions::json_ld))
+        .route("/articles/{slug}/embed", get(renditions::embed))
+        .route("/feeds/{locale}/{file}", get(renditions::feed))
+        .route("/partner/{token}/articles/{slug}/embed", get(renditions::partner_embed))
+        .route("/partner/{token}/feeds/{locale}/{file}", get(renditions::partner_feed))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if config.metrics_listen.is_none() {
