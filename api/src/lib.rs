@@ -113,6 +113,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     // the requests' statements.
     let scheduler = store::db::connect(&config.database_url, 1, Arc::new(Metrics::default())).await?;
     tokio::spawn(publish_scheduled(scheduler, rules, followers.clone()));
+    let usage = Arc::new(store::usage::Usage::default());
+    tokio::spawn(store::usage::keep_writing(usage.clone(), db.clone()));
     if config.webhooks {
         let outbox = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
         let worker =
@@ -132,6 +134,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         key_limits: Arc::new(editorial::auth::KeyLimits::new(config.key_rate_limit)),
         auth_failures: Arc::new(editorial::auth::AuthFailures::new(config.auth_failure_limit)),
         client_ip_header: config.client_ip_header.clone(),
+        usage,
     })
 }
 

@@ -66,6 +66,15 @@ pub struct Metrics {
     document_lookups: Family<CacheLabels, Counter>,
     change_log_position: Gauge<i64, AtomicI64>,
     operations: Mutex<HashSet<String>>,
+    partner_requests: Family<PartnerLabels, Counter>,
+    partner_articles: Family<PartnerLabels, Counter>,
+}
+
+/// One partner, by id: as many label values as the operator made
+/// partners, never what a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PartnerLabels {
+    partner: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -161,8 +170,22 @@ impl Default for Metrics {
             "The change log position the response cache reflects",
             change_log_position.clone(),
         );
+        let partner_requests = Family::<PartnerLabels, Counter>::default();
+        registry.register(
+            "partner_requests",
+            "GraphQL requests answered to partner keys, by partner id",
+            partner_requests.clone(),
+        );
+        let partner_articles = Family::<PartnerLabels, Counter>::default();
+        registry.register(
+            "partner_articles",
+            "Articles shown to partner keys, by partner id",
+            partner_articles.clone(),
+        );
         Self {
             registry,
+            partner_requests,
+            partner_articles,
             cache_lookups,
             document_lookups,
             change_log_position,
@@ -248,7 +271,19 @@ impl Metrics {
         self.cache_lookups.get_or_create(&CacheLabels { result }).inc();
     }
 
-    /// Records the change log position the response cache reflects.
+    /// Counts a request answered to a key of `partner` that showed
+    /// `articles` articles.
+    pub fn partner_request(&self, partner: uuid::Uuid, articles: usize) {
+        let labels = PartnerLabels {
+            partner: partner.to_string(),
+        };
+        self.partner_requests.get_or_create(&labels).inc();
+        self.partner_articles
+            .get_or_create(&labels)
+            .inc_by(u64::try_from(articles).unwrap_or(u64::MAX));
+    }
+
+    /// Sets the change log position the response cache reflects.
     pub fn change_log_position(&self, position: i64) {
         self.change_log_position.set(position);
     }

@@ -42,6 +42,7 @@ pub mod supervisor_translation;
 pub mod tag;
 pub mod tag_translation;
 pub mod trusted_document;
+pub mod usage_daily;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;
 

@@ -23,6 +23,7 @@ mod m20261126_000016_article_preview_keys;
 mod m20261206_000017_trust;
 mod m20261206_000018_syndication;
 mod m20261206_000019_webhooks;
+mod m20261206_000020_usage;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_trust::Migration),
             Box::new(m20261206_000018_syndication::Migration),
             Box::new(m20261206_000019_webhooks::Migration),
+            Box::new(m20261206_000020_usage::Migration),
         ]
     }
 }

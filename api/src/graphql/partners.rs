@@ -107,6 +107,21 @@ pub struct WebhookDelivery {
     payload: String,
 }
 
+/// What one partner key read on one day (UTC).
+#[derive(SimpleObject)]
+pub struct UsageDay {
+    /// The day.
+    day: super::scalars::Date,
+    /// The partner's slug.
+    partner: String,
+    /// The key's name.
+    key_name: String,
+    /// GraphQL requests answered to it (feeds and embeds included).
+    requests: i64,
+    /// Articles shown in those answers.
+    articles: i64,
+}
+
 /// A licence to grant.
 #[derive(InputObject)]
 pub struct GrantLicenseInput {
@@ -223,6 +238,51 @@ impl PartnerQuery {
             });
         }
         Ok(out)
+    }
+
+    /// What each partner key read, per day, newest first: requests and
+    /// articles served (counts reach the database within seconds). Needs
+    /// an ADMIN key.
+    async fn partner_usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many days back, today included (1 to 366).", default = 30)] days: i32,
+    ) -> Result<Vec<UsageDay>> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        admin(ctx, "partnerUsage")?;
+        if !(1..=366).contains(&days) {
+            return Err(Error::bad_input(format!(
+                "`days` must be between 1 and 366, got {days}"
+            )));
+        }
+        let db = super::pool(ctx)?;
+        let since = chrono::Utc::now().date_naive() - chrono::Duration::days(i64::from(days) - 1);
+        let rows = entity::usage_daily::Entity::find()
+            .filter(entity::usage_daily::Column::Day.gte(since))
+            .order_by_desc(entity::usage_daily::Column::Day)
+            .order_by_desc(entity::usage_daily::Column::Requests)
+            .all(db)
+            .await?;
+        let partners: std::collections::HashMap<Uuid, String> = partners::list_partners(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.slug))
+            .collect();
+        let keys: std::collections::HashMap<Uuid, String> = crate::editorial::auth::list_keys(db)
+            .await?
+            .into_iter()
+            .map(|k| (k.id, k.name))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|row| UsageDay {
+                day: super::scalars::Date(row.day),
+                partner: partners.get(&row.partner_id).cloned().unwrap_or_default(),
+                key_name: keys.get(&row.key_id).cloned().unwrap_or_default(),
+                requests: row.requests,
+                articles: row.articles,
+            })
+            .collect())
     }
 
     /// Webhook endpoints with their latest deliveries: a partner's own, or

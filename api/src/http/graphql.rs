@@ -441,7 +441,23 @@ async fn execute(
     let is_query = selected_operation_type(doc, operation) == Some(OperationType::Query);
     if !principal.is_public() {
         // Keyed answers may hold drafts: never cached, never shared.
+        let partner = match &principal {
+            Principal::Key {
+                id,
+                partner: Some(partner),
+                ..
+            } => Some((*id, *partner)),
+            _ => None,
+        };
         let answer = run(state, &prepared, operation, variables, accept_language, principal).await;
+        if let Some((key, partner)) = partner {
+            let articles = match &answer {
+                Answer::Data { keys, .. } => keys.iter().filter(|k| k.starts_with("article:")).count(),
+                _ => 0,
+            };
+            state.usage.record(key, partner, articles);
+            state.metrics.partner_request(partner, articles);
+        }
         return answered_privately(media, timer, answer);
     }
     if !(is_query && state.cache.usable()) {

@@ -40,4 +40,6 @@ pub struct AppState {
     /// Where the client's address is read (`--client-ip-header`); the TCP
     /// peer when `None`.
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// What partner keys read, per key and day.
+    pub usage: Arc<crate::store::usage::Usage>,
 }

@@ -11,4 +11,5 @@ pub mod db;
 pub mod due;
 pub mod loaders;
 pub mod states;
+pub mod usage;
 pub mod write;
