@@ -16,10 +16,13 @@ use uuid::Uuid;
 /// How often counts are written.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
 
-/// Counts not yet written, by day, key and partner.
+/// A day, a key and its partner.
+type Slot = (NaiveDate, Uuid, Uuid);
+
+/// Counts not yet written, by day, key and partner: requests, articles.
 #[derive(Default)]
 pub struct Usage {
-    pending: Mutex<HashMap<(NaiveDate, Uuid, Uuid), (i64, i64)>>,
+    pending: Mutex<HashMap<Slot, (i64, i64)>>,
 }
 
 impl Usage {
