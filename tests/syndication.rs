@@ -766,7 +766,92 @@ async fn admins_manage_partners_and_partners_their_own_endpoints(backend: Backen
     assert!(slugs(&listed, &["articles", "nodes"]).is_empty());
 }
 
+async fn ids_stay_stable_across_revisions(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| config.webhooks = false).await else {
+        return;
+    };
+    let doc = r#"
+categories:
+  - { slug: clinic-news, source_locale: ja, medical: false, name: { ja: お知らせ } }
+articles:
+  - slug: claimed
+    category: clinic-news
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2025-01-01T00:00:00Z
+    translations:
+      ja: { title: 主張, lead: リード, status: PUBLISHED }
+    sections:
+      - anchor: body
+        heading: { ja: 本文 }
+        blocks: { ja: [{ type: paragraph, text: 段落 }] }
+        claims:
+          - { kind: PRACTICAL, evidence: EXPERT_OPINION, text: { ja: 一つ目の主張 } }
+          - { kind: PRACTICAL, evidence: EXPERT_OPINION, text: { ja: 二つ目の主張 } }
+"#;
+    app.import(&Bundle::from_yaml(doc).unwrap()).await.unwrap();
+    let (_, admin) = api::editorial::auth::create_key(&app.db, entity::enums::Role::Admin, "admin")
+        .await
+        .unwrap();
+    let ids = |body: &Value| -> Vec<String> {
+        body["data"]["article"]["claims"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body:#}"))
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let read = r#"{ article(slug: "claimed") { id revision sections { id } claims { id text } } }"#;
+    let before = app.as_key(None, read, json!({})).await;
+    // A new revision rewrites the second claim and adds a third.
+    let mut document = app
+        .as_key(
+            Some(&admin),
+            r#"{ articleRevision(slug: "claimed", number: 1) }"#,
+            json!({}),
+        )
+        .await["data"]["articleRevision"]
+        .clone();
+    let claims = document["sections"][0]["claims"].as_array_mut().unwrap();
+    claims[1]["text"]["ja"] = json!("書き直した二つ目の主張");
+    claims.push(json!({ "kind": "PRACTICAL", "evidence": "EXPERT_OPINION", "text": { "ja": "三つ目の主張" } }));
+    let saved = app
+        .as_key(
+            Some(&admin),
+            "mutation($input: SaveArticleInput!) { saveArticle(input: $input) { revision } }",
+            json!({ "input": { "slug": "claimed", "baseRevision": 1, "document": document } }),
+        )
+        .await;
+    let revision = saved["data"]["saveArticle"]["revision"].clone();
+    assert_eq!(revision, 2, "{saved:#}");
+    let published = app
+        .as_key(
+            Some(&admin),
+            "mutation($input: PublishInput!) { publish(input: $input) { revision } }",
+            json!({ "input": { "slug": "claimed", "revision": revision } }),
+        )
+        .await;
+    assert!(published.get("errors").is_none(), "{published:#}");
+    let after = app.as_key(None, read, json!({})).await;
+    assert_eq!(after["data"]["article"]["revision"], 2);
+    assert_eq!(after["data"]["article"]["id"], before["data"]["article"]["id"]);
+    assert_eq!(
+        after["data"]["article"]["sections"],
+        before["data"]["article"]["sections"]
+    );
+    let (old, new) = (ids(&before), ids(&after));
+    assert_eq!(new.len(), 3);
+    assert_eq!(
+        new[..2],
+        old[..],
+        "the two claims keep their ids, the rewritten one too"
+    );
+    assert!(!old.contains(&new[2]));
+    assert_eq!(after["data"]["article"]["claims"][1]["text"], "書き直した二つ目の主張");
+}
+
 db_tests!(
+    ids_stay_stable_across_revisions,
     admins_manage_partners_and_partners_their_own_endpoints,
     a_partner_reads_exactly_what_its_licences_cover,
     licences_ending_or_revoked_leave_tombstones_at_that_time,

@@ -615,25 +615,31 @@ pub async fn keep(
     Ok(())
 }
 
-/// What the rewrite of article `id`'s rows keeps: its id and its
-/// sections' ids.
+/// What the rewrite of article `id`'s rows keeps: its id, its sections'
+/// ids, and its claims' ids.
 async fn existing(
     txn: &DatabaseTransaction,
     id: uuid::Uuid,
     created_at: chrono::DateTime<chrono::Utc>,
     snapshot: &Snapshot,
 ) -> Result<Existing> {
-    let section_ids = section::Entity::find()
+    let sections = section::Entity::find()
         .filter(section::Column::ArticleId.eq(id))
+        .all(txn)
+        .await?;
+    let claim_ids = entity::claim::Entity::find()
+        .filter(entity::claim::Column::SectionId.is_in(sections.iter().map(|s| s.id)))
         .all(txn)
         .await?
         .into_iter()
-        .map(|s| (s.anchor, s.id))
+        .map(|c| ((c.section_id, c.position), c.id))
         .collect();
+    let section_ids = sections.into_iter().map(|s| (s.anchor, s.id)).collect();
     Ok(Existing {
         id,
         created_at,
         section_ids,
+        claim_ids,
         section_revisions: snapshot.texts.clone(),
     })
 }

@@ -294,7 +294,12 @@ impl Rows {
                     ),
                 ));
             }
-            let cid = Uuid::now_v7();
+            // A claim keeps its id across revisions while it keeps its place
+            // (section and position), so a synced copy or a normalized
+            // client cache updates it in place.
+            let cid = existing
+                .and_then(|e| e.claim_ids.get(&(id, i as i32)).copied())
+                .unwrap_or_else(Uuid::now_v7);
             self.report.claims += 1;
             self.claims.push(claim::Model {
                 id: cid,

@@ -282,6 +282,9 @@ pub(crate) struct Existing {
     pub created_at: DateTime<Utc>,
     /// Ids of its sections by anchor: a section keeps its id.
     pub section_ids: HashMap<String, Uuid>,
+    /// Ids of its claims by section id and position: a claim in the same
+    /// place keeps its id.
+    pub claim_ids: HashMap<(Uuid, i32), Uuid>,
     /// Per section anchor and locale, the source revision its text was made
     /// from (for the source locale: the revision it last changed in).
     pub section_revisions: HashMap<String, BTreeMap<String, i32>>,
