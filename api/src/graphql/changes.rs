@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
 use chrono::Utc;
 use entity::article;
+use futures_util::Stream;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -127,6 +128,92 @@ impl ChangeQuery {
             end_cursor: page.end.cursor(),
             has_more: page.has_more,
         })
+    }
+}
+
+impl ArticleChange {
+    /// The event without its article (a subscription's: fetch it with
+    /// `node(id:)`).
+    fn bare(event: feed::Event) -> Result<Self> {
+        Ok(Self {
+            cursor: event.at.cursor(),
+            kind: if event.tombstone.is_some() {
+                ChangeType::Tombstone
+            } else {
+                ChangeType::Upsert
+            },
+            reason: event.tombstone,
+            article_id: ID(global_id(Kind::Article, event.at.article)),
+            locale: stored_locale(&event.at.locale)?,
+            committed_at: Timestamp(event.time),
+            article: None,
+        })
+    }
+}
+
+/// The change feed as a subscription.
+#[derive(Default)]
+pub struct ChangeSubscription;
+
+/// How often a subscription looks for new changes when it has none.
+const SUBSCRIPTION_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Root subscription: the change feed as it happens.
+#[Subscription(name = "Subscription")]
+impl ChangeSubscription {
+    /// The change feed as it happens, over the `graphql-transport-ws`
+    /// protocol at `/graphql/ws`: the events after `after` (from the start
+    /// when left out), then each new one as it is committed. The same
+    /// events as `changes`, for the key sent in `connection_init`
+    /// (`{"Authorization": "Bearer …"}`); `article` is always null here:
+    /// fetch it with `node(id:)`. Resume with the last event's `cursor`.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A cursor from an earlier event or page; the start of the feed when left out.")] after: Option<
+            String,
+        >,
+    ) -> Result<impl Stream<Item = ArticleChange> + use<>> {
+        use futures_util::StreamExt as _;
+        if let Some(cursor) = &after {
+            feed::Position::decode(cursor)?;
+        }
+        let db = super::pool(ctx)?.clone();
+        let partner = match super::audience(ctx) {
+            Audience::Partner(partner) => Some(partner),
+            _ => None,
+        };
+        let pages = futures_util::stream::unfold((db, after), move |(db, mut after)| async move {
+            loop {
+                let page = async {
+                    let upto = crate::store::changes::latest(&db).await?;
+                    let reader = match partner {
+                        Some(partner) => {
+                            feed::Reader::Partner(crate::editorial::partners::of_partner(&db, partner).await?)
+                        }
+                        None => feed::Reader::Public,
+                    };
+                    feed::page(&db, &reader, after.as_deref(), 100, upto).await
+                }
+                .await;
+                match page {
+                    Ok(page) => {
+                        after = Some(page.end.cursor());
+                        let events: Vec<ArticleChange> = page
+                            .events
+                            .into_iter()
+                            .filter_map(|e| ArticleChange::bare(e).ok())
+                            .collect();
+                        if !events.is_empty() {
+                            return Some((events, (db, after)));
+                        }
+                    }
+                    Err(err) => tracing::warn!(error = %err, "a change subscription could not read the feed"),
+                }
+                tokio::time::sleep(SUBSCRIPTION_POLL).await;
+            }
+        });
+        Ok(pages.flat_map(futures_util::stream::iter))
     }
 }
 

@@ -33,7 +33,7 @@ pub mod workflow;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, Interface, MergedObject, Schema};
+use async_graphql::{Context, Interface, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::delivery::locale::{Localization, Preference, Translation};
@@ -44,7 +44,7 @@ use crate::store::loaders::{Child, ChildrenOf, RequestLoader};
 use localized::HasLocale as _;
 
 /// The schema type served at `/graphql`.
-pub type KijiSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type KijiSchema = Schema<Query, Mutation, changes::ChangeSubscription>;
 
 /// Root query: delivery reads of published content.
 #[derive(MergedObject, Default)]
@@ -126,8 +126,8 @@ pub enum Localized {
 
 /// The schema's types and limits; the one definition both the server and
 /// [`sdl`] use, so the exported SDL cannot drift from what is served.
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, changes::ChangeSubscription> {
+    Schema::build(Query::default(), Mutation::default(), changes::ChangeSubscription)
         .register_output_type::<Localized>()
         // A full article page is ~12 levels deep; this leaves room for nested
         // lists while refusing pathological queries before they execute.

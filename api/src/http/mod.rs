@@ -7,6 +7,7 @@ mod graphql;
 mod health;
 mod renditions;
 pub mod state;
+mod subscriptions;
 
 pub use graphiql::FIRST_QUERY;
 
@@ -43,6 +44,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/", get(graphiql::page))
         .route("/graphiql/{version}/{file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(subscriptions::ws))
         .route("/articles/{slug}/jsonld", get(renditions::json_ld))
         .route("/articles/{slug}/embed", get(renditions::embed))
         .route("/feeds/{locale}/{file}", get(renditions::feed))
