@@ -132,9 +132,24 @@ async fn feeds_parse_and_partners_read_only_their_licence(backend: Backend) {
     )
     .await
     .unwrap();
-    let (key, token) = api::editorial::auth::create_partner_key(&app.db, "feed token", "fed")
+    let (key, token) = api::editorial::auth::create_feed_token(&app.db, "fed").await.unwrap();
+    // A feed token opens these URLs only; a partner's API key not them.
+    let graphql = app
+        .as_key(
+            Some(&token),
+            "{ articles(first: 1) { totalCount } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(
+        graphql["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{graphql:#}"
+    );
+    let (_, api_key) = api::editorial::auth::create_partner_key(&app.db, "api", "fed")
         .await
         .unwrap();
+    let in_url = get(&app, &format!("/partner/{api_key}/feeds/ja/atom.xml"), &[]).await;
+    assert_eq!(in_url.status(), 401);
     let response = get(&app, &format!("/partner/{token}/feeds/ja/atom.xml"), &[]).await;
     assert_eq!(response.status(), 200);
     assert!(

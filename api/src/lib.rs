@@ -102,6 +102,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         metrics.clone(),
     ));
     documents.load_trusted().await?;
+    for text in http::renditions::builtin_documents() {
+        documents.trust_builtin(&text);
+    }
     store::cache::start(
         cache.clone(),
         log.clone(),

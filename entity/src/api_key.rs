@@ -26,6 +26,9 @@ pub struct Model {
     pub article_id: Option<Uuid>,
     /// For a PARTNER key: the partner it reads for.
     pub partner_id: Option<Uuid>,
+    /// A feed token: accepted only in feed and embed URLs, never by
+    /// `/graphql`.
+    pub feed_only: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

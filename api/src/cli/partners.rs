@@ -102,7 +102,7 @@ pub async fn partners(config: &Config, action: PartnersCommand) -> Result<(), St
             }
         }
         PartnersCommand::FeedToken { partner } => {
-            let (key, token) = crate::editorial::auth::create_partner_key(&db, "feed token", &partner).await?;
+            let (key, token) = crate::editorial::auth::create_feed_token(&db, &partner).await?;
             writeln!(out, "{}  feed token of {partner}", key.id)?;
             writeln!(out, "{token}")?;
         }

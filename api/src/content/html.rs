@@ -179,8 +179,9 @@ pub fn fragment(article: &Value) -> String {
     out
 }
 
-/// A whole page around [`fragment`]: `rel=canonical`, the JSON-LD (its
-/// `</` escaped so it cannot close the script), and no script or style
+/// A whole page around [`fragment`]: `rel=canonical`, the JSON-LD (every
+/// `<` written `\u003c`, so no text in it can close the script or open
+/// another), and no script or style
 /// from elsewhere, so it renders with no network.
 pub fn document(article: &Value, json_ld: Option<&Value>) -> String {
     let mut out = String::from("<!doctype html>");
@@ -194,7 +195,7 @@ pub fn document(article: &Value, json_ld: Option<&Value>) -> String {
         let _ = write!(out, "<link rel=\"canonical\" href=\"{}\">", escape(canonical));
     }
     if let Some(json_ld) = json_ld {
-        let text = json_ld.to_string().replace("</", "<\\/");
+        let text = json_ld.to_string().replace('<', "\\u003c");
         let _ = write!(out, "<script type=\"application/ld+json\">{text}</script>");
     }
     out.push_str(

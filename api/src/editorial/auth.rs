@@ -101,6 +101,7 @@ pub async fn authenticate(db: &DatabaseConnection, authorization: Option<&[u8]>)
         supervisor: row.supervisor_id,
         article: row.article_id,
         partner: row.partner_id,
+        feed_only: row.feed_only,
     })
 }
 
@@ -313,7 +314,7 @@ pub async fn create_key_with(
     if role == Role::Partner {
         return Err(KeyError::Partner);
     }
-    insert_key(db, role, name, supervisor, article, None).await
+    insert_key(db, role, name, supervisor, article, None, false).await
 }
 
 /// Creates a PARTNER key for the partner with slug `partner`.
@@ -327,7 +328,19 @@ pub async fn create_partner_key(
         .one(db)
         .await?
         .ok_or_else(|| KeyError::UnknownPartner(partner.to_owned()))?;
-    insert_key(db, Role::Partner, name, None, None, Some(found)).await
+    insert_key(db, Role::Partner, name, None, None, Some(found), false).await
+}
+
+/// Creates a feed token for the partner with slug `partner`: a PARTNER key
+/// that only the feed and embed URLs (`/partner/{token}/…`) accept, since
+/// feed readers and `<iframe>`s send no headers and their URLs are seen.
+pub async fn create_feed_token(db: &DatabaseConnection, partner: &str) -> Result<(api_key::Model, String), KeyError> {
+    let found = entity::partner::Entity::find()
+        .filter(entity::partner::Column::Slug.eq(partner))
+        .one(db)
+        .await?
+        .ok_or_else(|| KeyError::UnknownPartner(partner.to_owned()))?;
+    insert_key(db, Role::Partner, "feed token", None, None, Some(found), true).await
 }
 
 async fn insert_key(
@@ -337,6 +350,7 @@ async fn insert_key(
     supervisor: Option<&str>,
     article: Option<&str>,
     partner: Option<entity::partner::Model>,
+    feed_only: bool,
 ) -> Result<(api_key::Model, String), KeyError> {
     let article_id = match (role, article) {
         (_, None) => None,
@@ -379,6 +393,7 @@ async fn insert_key(
         supervisor_id: ActiveValue::Set(supervisor_id),
         article_id: ActiveValue::Set(article_id),
         partner_id: ActiveValue::Set(partner.as_ref().map(|p| p.id)),
+        feed_only: ActiveValue::Set(feed_only),
     };
     let txn = crate::store::db::begin_write(db).await?;
     let model = api_key::Entity::insert(row).exec_with_returning(&txn).await?;

@@ -22,6 +22,8 @@ pub enum Principal {
         article: Option<Uuid>,
         /// For a PARTNER key, the partner it reads for.
         partner: Option<Uuid>,
+        /// A feed token: good for feed and embed URLs only.
+        feed_only: bool,
     },
 }
 
@@ -32,6 +34,11 @@ impl Principal {
             Self::Public => None,
             Self::Key { role, .. } => Some(*role),
         }
+    }
+
+    /// Whether this is a feed token.
+    pub fn feed_only(&self) -> bool {
+        matches!(self, Self::Key { feed_only: true, .. })
     }
 
     /// Whether answers to this principal may be shared with anyone else

@@ -7,13 +7,19 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::Duration;
 use entity::{partner, webhook_delivery, webhook_endpoint};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::editorial::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::store::changes::Touched;
 use crate::store::write::Followers;
+
+/// Endpoints one partner may register: each costs a write per change and
+/// a share of the senders.
+pub const MAX_ENDPOINTS: u64 = 10;
 
 /// How long the secret before a rotation still signs deliveries, so a
 /// receiver can switch at its own pace.
@@ -62,6 +68,16 @@ pub async fn register(
         .one(&txn)
         .await?
         .ok_or_else(|| Error::bad_input(format!("no partner `{partner}`")))?;
+    let registered = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::PartnerId.eq(found.id))
+        .filter(webhook_endpoint::Column::DisabledAt.is_null())
+        .count(&txn)
+        .await?;
+    if registered >= MAX_ENDPOINTS {
+        return Err(Error::bad_input(format!(
+            "`{partner}` has {registered} endpoints already, the most a partner may have"
+        )));
+    }
     let start = crate::store::changes::latest(&txn).await?;
     let row = webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel {
         id: ActiveValue::Set(Uuid::now_v7()),
@@ -124,7 +140,12 @@ pub async fn endpoints(db: &DatabaseConnection, partner: Option<Uuid>) -> Result
 /// [`ROTATION_OVERLAP`]. Returns the endpoint with its new secret.
 pub async fn rotate(db: &DatabaseConnection, actor: Actor<'_>, id: Uuid) -> Result<webhook_endpoint::Model> {
     let txn = crate::store::db::begin_write(db).await?;
-    let found = webhook_endpoint::Entity::find_by_id(id)
+    let mut find = webhook_endpoint::Entity::find_by_id(id);
+    // Two rotations at once must not lose a secret.
+    if sea_orm::ConnectionTrait::get_database_backend(&txn) == sea_orm::DbBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    let found = find
         .one(&txn)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no webhook endpoint `{id}`")))?;
@@ -166,7 +187,13 @@ pub async fn replay(db: &DatabaseConnection, actor: Actor<'_>, id: Uuid, all: bo
             webhook_delivery::Column::LeaseUntil,
             Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
         )
-        .filter(webhook_delivery::Column::EndpointId.eq(id));
+        .filter(webhook_delivery::Column::EndpointId.eq(id))
+        // Not one a sender holds now: its outcome is still to come.
+        .filter(
+            sea_orm::Condition::any()
+                .add(webhook_delivery::Column::LeaseUntil.is_null())
+                .add(webhook_delivery::Column::LeaseUntil.lt(crate::store::clock::stored_now())),
+        );
     if !all {
         update = update.filter(webhook_delivery::Column::State.eq("DEAD"));
     }

@@ -269,7 +269,7 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
         Err(err) => Err(BadRequest(format!("the request body is not valid JSON ({err})"))),
     };
     match params {
-        Ok(params) => execute(&state, &headers, client, media, params, false).await,
+        Ok(params) => execute(&state, &headers, client, media, params, false, false).await,
         Err(BadRequest(message)) => error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
     }
 }
@@ -317,6 +317,7 @@ pub(super) async fn run_fixed(
     extensions: &axum::http::Extensions,
     query: &str,
     variables: Value,
+    feed_token: bool,
 ) -> Response {
     let client = client_address(state, headers, extensions);
     let mut headers = headers.clone();
@@ -329,7 +330,7 @@ pub(super) async fn run_fixed(
         variables: Some(variables),
         persisted_hash: None,
     };
-    execute(state, &headers, client, MediaType::Json, params, true).await
+    execute(state, &headers, client, MediaType::Json, params, true, feed_token).await
 }
 
 /// `GET /graphql`
@@ -341,7 +342,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
         return not_acceptable();
     };
     match GraphqlParams::from_url(&uri) {
-        Ok(params) => execute(&state, &headers, client, media, params, true).await,
+        Ok(params) => execute(&state, &headers, client, media, params, true, false).await,
         Err(BadRequest(message)) => error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
     }
 }
@@ -361,6 +362,7 @@ async fn execute(
     media: MediaType,
     params: GraphqlParams,
     is_get: bool,
+    feed_token: bool,
 ) -> Response {
     // Two `Authorization` headers are ambiguous: neither is taken.
     let mut sent = headers.get_all(header::AUTHORIZATION).iter();
@@ -386,6 +388,11 @@ async fn execute(
         }
         Err(err) => return refused(&err),
     };
+    // A feed token opens feed and embed URLs and nothing else; those URLs
+    // take nothing else.
+    if principal.feed_only() != feed_token {
+        return refused(&state.auth_failures.failed(client).err().unwrap_or(AuthError::Invalid));
+    }
     if let Err(err) = state.key_limits.check(&principal) {
         return refused(&err);
     }

@@ -5,7 +5,7 @@ pub mod documents;
 mod graphiql;
 mod graphql;
 mod health;
-mod renditions;
+pub mod renditions;
 pub mod state;
 mod subscriptions;
 

@@ -34,6 +34,11 @@ use crate::http::state::AppState;
 const JSON_LD: &str = "query ArticleJsonLd($slug: String!, $locale: Locale) { \
                        article(slug: $slug, locale: $locale) { jsonLd } }";
 
+/// The fixed queries the renditions run, trusted like registered ones.
+pub fn builtin_documents() -> [String; 3] {
+    [JSON_LD.to_owned(), embed_query(), feed_query()]
+}
+
 /// The query behind `/articles/{slug}/embed`.
 fn embed_query() -> String {
     format!(
@@ -62,7 +67,8 @@ pub struct LocaleParam {
 }
 
 /// The request's headers, answering as the feed token in the path when
-/// there is one.
+/// there is one (and as no key otherwise: a key in a header is for
+/// `/graphql`, a feed token for these routes alone).
 fn as_token(headers: &HeaderMap, token: Option<&str>) -> HeaderMap {
     let mut headers = headers.clone();
     headers.remove(header::AUTHORIZATION);
@@ -82,7 +88,7 @@ pub async fn embed(
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    embed_as(&state, &parts.headers, &parts.extensions, &slug, params).await
+    embed_as(&state, &parts.headers, &parts.extensions, &slug, params, false).await
 }
 
 /// `GET /partner/{token}/articles/{slug}/embed`
@@ -94,7 +100,7 @@ pub async fn partner_embed(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let headers = as_token(&parts.headers, Some(&token));
-    embed_as(&state, &headers, &parts.extensions, &slug, params).await
+    embed_as(&state, &headers, &parts.extensions, &slug, params, true).await
 }
 
 async fn embed_as(
@@ -103,9 +109,10 @@ async fn embed_as(
     extensions: &axum::http::Extensions,
     slug: &str,
     params: LocaleParam,
+    feed_token: bool,
 ) -> Response {
     let variables = json!({ "slug": slug, "locale": params.locale });
-    let answered = run_fixed(state, headers, extensions, &embed_query(), variables).await;
+    let answered = run_fixed(state, headers, extensions, &embed_query(), variables, feed_token).await;
     let (data, inner) = match article_data(answered).await {
         Ok(found) => found,
         Err(response) => return response,
@@ -137,7 +144,16 @@ pub async fn feed(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let headers = as_token(&parts.headers, None);
-    feed_as(&state, &headers, &parts.extensions, &locale, &file, params.category).await
+    feed_as(
+        &state,
+        &headers,
+        &parts.extensions,
+        &locale,
+        &file,
+        params.category,
+        false,
+    )
+    .await
 }
 
 /// `GET /partner/{token}/feeds/{locale}/{file}`
@@ -149,7 +165,16 @@ pub async fn partner_feed(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let headers = as_token(&parts.headers, Some(&token));
-    feed_as(&state, &headers, &parts.extensions, &locale, &file, params.category).await
+    feed_as(
+        &state,
+        &headers,
+        &parts.extensions,
+        &locale,
+        &file,
+        params.category,
+        true,
+    )
+    .await
 }
 
 async fn feed_as(
@@ -159,6 +184,7 @@ async fn feed_as(
     locale: &str,
     file: &str,
     category: Option<String>,
+    feed_token: bool,
 ) -> Response {
     let format = match file {
         "atom.xml" => FeedFormat::Atom,
@@ -166,7 +192,7 @@ async fn feed_as(
         _ => return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "feeds are atom.xml and feed.json"),
     };
     let variables = json!({ "locale": locale, "category": category });
-    let answered = run_fixed(state, headers, extensions, &feed_query(), variables).await;
+    let answered = run_fixed(state, headers, extensions, &feed_query(), variables, feed_token).await;
     let (parts, body) = answered.into_parts();
     let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -186,12 +212,16 @@ async fn feed_as(
         .as_array()
         .cloned()
         .unwrap_or_default();
+    // An item leaving the feed (unpublished, licence ended) changes it
+    // without a newer `updatedAt`: the latest change counts too.
+    let logged = latest_change_time(state).await;
     let updated = items
         .iter()
         .filter_map(|i| i["updatedAt"].as_str())
         .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .max()
-        .map(|t| t.with_timezone(&chrono::Utc));
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .chain(logged)
+        .max();
     let scope = category.as_deref().unwrap_or("all");
     let (content_type, body) = match format {
         FeedFormat::Atom => (
@@ -201,6 +231,16 @@ async fn feed_as(
         FeedFormat::Json => ("application/feed+json; charset=utf-8", json_feed(locale, scope, &items)),
     };
     respond(headers, &parts.headers, content_type, body.into_bytes(), updated)
+}
+
+/// When the latest change was committed.
+async fn latest_change_time(state: &AppState) -> Option<chrono::DateTime<chrono::Utc>> {
+    let latest = crate::store::changes::latest(&state.db).await.ok()?;
+    crate::store::changes::after(&state.db, latest - 1, 1)
+        .await
+        .ok()?
+        .first()
+        .map(|c| c.at)
 }
 
 /// The feed's id: a tag URI, stable for one series and locale.
@@ -303,7 +343,7 @@ pub async fn json_ld(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let variables = json!({ "slug": slug, "locale": params.locale });
-    let answered = run_fixed(&state, &parts.headers, &parts.extensions, JSON_LD, variables).await;
+    let answered = run_fixed(&state, &parts.headers, &parts.extensions, JSON_LD, variables, false).await;
     let (data, inner) = match article_data(answered).await {
         Ok(found) => found,
         Err(response) => return response,
@@ -368,7 +408,10 @@ fn respond(
     let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&Sha256::digest(&body)[..18]));
     let http_date = |t: chrono::DateTime<chrono::Utc>| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let matches = match request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-        Some(tags) => tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
+        Some(tags) => tags
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == etag || t == "*"),
         None => request
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())

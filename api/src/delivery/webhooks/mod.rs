@@ -34,8 +34,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use entity::{webhook_delivery, webhook_endpoint};
 use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
 };
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -216,43 +216,59 @@ impl Worker {
     /// room for, and sends each in a task; returns how many it claimed.
     pub async fn dispatch(self: &Arc<Self>) -> Result<usize> {
         let now = crate::store::clock::stored_now();
-        // Looked for without the write lock: most passes find nothing.
-        let due = webhook_delivery::Entity::find()
-            .filter(webhook_delivery::Column::State.eq("PENDING"))
-            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(webhook_delivery::Column::LeaseUntil.is_null())
-                    .add(webhook_delivery::Column::LeaseUntil.lt(now)),
-            )
-            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-            .limit(200)
-            .all(&self.db)
-            .await?;
+        // The few oldest due deliveries of each endpoint, looked for
+        // without the write lock (most passes find nothing): one endpoint's
+        // backlog never hides another's work.
+        let backend = self.db.get_database_backend();
+        let sql = format!(
+            "SELECT id, endpoint_id FROM (\
+               SELECT id, endpoint_id, next_attempt_at, position, ROW_NUMBER() OVER (\
+                 PARTITION BY endpoint_id ORDER BY next_attempt_at, position) AS n \
+               FROM webhook_delivery WHERE state = 'PENDING' AND next_attempt_at <= {p1} \
+               AND (lease_until IS NULL OR lease_until < {p1})) due \
+             WHERE n <= {PER_ENDPOINT} ORDER BY next_attempt_at, position LIMIT 1000",
+            p1 = if backend == DbBackend::Postgres { "$1" } else { "?1" },
+        );
+        let due: Vec<(Uuid, Uuid)> = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get_by_index::<Uuid>(0)?, row.try_get_by_index::<Uuid>(1)?)))
+            .collect::<std::result::Result<_, sea_orm::DbErr>>()?;
         if due.is_empty() {
             return Ok(0);
         }
         let mut wanted = Vec::new();
         let mut room: HashMap<Uuid, usize> = HashMap::new();
-        for delivery in &due {
+        for (id, endpoint) in &due {
             let free = *room
-                .entry(delivery.endpoint_id)
-                .or_insert_with(|| self.endpoint_permits(delivery.endpoint_id).available_permits());
+                .entry(*endpoint)
+                .or_insert_with(|| self.endpoint_permits(*endpoint).available_permits());
             if free > 0 && wanted.len() < self.in_flight.available_permits() {
-                room.insert(delivery.endpoint_id, free - 1);
-                wanted.push(delivery.id);
+                room.insert(*endpoint, free - 1);
+                wanted.push(*id);
             }
         }
-        let claimed = self.claim(&wanted, now).await?;
+        let lease = now + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
+        let claimed = self.claim(&wanted, now, lease).await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let deliveries = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Id.is_in(claimed.iter().copied()))
+            .filter(webhook_delivery::Column::LeaseUntil.eq(lease))
+            .all(&self.db)
+            .await?;
         let endpoints: HashMap<Uuid, webhook_endpoint::Model> = webhook_endpoint::Entity::find()
-            .filter(webhook_endpoint::Column::Id.is_in(due.iter().map(|d| d.endpoint_id)))
+            .filter(webhook_endpoint::Column::Id.is_in(deliveries.iter().map(|d| d.endpoint_id)))
             .all(&self.db)
             .await?
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
-        let count = claimed.len();
-        for delivery in due.into_iter().filter(|d| claimed.contains(&d.id)) {
+        let count = deliveries.len();
+        for delivery in deliveries {
             let Some(endpoint) = endpoints.get(&delivery.endpoint_id).cloned() else {
                 continue;
             };
@@ -267,9 +283,8 @@ impl Worker {
             let worker = self.clone();
             tokio::spawn(async move {
                 let _permits = (global, own);
-                let attempts = delivery.attempts + 1;
                 let outcome = worker.send(&endpoint, &delivery).await;
-                if let Err(err) = worker.record(&delivery, attempts, outcome).await {
+                if let Err(err) = worker.record(&delivery, lease, outcome).await {
                     tracing::warn!(delivery = %delivery.id, error = %err, "recording a webhook delivery failed");
                 }
             });
@@ -284,31 +299,36 @@ impl Worker {
             .clone()
     }
 
-    /// Takes the lease of those of `ids` no one else holds; returns them.
-    async fn claim(&self, ids: &[Uuid], now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+    /// Takes the lease of those of `ids` that are still due and that no
+    /// one else holds, counting the attempt; returns them. The lease's time
+    /// is the token its holder records the outcome with.
+    async fn claim(&self, ids: &[Uuid], now: DateTime<Utc>, lease: DateTime<Utc>) -> Result<Vec<Uuid>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let backend = self.db.get_database_backend();
-        let lease = now + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
         let list = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
+        let due = "state = 'PENDING' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)";
         let sql = match backend {
             DbBackend::Postgres => format!(
-                "UPDATE webhook_delivery SET lease_until = $1 WHERE id IN (\
-                   SELECT id FROM webhook_delivery WHERE id IN ({list}) AND state = 'PENDING' \
-                   AND (lease_until IS NULL OR lease_until < $2) FOR UPDATE SKIP LOCKED) RETURNING id"
+                "UPDATE webhook_delivery SET lease_until = $1, attempts = attempts + 1, last_attempt_at = $2 \
+                 WHERE id IN (SELECT id FROM webhook_delivery WHERE id IN ({list}) AND {due} \
+                 FOR UPDATE SKIP LOCKED) RETURNING id"
             ),
             _ => format!(
-                "UPDATE webhook_delivery SET lease_until = ? WHERE id IN ({}) AND state = 'PENDING' \
-                 AND (lease_until IS NULL OR lease_until < ?) RETURNING id",
-                ids.iter().map(|_| "?").collect::<Vec<_>>().join(",")
+                "UPDATE webhook_delivery SET lease_until = ?1, attempts = attempts + 1, last_attempt_at = ?2 \
+                 WHERE id IN ({}) AND {} RETURNING id",
+                (0..ids.len())
+                    .map(|i| format!("?{}", i + 3))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                due.replace("$2", "?2")
             ),
         };
-        let mut values: Vec<sea_orm::Value> = vec![lease.into()];
+        let mut values: Vec<sea_orm::Value> = vec![lease.into(), now.into()];
         if backend != DbBackend::Postgres {
             values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
         }
-        values.push(now.into());
         let rows = self
             .db
             .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
@@ -362,30 +382,42 @@ impl Worker {
         }
     }
 
-    /// Records how an attempt went: delivered, due again later, or dead.
-    async fn record(&self, delivery: &webhook_delivery::Model, attempts: i32, outcome: Outcome) -> Result<()> {
+    /// Records how an attempt went — delivered, due again later, or dead —
+    /// if the lease taken for it is still this sender's (a sender that
+    /// outlived its lease leaves the row to whoever holds it now).
+    async fn record(&self, delivery: &webhook_delivery::Model, lease: DateTime<Utc>, outcome: Outcome) -> Result<()> {
+        use sea_orm::sea_query::Expr;
         let now = crate::store::clock::stored_now();
-        let mut row: webhook_delivery::ActiveModel = delivery.clone().into();
-        row.attempts = ActiveValue::Set(attempts);
-        row.last_attempt_at = ActiveValue::Set(Some(now));
-        row.lease_until = ActiveValue::Set(None);
         let (status, error) = match &outcome {
             Outcome::Delivered(status) => (Some(i32::from(*status)), None),
             Outcome::Refused(status) => (Some(i32::from(*status)), Some(format!("answered {status}"))),
             Outcome::Failed(why) => (None, Some(why.clone())),
         };
-        row.last_status = ActiveValue::Set(status);
-        row.last_error = ActiveValue::Set(error);
-        if let Outcome::Delivered(_) = outcome {
-            row.state = ActiveValue::Set("DELIVERED".to_owned());
-            row.delivered_at = ActiveValue::Set(Some(now));
-        } else if attempts >= self.settings.max_attempts {
-            row.state = ActiveValue::Set("DEAD".to_owned());
+        let mut update = webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(webhook_delivery::Column::LastStatus, Expr::value(status))
+            .col_expr(webhook_delivery::Column::LastError, Expr::value(error));
+        update = if let Outcome::Delivered(_) = outcome {
+            update
+                .col_expr(webhook_delivery::Column::State, Expr::value("DELIVERED"))
+                .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(Some(now)))
+        } else if delivery.attempts >= self.settings.max_attempts {
+            update.col_expr(webhook_delivery::Column::State, Expr::value("DEAD"))
         } else {
-            row.next_attempt_at = ActiveValue::Set(now + backoff(self.settings.retry_base, attempts));
-        }
+            update.col_expr(
+                webhook_delivery::Column::NextAttemptAt,
+                Expr::value(now + backoff(self.settings.retry_base, delivery.attempts)),
+            )
+        };
         let txn = crate::store::db::begin_write(&self.db).await?;
-        webhook_delivery::Entity::update(row).exec(&txn).await?;
+        update
+            .filter(webhook_delivery::Column::Id.eq(delivery.id))
+            .filter(webhook_delivery::Column::LeaseUntil.eq(lease))
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -462,6 +494,7 @@ fn messages(events: &[feed::Event]) -> Vec<(&'static str, i64, serde_json::Value
             }
             if let Some(data) = out[at].2["data"].as_object_mut() {
                 data.insert("cursor".to_owned(), json!(event.at.cursor()));
+                data.insert("position".to_owned(), json!(event.at.change));
             }
             continue;
         }
@@ -473,6 +506,9 @@ fn messages(events: &[feed::Event]) -> Vec<(&'static str, i64, serde_json::Value
         let mut data = item;
         if let Some(data) = data.as_object_mut() {
             data.insert("cursor".to_owned(), json!(event.at.cursor()));
+            // Deliveries to one endpoint run side by side and retry on their
+            // own: receivers order them by the change-log position.
+            data.insert("position".to_owned(), json!(event.at.change));
             data.insert("reason".to_owned(), json!(event.tombstone.map(reason_name)));
         }
         out.push((
