@@ -119,7 +119,13 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     let usage = Arc::new(store::usage::Usage::default());
     tokio::spawn(store::usage::keep_writing(usage.clone(), db.clone()));
     if config.webhooks {
-        let outbox = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
+        // Endpoints' deliveries are written side by side, and sent beside.
+        let outbox = store::db::connect(
+            &config.database_url,
+            delivery::webhooks::ENQUEUE_AT_ONCE as u32 + 2,
+            Arc::new(Metrics::default()),
+        )
+        .await?;
         let worker =
             delivery::webhooks::Worker::new(outbox, config.webhook_settings()).map_err(std::io::Error::other)?;
         tokio::spawn(worker.run());

@@ -51,6 +51,9 @@ pub const PER_ENDPOINT: usize = 4;
 /// Sends in flight from one worker at most.
 pub const IN_FLIGHT: usize = 64;
 
+/// Endpoints whose deliveries one worker writes at once.
+pub const ENQUEUE_AT_ONCE: usize = 8;
+
 /// How a worker sends and retries.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -135,26 +138,41 @@ impl Worker {
     /// Writes the deliveries of every endpoint whose partner feed moved;
     /// returns how many.
     pub async fn enqueue(&self) -> Result<usize> {
+        use futures_util::StreamExt as _;
         let latest = crate::store::changes::latest(&self.db).await?;
         let endpoints = webhook_endpoint::Entity::find()
             .filter(webhook_endpoint::Column::DisabledAt.is_null())
             .all(&self.db)
             .await?;
-        let mut written = 0;
-        for endpoint in endpoints {
-            if position_of(&endpoint)? >= Position::whole(latest) {
-                continue;
-            }
-            // A page at a time; each its own transaction.
-            loop {
-                let (n, more) = self.enqueue_page(endpoint.id).await?;
-                written += n;
-                if !more {
-                    break;
+        let behind: Vec<Uuid> = endpoints
+            .iter()
+            .filter(|e| position_of(e).is_ok_and(|p| p < Position::whole(latest)))
+            .map(|e| e.id)
+            .collect();
+        // Endpoints side by side: each is its own transaction, and one
+        // endpoint's failure holds back none of the others.
+        let written: Vec<Result<usize>> = futures_util::stream::iter(behind)
+            .map(|id| async move {
+                let mut written = 0;
+                loop {
+                    let (n, more) = self.enqueue_page(id).await?;
+                    written += n;
+                    if !more {
+                        return Ok(written);
+                    }
                 }
+            })
+            .buffer_unordered(ENQUEUE_AT_ONCE)
+            .collect()
+            .await;
+        let mut total = 0;
+        for result in written {
+            match result {
+                Ok(n) => total += n,
+                Err(err) => tracing::warn!(error = %err, "writing an endpoint's webhook deliveries failed"),
             }
         }
-        Ok(written)
+        Ok(total)
     }
 
     /// Writes one page of endpoint `id`'s deliveries; returns how many and
