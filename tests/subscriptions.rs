@@ -24,10 +24,16 @@ struct Subscriber {
 
 impl Subscriber {
     fn start(app: &TestApp, token: Option<&str>, after: Option<&str>) -> Self {
+        Self::sending(app, token, after, None)
+    }
+
+    fn sending(app: &TestApp, token: Option<&str>, after: Option<&str>, document: Option<&str>) -> Self {
         let url = format!("{}/graphql/ws", app.base.replace("http://", "ws://"));
+        let mut args = vec![url.as_str(), token.unwrap_or("-"), after.unwrap_or("-")];
+        args.extend(document);
         let mut child = Command::new("node")
             .arg(common::js::dir().join("subscribe.cjs"))
-            .args([url.as_str(), token.unwrap_or("-"), after.unwrap_or("-")])
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("node runs");
@@ -164,6 +170,45 @@ async fn subscriptions_replay_then_follow_the_feed(backend: Backend) {
     let resumed = Subscriber::start(&app, None, Some(replayed[before - 1]["cursor"].as_str().unwrap()));
     let events = resumed.until("the resumed subscription", |e| !e.is_empty()).await;
     assert_eq!(events[0]["articleId"], new["articleId"]);
+
+    // Queries and mutations belong on /graphql, not on the WebSocket.
+    let query = Subscriber::sending(&app, None, None, Some("{ articles(first: 1) { totalCount } }"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let lines = query.lines.lock().unwrap().clone();
+        assert!(
+            lines.iter().all(|l| l.get("data").is_none_or(Value::is_null)),
+            "{lines:#?}"
+        );
+        let refused = lines.iter().find_map(|l| {
+            l["errors"][0]["message"]
+                .as_str()
+                .or(l.get("error").and_then(Value::as_str))
+        });
+        if let Some(message) = refused {
+            assert!(message.contains("only subscriptions"), "{message}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "a query ran over the WebSocket");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A revoked key's subscription ends.
+    let (key, _) = api::editorial::auth::list_keys(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name == "live key")
+        .map(|k| (k.id, ()))
+        .unwrap();
+    api::editorial::auth::revoke_key(&app.db, &key.to_string())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !partner.lines.lock().unwrap().iter().any(|l| l["complete"] == true) {
+        assert!(Instant::now() < deadline, "a revoked key kept its subscription");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     // A bad key is refused at connection time.
     let refused = Subscriber::start(&app, Some("kiji_not-a-key"), None);

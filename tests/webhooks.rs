@@ -318,6 +318,78 @@ async fn every_delivery_verifies_with_the_reference_library(backend: Backend) {
     assert_eq!((log[0].state.as_str(), log[0].attempts), ("DELIVERED", 1));
 }
 
+/// The clock's changes fire webhooks when they happen: a scheduled first
+/// publication `article.published` when it goes public, a licence's end
+/// `license.revoked` on its date — not before. Time is moved by asking the
+/// clock job about a later time; the worker runs in the test.
+async fn the_clocks_changes_fire_when_they_happen(backend: Backend) {
+    let Some(receiver) = Receiver::start(0) else {
+        return;
+    };
+    let Some(app) = TestApp::spawn_with(backend, |config| config.webhooks = false).await else {
+        return;
+    };
+    let hook = endpoint(&app, &receiver.url()).await;
+    receiver.use_secret(&hook.secret);
+    let category =
+        "categories:\n  - { slug: clinic-news, source_locale: ja, medical: false, name: { ja: お知らせ } }\n";
+    app.import(&Bundle::from_yaml(category).unwrap()).await.unwrap();
+    let now = chrono::Utc::now();
+    let mut dated = licence("hooked", Covers::Category("clinic-news".into()), &["ja"]);
+    dated.ends_at = Some(now + chrono::Duration::hours(3));
+    partners::grant(&app.db, &app.followers, Actor::CommandLine, dated)
+        .await
+        .unwrap();
+    let at = now + chrono::Duration::hours(1);
+    let scheduled = format!(
+        "articles:\n  - slug: later\n    category: clinic-news\n    source_locale: ja\n    status: PUBLISHED\n    \
+         published_at: {}\n    translations:\n      ja: {{ title: 予定, lead: リード, status: PUBLISHED }}\n",
+        at.to_rfc3339()
+    );
+    app.import(&Bundle::from_yaml(&scheduled).unwrap()).await.unwrap();
+    let worker =
+        api::delivery::webhooks::Worker::new(app.db.clone(), api::delivery::webhooks::Settings::default()).unwrap();
+    // Nothing is due yet: the grant covered no article, the publication is
+    // an hour away.
+    worker.enqueue().await.unwrap();
+    assert_eq!(
+        api::editorial::webhooks::deliveries(&app.db, hook.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    api::store::due::log_due(&app.db, &app.followers, at - chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    worker.enqueue().await.unwrap();
+    assert_eq!(
+        api::editorial::webhooks::deliveries(&app.db, hook.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        0,
+        "not before"
+    );
+    // At its time the publication fires.
+    api::store::due::log_due(&app.db, &app.followers, at).await.unwrap();
+    worker.enqueue().await.unwrap();
+    worker.dispatch().await.unwrap();
+    let received = receiver.until("article.published", |r| !r.is_empty()).await;
+    assert_eq!(types(&received), ["article.published"]);
+    // At the licence's end, license.revoked with the reason.
+    api::store::due::log_due(&app.db, &app.followers, now + chrono::Duration::hours(3))
+        .await
+        .unwrap();
+    worker.enqueue().await.unwrap();
+    worker.dispatch().await.unwrap();
+    let received = receiver.until("license.revoked", |r| r.len() >= 2).await;
+    assert_eq!(received[1]["payload"]["type"], "license.revoked");
+    assert_eq!(received[1]["payload"]["data"]["reason"], "ENDED");
+    assert_eq!(received[1]["payload"]["data"]["articles"].as_array().unwrap().len(), 1);
+    assert!(receiver.unverified().is_empty());
+}
+
 async fn a_worker_stopped_mid_run_loses_nothing(backend: Backend) {
     let Some(receiver) = Receiver::start(150) else {
         return;
@@ -508,6 +580,7 @@ async fn a_killed_server_loses_no_event(backend: Backend) {
 }
 
 db_tests!(
+    the_clocks_changes_fire_when_they_happen,
     every_delivery_verifies_with_the_reference_library,
     a_worker_stopped_mid_run_loses_nothing,
     a_killed_server_loses_no_event,

@@ -128,7 +128,8 @@ async fn feed() -> Result<(), Box<dyn std::error::Error>> {
          FROM generate_series(0, {articles} - 1) g"
     ))
     .await?;
-    db.execute_unprepared("ANALYZE change; ANALYZE change_article; ANALYZE article_state").await?;
+    db.execute_unprepared("ANALYZE change; ANALYZE change_article; ANALYZE article_state")
+        .await?;
     api::editorial::partners::create_partner(&db, api::editorial::audit::Actor::CommandLine, "bench", "Bench").await?;
     let grant = api::editorial::partners::NewLicence {
         partner: "bench".into(),
@@ -259,7 +260,10 @@ async fn webhooks() -> Result<(), Box<dyn std::error::Error>> {
     // Each publication: its commit time, to compare with the arrivals.
     // SPACING_MS apart (300 by default: a busy newsroom's sustained load;
     // 2000: one change fanned out to every endpoint at a time).
-    let spacing: u64 = std::env::var("SPACING_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let spacing: u64 = std::env::var("SPACING_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
     let mut committed = Vec::new();
     for n in 0..20 {
         let doc = format!(

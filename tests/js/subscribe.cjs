@@ -2,11 +2,12 @@
 // `graphql-ws` client library (the graphql-transport-ws protocol), for
 // tests/subscriptions.rs. Prints one JSON line per event, `{"ready": true}`
 // once the subscription is acknowledged, and `{"error"}` on failure.
-// argv: URL, TOKEN ("-" for none), AFTER ("-" for the start).
+// argv: URL, TOKEN ("-" for none), AFTER ("-" for the start), and
+// optionally another document to send instead of the subscription.
 const { createClient } = require("graphql-ws");
 const WebSocket = require("ws");
 
-const [url, token, after] = process.argv.slice(2);
+const [url, token, after, document] = process.argv.slice(2);
 const client = createClient({
   url,
   webSocketImpl: WebSocket,
@@ -16,7 +17,9 @@ const client = createClient({
 });
 client.subscribe(
   {
-    query: "subscription($after: String) { changes(after: $after) { cursor type reason articleId locale } }",
+    query:
+      document ||
+      "subscription($after: String) { changes(after: $after) { cursor type reason articleId locale } }",
     variables: { after: after === "-" ? null : after },
   },
   {
@@ -25,6 +28,9 @@ client.subscribe(
       console.log(JSON.stringify({ error: String(error && (error.message || error.reason || JSON.stringify(error))) }));
       process.exit(1);
     },
-    complete: () => process.exit(0),
+    complete: () => {
+      console.log(JSON.stringify({ complete: true }));
+      process.exit(0);
+    },
   },
 );

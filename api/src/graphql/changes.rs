@@ -178,13 +178,32 @@ impl ChangeSubscription {
         if let Some(cursor) = &after {
             feed::Position::decode(cursor)?;
         }
-        let db = super::pool(ctx)?.clone();
+        let db = ctx
+            .data_opt::<sea_orm::DatabaseConnection>()
+            .ok_or_else(|| Error::Internal("schema has no database".into()))?
+            .clone();
         let partner = match super::audience(ctx) {
             Audience::Partner(partner) => Some(partner),
             _ => None,
         };
+        let key = match ctx.data_opt::<crate::editorial::principal::Principal>() {
+            Some(crate::editorial::principal::Principal::Key { id, .. }) => Some(*id),
+            _ => None,
+        };
         let pages = futures_util::stream::unfold((db, after), move |(db, mut after)| async move {
             loop {
+                // A key revoked while subscribed ends its subscription.
+                if let Some(key) = key {
+                    let live = entity::api_key::Entity::find_by_id(key)
+                        .one(&db)
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_some_and(|k| k.revoked_at.is_none());
+                    if !live {
+                        return None;
+                    }
+                }
                 let page = async {
                     let upto = crate::store::changes::latest(&db).await?;
                     let reader = match partner {
@@ -261,3 +280,9 @@ fn audience_for_feed(audience: Audience) -> Audience {
 fn stored_locale(tag: &str) -> Result<Locale> {
     Locale::parse(tag).map_err(|e| Error::Internal(format!("stored locale: {e}")))
 }
+
+/// Put in a WebSocket connection's data: queries and mutations sent there
+/// are refused (`graphql::db` and `graphql::pool`), since they belong on
+/// `/graphql`, where keys are rate-limited, failures counted, documents
+/// checked and answers cached. The WebSocket serves subscriptions alone.
+pub struct OverWebSocket;

@@ -252,13 +252,26 @@ pub(crate) fn require_role(
 /// The database as this request reads it (see `Reader`: every read of a
 /// request goes through it).
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> Result<&'a Reader> {
+    refuse_over_websocket(ctx)?;
     ctx.data_opt::<Arc<Reader>>()
         .map(|reader| &**reader)
         .ok_or_else(|| Error::Internal("request has no database reader".into()))
 }
 
+/// Refuses a query or mutation sent over `/graphql/ws` (see
+/// `changes::OverWebSocket`).
+fn refuse_over_websocket(ctx: &Context<'_>) -> Result<()> {
+    if ctx.data_opt::<changes::OverWebSocket>().is_some() {
+        return Err(Error::bad_input(
+            "only subscriptions run over /graphql/ws; send queries and mutations to /graphql",
+        ));
+    }
+    Ok(())
+}
+
 /// The connection pool, for writes.
 pub(crate) fn pool<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
+    refuse_over_websocket(ctx)?;
     ctx.data_opt::<DatabaseConnection>()
         .ok_or_else(|| Error::Internal("schema has no database".into()))
 }

@@ -30,6 +30,7 @@ pub async fn ws(State(state): State<AppState>, protocol: GraphQLProtocol, upgrad
                     .map_err(|_| async_graphql::Error::new("UNAUTHENTICATED: the key is not valid"))?;
                 let mut data = Data::default();
                 data.insert(principal);
+                data.insert(crate::graphql::changes::OverWebSocket);
                 Ok(data)
             })
             .serve()
