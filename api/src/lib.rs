@@ -244,6 +244,8 @@ pub(crate) async fn serve(config: Config) -> Result<(), StartupError> {
     }
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     // The peer's address feeds the failed-authentication limit.
+    // Kept for the end: what partners read since the last write of it.
+    let usage = (state.usage.clone(), state.db.clone());
     let service = app(state, &config).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown_signal().await;
@@ -259,6 +261,9 @@ pub(crate) async fn serve(config: Config) -> Result<(), StartupError> {
         } => {
             tracing::warn!(?grace, "requests still in flight after the grace period; exiting");
         }
+    }
+    if let Err(err) = usage.0.flush(&usage.1).await {
+        tracing::warn!(error = %err, "writing partner usage at shutdown failed");
     }
     Ok(())
 }
