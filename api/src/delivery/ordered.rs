@@ -204,6 +204,25 @@ fn typename_field() -> Field {
     }
 }
 
+/// Fills in the defaults of the operation's variables that the request left
+/// out. async-graphql applies defaults to arguments but not when it decides
+/// `@skip` and `@include`, so without this `query($all: Boolean = true)
+/// { x @include(if: $all) }` would leave `x` out.
+pub fn with_defaults(doc: &ExecutableDocument, operation_name: Option<&str>, variables: &mut serde_json::Value) {
+    let (Some(operation), serde_json::Value::Object(map)) = (operation(doc, operation_name), variables) else {
+        return;
+    };
+    for definition in &operation.variable_definitions {
+        let name = definition.node.name.node.as_str();
+        if let Some(default) = &definition.node.default_value
+            && !map.contains_key(name)
+            && let Ok(value) = serde_json::to_value(&default.node)
+        {
+            map.insert(name.to_owned(), value);
+        }
+    }
+}
+
 /// The operation a request runs, as async-graphql chooses it.
 pub fn operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a OperationDefinition> {
     match (&doc.operations, name) {

@@ -438,7 +438,7 @@ async fn execute(
     }
 
     let mut variables = params.variables.unwrap_or_else(|| Value::Object(Map::new()));
-    with_defaults(doc, params.operation_name.as_deref(), &mut variables);
+    ordered::with_defaults(doc, params.operation_name.as_deref(), &mut variables);
     let accept_language = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -718,25 +718,6 @@ async fn run(
         Err(err) => {
             tracing::error!(error = %err, "response could not be serialized");
             Answer::Failed
-        }
-    }
-}
-
-/// Fills in the defaults of the operation's variables that the request left
-/// out. async-graphql applies defaults to arguments but not when it decides
-/// `@skip` and `@include`, so without this `query($all: Boolean = true)
-/// { x @include(if: $all) }` would leave `x` out.
-fn with_defaults(doc: &ExecutableDocument, operation_name: Option<&str>, variables: &mut Value) {
-    let (Some(operation), Value::Object(map)) = (ordered::operation(doc, operation_name), variables) else {
-        return;
-    };
-    for definition in &operation.variable_definitions {
-        let name = definition.node.name.node.as_str();
-        if let Some(default) = &definition.node.default_value
-            && !map.contains_key(name)
-            && let Ok(value) = serde_json::to_value(&default.node)
-        {
-            map.insert(name.to_owned(), value);
         }
     }
 }
