@@ -65,6 +65,13 @@ pub struct Config {
     #[arg(long, env = "KIJI_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(i32).range(1..=30))]
     pub webhook_max_attempts: i32,
 
+    /// Where this instance keeps its search index: a directory (built from
+    /// the database when missing, then kept up to date), or `memory` to
+    /// build it at every start. By default, a directory per database under
+    /// `kiji-search/` in the working directory.
+    #[arg(long, env = "KIJI_SEARCH_INDEX")]
+    pub search_index: Option<String>,
+
     /// Load the bundled sample content when the database holds no articles.
     #[arg(long, env = "KIJI_LOAD_SAMPLE", default_value_t = true, action = clap::ArgAction::Set)]
     pub load_sample: bool,
@@ -188,6 +195,7 @@ impl Config {
             webhook_retry_base_ms: 5000,
             webhook_max_attempts: 8,
             webhook_timeout_ms: 10_000,
+            search_index: Some("memory".to_owned()),
             load_sample: true,
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
@@ -214,6 +222,16 @@ impl Config {
     /// The request timeout as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Where this instance keeps its search index.
+    pub fn search_location(&self) -> crate::delivery::search::Location {
+        use crate::delivery::search::{Location, default_dir};
+        match self.search_index.as_deref().map(str::trim) {
+            Some("memory") => Location::Memory,
+            Some(dir) if !dir.is_empty() => Location::Dir(dir.into()),
+            _ => Location::Dir(default_dir(std::path::Path::new("kiji-search"), &self.database_url)),
+        }
     }
 
     /// How this instance sends webhooks.

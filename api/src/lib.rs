@@ -48,6 +48,9 @@ pub enum StartupError {
     /// The lint rules file cannot be used.
     #[error("{0}")]
     Rules(#[from] editorial::lint::RulesError),
+    /// The search index could not be opened or built.
+    #[error("{0}")]
+    Search(#[from] delivery::search::SearchError),
     /// A content file is not valid YAML.
     #[error("{file}: {message}")]
     Content {
@@ -79,7 +82,16 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     // The cache reads the change log on a connection of its own, so its
     // reads are not counted with the requests' statements.
     let log = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
-    let followers = store::write::Followers::cache(cache.clone(), log.clone());
+    // The search index, like the cache, reads the log and the content on a
+    // connection of its own; it is built (or caught up) before serving.
+    let search_db = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
+    let search = Arc::new(delivery::search::SearchIndex::open(&config.search_location())?);
+    search.start(&search_db).await?;
+    // Woken in this order: the index before the cache, so that no answer
+    // computed after the cache dropped it comes from a stale index.
+    let followers = store::write::Followers::none()
+        .and(search.clone(), search_db.clone())
+        .and(cache.clone(), log.clone());
     let schema = graphql::build_schema(
         db.clone(),
         LocaleSettings {
@@ -89,6 +101,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         rules.clone(),
         followers.clone(),
         urls.clone(),
+        search.clone(),
     );
     let shapes = Arc::new(delivery::ordered::Shapes::from_sdl(&schema.sdl()));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -110,6 +123,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         log.clone(),
         config.database_url.clone(),
         std::time::Duration::from_millis(config.change_poll_ms),
+        store::write::Followers::none().and(search, search_db),
     )
     .await;
     // Its own connection, like the cache's: its reads are not counted with

@@ -24,6 +24,11 @@ impl Licensed {
         })
     }
 
+    /// The licences in force.
+    pub fn grants(&self) -> impl Iterator<Item = &Granted> {
+        self.grants.iter()
+    }
+
     /// Whether the partner may read article `article` (of `category`) in
     /// `locale`.
     pub fn allows(&self, article: Uuid, category: Uuid, locale: &str) -> bool {

@@ -49,6 +49,11 @@ impl Preference {
         }
     }
 
+    /// The first choice.
+    pub fn requested(&self) -> &Locale {
+        &self.requested
+    }
+
     /// Picks the translation to show from `texts`, walking the chain and then
     /// the entity's `source` locale; failing both, any translation at all, so
     /// that content is never hidden merely because no chain entry matches.

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod locale;
 pub mod ordered;
 pub mod pagination;
+pub mod search;
 pub mod tags;
 pub mod visibility;
 pub mod webhooks;

@@ -22,6 +22,7 @@ pub mod reference;
 pub mod revision;
 pub mod scalars;
 pub mod sdl;
+pub mod search;
 pub mod section;
 pub mod sign_off;
 pub mod supervisor;
@@ -60,6 +61,7 @@ pub struct Query(
     lint::LintQuery,
     changes::ChangeQuery,
     partners::PartnerQuery,
+    search::SearchQuery,
 );
 
 /// Root mutation: editorial writes, each one transaction that appends to
@@ -142,8 +144,10 @@ pub fn build_schema(
     rules: std::sync::Arc<crate::editorial::lint::Rules>,
     followers: crate::store::write::Followers,
     urls: crate::content::urls::PublicUrls,
+    search: Arc<crate::delivery::search::SearchIndex>,
 ) -> KijiSchema {
     builder()
+        .data(search)
         .data(db)
         .data(locales)
         .data(rules)

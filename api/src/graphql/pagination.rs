@@ -176,3 +176,20 @@ pub struct PageInfo {
     /// Cursor of the last edge; pass as `after` for the next page.
     end_cursor: Option<String>,
 }
+
+impl PageInfo {
+    /// Page information from its four parts.
+    pub(crate) fn new(
+        has_next_page: bool,
+        has_previous_page: bool,
+        start_cursor: Option<String>,
+        end_cursor: Option<String>,
+    ) -> Self {
+        Self {
+            has_next_page,
+            has_previous_page,
+            start_cursor,
+            end_cursor,
+        }
+    }
+}

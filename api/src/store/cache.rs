@@ -371,15 +371,23 @@ fn touched_keys(batch: &[change::Model]) -> HashSet<String> {
 /// Starts keeping `cache` in step with the change log of `db`: listens
 /// and reads the log once before returning (so the cache is usable from
 /// the first request), then goes on in a task until the process ends. On
-/// PostgreSQL, `url` is used for a `LISTEN` connection of its own.
-pub async fn start(cache: Arc<ResponseCache>, db: DatabaseConnection, url: String, poll: Duration) {
+/// PostgreSQL, `url` is used for a `LISTEN` connection of its own. The
+/// other followers in `also` are woken with the cache, so what wakes it
+/// (a notification, the poll) brings them up to date too.
+pub async fn start(
+    cache: Arc<ResponseCache>,
+    db: DatabaseConnection,
+    url: String,
+    poll: Duration,
+    also: super::write::Followers,
+) {
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     let listener = if postgres { listen(&url).await } else { None };
     let caught_up = cache.catch_up(&db).await.is_ok();
     cache
         .fresh
         .store(caught_up && (!postgres || listener.is_some()), Ordering::Release);
-    tokio::spawn(watch(cache, db, url, poll, listener));
+    tokio::spawn(watch(cache, db, url, poll, listener, also));
 }
 
 async fn watch(
@@ -388,11 +396,15 @@ async fn watch(
     url: String,
     poll: Duration,
     mut listener: Option<sea_orm::sqlx::postgres::PgListener>,
+    also: super::write::Followers,
 ) {
     loop {
         if db.get_database_backend() == DbBackend::Postgres && listener.is_none() {
             listener = listen(&url).await;
         }
+        // The others first: an answer computed from them after the cache
+        // dropped it must not be computed from what they had not yet read.
+        also.wake().await;
         let caught_up = cache.catch_up(&db).await;
         let healthy = caught_up.is_ok() && (db.get_database_backend() != DbBackend::Postgres || listener.is_some());
         if let Err(err) = &caught_up {

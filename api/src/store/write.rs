@@ -15,13 +15,29 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use super::cache::ResponseCache;
 use super::changes::{self, Kind, Touched};
 
+/// Something in this process that follows the change log: the response
+/// cache, the search index.
+#[async_trait::async_trait]
+pub trait Follower: Send + Sync {
+    /// Applies the changes after the last one applied, reading the log of
+    /// `db`; a failure is logged and leaves the follower to say it is stale.
+    async fn follow(&self, db: &DatabaseConnection);
+}
+
+#[async_trait::async_trait]
+impl Follower for ResponseCache {
+    async fn follow(&self, db: &DatabaseConnection) {
+        ResponseCache::follow(self, db).await;
+    }
+}
+
 /// What a commit brings up to date in this process before the writer
-/// returns: the application's response cache, read from the log on its own
-/// connection. A command-line write has none (the server hears of it by
-/// `NOTIFY` or its next poll).
+/// returns: the application's response cache and search index, each read
+/// from the log on its own connection. A command-line write has none (the
+/// server hears of it by `NOTIFY` or its next poll).
 #[derive(Clone, Default)]
 pub struct Followers {
-    caches: Arc<[(Arc<ResponseCache>, DatabaseConnection)]>,
+    followers: Arc<[(Arc<dyn Follower>, DatabaseConnection)]>,
 }
 
 impl Followers {
@@ -32,15 +48,23 @@ impl Followers {
 
     /// The response cache `cache`, which reads the log through `log`.
     pub fn cache(cache: Arc<ResponseCache>, log: DatabaseConnection) -> Self {
+        Self::none().and(cache, log)
+    }
+
+    /// These followers and `follower`, which reads the log through `log`.
+    pub fn and(&self, follower: Arc<dyn Follower>, log: DatabaseConnection) -> Self {
+        let mut all = self.followers.to_vec();
+        all.push((follower, log));
         Self {
-            caches: Arc::from([(cache, log)]),
+            followers: Arc::from(all),
         }
     }
 
-    /// Brings every follower up to date with the log.
+    /// Brings every follower up to date with the log, in the order they
+    /// were added.
     pub async fn wake(&self) {
-        for (cache, log) in self.caches.iter() {
-            cache.follow(log).await;
+        for (follower, log) in self.followers.iter() {
+            follower.follow(log).await;
         }
     }
 }
