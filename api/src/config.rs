@@ -45,6 +45,12 @@ pub struct Config {
     #[arg(long, env = "KIJI_PUBLIC_URL_TEMPLATE", value_delimiter = ',', value_parser = parse_template)]
     pub public_url_template: Vec<String>,
 
+    /// Where clients reach this API (e.g. `https://api.clinic.example`),
+    /// for the links of the sitemap index; by default taken from each
+    /// request's `Host` (and `X-Forwarded-Proto`).
+    #[arg(long, env = "KIJI_API_URL", value_parser = parse_api_url)]
+    pub api_url: Option<String>,
+
     /// Send partners' webhooks from this instance (instances share the
     /// work); `false` leaves it to others.
     #[arg(long, env = "KIJI_WEBHOOKS", default_value_t = true, action = clap::ArgAction::Set)]
@@ -191,6 +197,7 @@ impl Config {
             default_locale: Locale::trusted("ja"),
             fallback_locales: Vec::new(),
             public_url_template: Vec::new(),
+            api_url: None,
             webhooks: true,
             webhook_retry_base_ms: 5000,
             webhook_max_attempts: 8,
@@ -278,6 +285,22 @@ fn parse_origin(value: &str) -> Result<HeaderValue, String> {
 fn parse_template(value: &str) -> Result<String, String> {
     crate::content::urls::PublicUrls::parse(&[value.to_owned()])?;
     Ok(value.to_owned())
+}
+
+fn parse_api_url(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/');
+    let ok = (value.starts_with("https://") || value.starts_with("http://"))
+        && value.len() <= 200
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "`{value}` is not an http(s) URL, e.g. `https://api.clinic.example`"
+        ))
+    }
 }
 
 fn parse_locale(value: &str) -> Result<Locale, String> {

@@ -158,6 +158,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         auth_failures: Arc::new(editorial::auth::AuthFailures::new(config.auth_failure_limit)),
         client_ip_header: config.client_ip_header.clone(),
         usage,
+        urls,
+        sitemaps: Arc::new(delivery::sitemap::Built::new(config.api_url.clone())),
     })
 }
 

@@ -11,6 +11,7 @@ pub mod locale;
 pub mod ordered;
 pub mod pagination;
 pub mod search;
+pub mod sitemap;
 pub mod tags;
 pub mod visibility;
 pub mod webhooks;

@@ -469,6 +469,13 @@ impl Article {
         super::syndication::Syndication(self)
     }
 
+    /// `readingMinutes` and `relatedArticles`: what a page shows around
+    /// the text.
+    #[graphql(flatten)]
+    async fn reading(&self) -> super::reading::Reading<'_> {
+        super::reading::Reading(self)
+    }
+
     /// The article's bibliography: every cited reference once, in order of
     /// first citation.
     pub(crate) async fn references(&self, ctx: &Context<'_>) -> Result<Vec<Reference>> {

@@ -18,6 +18,7 @@ pub mod localized;
 pub mod node;
 pub mod pagination;
 pub mod partners;
+pub mod reading;
 pub mod reference;
 pub mod revision;
 pub mod scalars;

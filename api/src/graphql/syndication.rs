@@ -27,17 +27,48 @@ pub struct License {
     locales: Vec<Locale>,
 }
 
+/// The article's page in one locale.
+#[derive(SimpleObject)]
+pub struct Alternate {
+    /// The locale.
+    locale: Locale,
+    /// The `hreflang` value: the locale, or `x-default` for the page to
+    /// show readers whose language has none.
+    hreflang: String,
+    /// The page.
+    url: String,
+}
+
 impl Syndication<'_> {
     /// The partner's licence for this article in its locale, if the
     /// request is a partner's.
     async fn grant(&self, ctx: &Context<'_>) -> Result<Option<crate::editorial::partners::Granted>> {
+        self.grant_in(ctx, self.0.locale_str()).await
+    }
+
+    /// The partner's licence for this article in `locale`.
+    async fn grant_in(&self, ctx: &Context<'_>, locale: &str) -> Result<Option<crate::editorial::partners::Granted>> {
         let Some(licensed) = super::licensed(ctx).await? else {
             return Ok(None);
         };
         let model = self.0.model();
-        Ok(licensed
-            .grant_for(model.id, model.category_id, self.0.locale_str())
-            .cloned())
+        Ok(licensed.grant_for(model.id, model.category_id, locale).cloned())
+    }
+
+    /// Where the article is read in `locale`: the partner licence's rule,
+    /// or the server's template.
+    async fn url_in(&self, ctx: &Context<'_>, locale: &str) -> Result<Option<String>> {
+        if let Some(template) = self
+            .grant_in(ctx, locale)
+            .await?
+            .and_then(|g| g.licence.canonical_url_template)
+            .and_then(|t| UrlTemplate::parse(&t).ok())
+        {
+            return Ok(Some(template.fill(locale, self.slug())));
+        }
+        Ok(ctx
+            .data_opt::<PublicUrls>()
+            .and_then(|urls| urls.url(locale, self.slug())))
     }
 
     /// The article's slug as readers see it (a preview copy shows its
@@ -55,18 +86,38 @@ impl Syndication<'_> {
     /// partner, the URL its licence says its copy must name in
     /// `<link rel="canonical">`.
     async fn canonical_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let locale = self.0.locale_str();
-        if let Some(template) = self
-            .grant(ctx)
-            .await?
-            .and_then(|g| g.licence.canonical_url_template)
-            .and_then(|t| UrlTemplate::parse(&t).ok())
-        {
-            return Ok(Some(template.fill(locale, self.slug())));
+        self.url_in(ctx, self.0.locale_str()).await
+    }
+
+    /// The article's page in each locale the reader may read it in, for
+    /// `<link rel="alternate" hreflang="…">` in a page head: every
+    /// translation (this one included), then `x-default` for the source
+    /// locale. Empty when the article is readable in one locale only, or
+    /// no URL template covers its locales.
+    async fn alternates(&self, ctx: &Context<'_>) -> Result<Vec<Alternate>> {
+        let mut out = Vec::new();
+        for locale in self.0.scope().allowed.iter() {
+            if let Some(url) = self.url_in(ctx, locale).await? {
+                out.push(Alternate {
+                    locale: Locale::trusted(locale),
+                    hreflang: locale.clone(),
+                    url,
+                });
+            }
         }
-        Ok(ctx
-            .data_opt::<PublicUrls>()
-            .and_then(|urls| urls.url(locale, self.slug())))
+        if out.len() < 2 {
+            return Ok(Vec::new());
+        }
+        out.sort_by(|a, b| a.hreflang.cmp(&b.hreflang));
+        let source = &self.0.model().source_locale;
+        if let Some(default) = out.iter().find(|a| a.hreflang == *source) {
+            out.push(Alternate {
+                locale: default.locale.clone(),
+                hreflang: "x-default".to_owned(),
+                url: default.url.clone(),
+            });
+        }
+        Ok(out)
     }
 
     /// The article as schema.org JSON-LD (`MedicalWebPage`), for a page's

@@ -6,6 +6,7 @@ mod graphiql;
 mod graphql;
 mod health;
 pub mod renditions;
+pub mod sitemaps;
 pub mod state;
 mod subscriptions;
 
@@ -50,6 +51,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/feeds/{locale}/{file}", get(renditions::feed))
         .route("/partner/{token}/articles/{slug}/embed", get(renditions::partner_embed))
         .route("/partner/{token}/feeds/{locale}/{file}", get(renditions::partner_feed))
+        .route("/sitemap.xml", get(sitemaps::index))
+        .route("/sitemaps/{file}", get(sitemaps::file))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if config.metrics_listen.is_none() {

@@ -398,7 +398,7 @@ async fn article_data(answered: Response) -> Result<(Value, HeaderMap), Response
 /// `Last-Modified` when given), the caching and `Vary` headers of the
 /// answer it was built from, and 304 for a matching `If-None-Match` (or,
 /// without one, an `If-Modified-Since` no earlier than `last_modified`).
-fn respond(
+pub(crate) fn respond(
     request: &HeaderMap,
     inner: &HeaderMap,
     content_type: &'static str,

@@ -40,6 +40,10 @@ pub struct AppState {
     /// Where the client's address is read (`--client-ip-header`); the TCP
     /// peer when `None`.
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// Where articles are read (`--public-url-template`).
+    pub urls: crate::content::urls::PublicUrls,
+    /// Sitemaps built at the current change-log position.
+    pub sitemaps: Arc<crate::delivery::sitemap::Built>,
     /// What partner keys read, per key and day.
     pub usage: Arc<crate::store::usage::Usage>,
 }

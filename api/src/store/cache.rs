@@ -255,6 +255,12 @@ impl ResponseCache {
         self.fresh.load(Ordering::Acquire) && self.entries.policy().max_capacity().unwrap_or(0) > 0
     }
 
+    /// Whether the cache's watcher is following the log (`applied` is
+    /// current), whether or not answers are kept.
+    pub fn following(&self) -> bool {
+        self.fresh.load(Ordering::Acquire)
+    }
+
     /// The current generation; pass it to [`Self::still`] after computing.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
