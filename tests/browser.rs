@@ -224,7 +224,122 @@ fetch({endpoint}, {{
     chromium.close().await;
 }
 
+/// A web frontend's article page, rendered on its server from the API's
+/// answer: the hero image as `<img srcset sizes width height alt>`.
+async fn an_article_page_shows_its_hero_image_from_srcset(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(chromium) = Chromium::launch().await else {
+        return;
+    };
+    let picture = image::RgbImage::from_fn(1400, 700, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("encodes");
+    let stored = api::editorial::media::add(
+        &app.db,
+        api::editorial::media::NewImage {
+            bytes: png.into_inner(),
+            alt: vec![
+                (
+                    api::locale::Locale::parse("ja").unwrap(),
+                    "エクソソームのイメージ図".to_owned(),
+                ),
+                (
+                    api::locale::Locale::parse("en").unwrap(),
+                    "An illustration of exosomes".to_owned(),
+                ),
+            ],
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("stored");
+    api::editorial::media::set_hero(
+        &app.db,
+        &app.followers,
+        "exosome-effects-and-side-effects",
+        Some(stored.id),
+    )
+    .await
+    .expect("set");
+    let answer = app
+        .gql(
+            r#"{ article(slug: "exosome-effects-and-side-effects", locale: "en") {
+                 title heroImage { alt width height srcset(format: WEBP) url(width: 640, format: JPEG) } } }"#,
+            json!({}),
+        )
+        .await;
+    let hero = &answer.data()["article"]["heroImage"];
+    let absolute = |list: &str| {
+        list.split(", ")
+            .map(|c| format!("{}{c}", app.base))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let attr = |v: &serde_json::Value| v.as_str().unwrap().replace('"', "&quot;");
+    let fallback = format!("{}{}", app.base, hero["url"].as_str().unwrap());
+    let page = format!(
+        r#"<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<h1>{title}</h1>
+<img id="hero" srcset="{srcset}" sizes="(max-width: 700px) 100vw, 700px" src="{fallback}"
+     width="{w}" height="{h}" alt="{alt}">"#,
+        title = attr(&answer.data()["article"]["title"]),
+        srcset = absolute(hero["srcset"].as_str().unwrap()),
+        w = hero["width"],
+        h = hero["height"],
+        alt = attr(&hero["alt"]),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let origin = format!("http://{}", listener.local_addr().expect("address"));
+    let site = axum::Router::new().route("/", axum::routing::get(move || async move { Html(page) }));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, site).await;
+    });
+    let tab = chromium.browser.new_page("about:blank").await.expect("a tab");
+    tab.goto(format!("{origin}/")).await.expect("the page loads");
+    let source: String = eval(
+        &tab,
+        &when("(i => i.complete && i.naturalWidth > 0 && i.currentSrc)(document.getElementById('hero'))"),
+    )
+    .await;
+    // The browser chose a WebP variant from the srcset and decoded it; the
+    // file it chose is as wide as its URL says.
+    assert!(
+        source.starts_with(&format!("{}/media/", app.base)) && source.ends_with(".webp"),
+        "{source}"
+    );
+    let named: u32 = source
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".webp")
+        .parse()
+        .unwrap();
+    let offered: Vec<u32> = hero["srcset"]
+        .as_str()
+        .unwrap()
+        .split(", ")
+        .map(|c| c.rsplit(' ').next().unwrap().trim_end_matches('w').parse().unwrap())
+        .collect();
+    assert!(offered.contains(&named), "{named} of {offered:?}");
+    let decoded: u32 = eval(
+        &tab,
+        "(async () => { const i = new Image(); i.src = document.getElementById('hero').currentSrc; \
+         await i.decode(); return i.naturalWidth; })()",
+    )
+    .await;
+    assert_eq!(decoded, named);
+    let alt: String = eval(&tab, "document.getElementById('hero').alt").await;
+    assert_eq!(alt, "An illustration of exosomes");
+    server.abort();
+    chromium.close().await;
+}
+
 db_tests!(
     graphiql_runs_the_prefilled_query_with_no_network_beyond_localhost,
     a_page_on_another_origin_fetches_an_article,
+    an_article_page_shows_its_hero_image_from_srcset,
 );

@@ -102,6 +102,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         followers.clone(),
         urls.clone(),
         search.clone(),
+        graphql::image::ApiBase(config.api_url.clone()),
     );
     let shapes = Arc::new(delivery::ordered::Shapes::from_sdl(&schema.sdl()));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);

@@ -24,6 +24,7 @@ mod m20261206_000017_trust;
 mod m20261206_000018_syndication;
 mod m20261206_000019_webhooks;
 mod m20261206_000020_usage;
+mod m20261206_000021_media;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_syndication::Migration),
             Box::new(m20261206_000019_webhooks::Migration),
             Box::new(m20261206_000020_usage::Migration),
+            Box::new(m20261206_000021_media::Migration),
         ]
     }
 }

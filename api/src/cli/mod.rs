@@ -12,6 +12,7 @@ use crate::content::import::ImportReport;
 use crate::metrics::Metrics;
 use crate::{StartupError, content, editorial, graphql, http, init_tracing, serve, store};
 
+mod media;
 mod partners;
 
 /// Command line of the `kiji` binary.
@@ -83,6 +84,12 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: partners::WebhooksCommand,
+    },
+    /// Manage images.
+    Media {
+        /// What to do.
+        #[command(subcommand)]
+        action: media::MediaCommand,
     },
 }
 
@@ -196,6 +203,10 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Webhooks { action } => {
             init_tracing(&config);
             partners::webhooks(&config, action).await
+        }
+        Command::Media { action } => {
+            init_tracing(&config);
+            media::media(&config, action).await
         }
         Command::Serve => {
             init_tracing(&config);

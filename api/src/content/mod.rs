@@ -12,6 +12,7 @@ pub mod export;
 pub mod html;
 pub mod import;
 pub mod markdown;
+pub mod media;
 pub mod sample;
 pub mod urls;
 

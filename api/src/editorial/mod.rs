@@ -8,6 +8,7 @@ pub mod editing;
 pub mod entities;
 pub mod import;
 pub mod lint;
+pub mod media;
 pub mod partners;
 pub mod principal;
 pub mod profiles;

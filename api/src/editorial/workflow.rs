@@ -365,6 +365,7 @@ pub async fn publish(w: &Writer<'_>, input: PublishInput) -> Result<Step> {
     require_sign_off(&txn, &found, "publish").await?;
     let findings = lint(&txn, w.rules, &found).await?;
     let locales = public_locales(&txn, &found).await?;
+    crate::editorial::media::require_alt(&txn, found.draft_of.unwrap_or(found.id), &locales).await?;
     require_lint(
         &txn,
         w.actor(),
@@ -437,6 +438,7 @@ pub async fn publish_translation(w: &Writer<'_>, input: TranslationStepInput) ->
     let found = current(&txn, &input.slug, input.revision).await?;
     require_live(&found)?;
     require_status(&found, Status::Published, "given a published translation")?;
+    crate::editorial::media::require_alt(&txn, found.id, &[input.locale.as_str().to_owned()]).await?;
     let findings = lint(&txn, w.rules, &found).await?;
     require_lint(
         &txn,

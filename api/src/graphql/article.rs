@@ -469,6 +469,12 @@ impl Article {
         super::syndication::Syndication(self)
     }
 
+    /// `heroImage`, in this place.
+    #[graphql(flatten)]
+    async fn images(&self) -> super::image::ArticleImages<'_> {
+        super::image::ArticleImages(self)
+    }
+
     /// `readingMinutes` and `relatedArticles`: what a page shows around
     /// the text.
     #[graphql(flatten)]

@@ -12,6 +12,7 @@ pub mod claim;
 pub mod contributor;
 pub mod editing;
 pub mod entities;
+pub mod image;
 pub mod json_ld;
 pub mod lint;
 pub mod localized;
@@ -74,6 +75,7 @@ pub struct Mutation(
     sign_off::SignOffMutation,
     workflow::WorkflowMutation,
     partners::PartnerMutation,
+    image::ImageMutation,
 );
 
 /// Localization settings of the server.
@@ -146,9 +148,11 @@ pub fn build_schema(
     followers: crate::store::write::Followers,
     urls: crate::content::urls::PublicUrls,
     search: Arc<crate::delivery::search::SearchIndex>,
+    api_base: image::ApiBase,
 ) -> KijiSchema {
     builder()
         .data(search)
+        .data(api_base)
         .data(db)
         .data(locales)
         .data(rules)

@@ -120,13 +120,16 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
 }
 
 /// The parts of a GraphQL-over-HTTP request.
-struct GraphqlParams {
+pub(super) struct GraphqlParams {
     /// The document; absent when a persisted-query hash names it.
     query: Option<String>,
     operation_name: Option<String>,
     variables: Option<Value>,
     /// `extensions.persistedQuery.sha256Hash`, when the client sent one.
     persisted_hash: Option<String>,
+    /// Files of a multipart request (`super::uploads`), which `variables`
+    /// name by index.
+    uploads: Vec<async_graphql::UploadValue>,
 }
 
 /// The hash of Apollo's `persistedQuery` extension:
@@ -194,7 +197,24 @@ impl GraphqlParams {
             operation_name,
             variables,
             persisted_hash,
+            uploads: Vec::new(),
         })
+    }
+
+    /// A multipart request's operation and its files.
+    pub(super) fn with_uploads(
+        query: String,
+        operation_name: Option<String>,
+        variables: Value,
+        uploads: Vec<async_graphql::UploadValue>,
+    ) -> Self {
+        Self {
+            query: Some(query),
+            operation_name,
+            variables: Some(variables),
+            persisted_hash: None,
+            uploads,
+        }
     }
 
     fn from_url(uri: &Uri) -> Result<Self, BadRequest> {
@@ -248,20 +268,33 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    let body = match read_body(&headers, body).await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_owned();
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let multipart = essence == "multipart/form-data";
+    let limit = if multipart {
+        super::uploads::MAX_REQUEST_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let body = match read_body(&headers, body, limit).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    if multipart {
+        return match super::uploads::params(&content_type, &body).await {
+            Ok(params) => execute(&state, &headers, client, media, params, false, false).await,
+            Err(message) => error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
+        };
+    }
     if essence != APPLICATION_JSON {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code::BAD_REQUEST,
-            "send the GraphQL request as `Content-Type: application/json`",
+            "send the GraphQL request as `Content-Type: application/json` (or `multipart/form-data` with files)",
         );
     }
     let params = match serde_json::from_slice::<Value>(&body) {
@@ -274,25 +307,25 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
     }
 }
 
-/// Reads a request body of at most [`MAX_BODY_BYTES`]. A declared length
+/// Reads a request body of at most `limit` bytes. A declared length
 /// over the limit is refused before reading anything, so the client gets its
 /// answer at once instead of after sending (or timing out on) the whole body.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
     let too_large = || {
         error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             code::BAD_REQUEST,
-            &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+            &format!("the request body is larger than {limit} bytes"),
         )
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|err| {
+    axum::body::to_bytes(body, limit).await.map_err(|err| {
         let over_limit =
             std::error::Error::source(&err).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
         if over_limit {
@@ -329,6 +362,7 @@ pub(super) async fn run_fixed(
         operation_name: None,
         variables: Some(variables),
         persisted_hash: None,
+        uploads: Vec::new(),
     };
     execute(state, &headers, client, MediaType::Json, params, true, feed_token).await
 }
@@ -438,6 +472,10 @@ async fn execute(
     }
 
     let mut variables = params.variables.unwrap_or_else(|| Value::Object(Map::new()));
+    if let Err(message) = super::uploads::check_file_references(&variables, params.uploads.len()) {
+        return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message);
+    }
+    let uploads = params.uploads;
     ordered::with_defaults(doc, params.operation_name.as_deref(), &mut variables);
     let accept_language = headers
         .get(header::ACCEPT_LANGUAGE)
@@ -456,7 +494,16 @@ async fn execute(
             } => Some((*id, *partner)),
             _ => None,
         };
-        let answer = run(state, &prepared, operation, variables, accept_language, principal).await;
+        let answer = run(
+            state,
+            &prepared,
+            operation,
+            variables,
+            accept_language,
+            principal,
+            uploads,
+        )
+        .await;
         if let Some((key, partner)) = partner {
             let articles = match &answer {
                 Answer::Data { keys, .. } => keys.iter().filter(|k| k.starts_with("article:")).count(),
@@ -468,7 +515,16 @@ async fn execute(
         return answered_privately(media, timer, answer);
     }
     if !(is_query && state.cache.usable()) {
-        let answer = run(state, &prepared, operation, variables, accept_language, principal).await;
+        let answer = run(
+            state,
+            &prepared,
+            operation,
+            variables,
+            accept_language,
+            principal,
+            Vec::new(),
+        )
+        .await;
         return answered(state, headers, media, timer, &answer);
     }
     let locales: Vec<&str> = accept_language.iter().map(|l| l.as_str()).collect();
@@ -488,6 +544,7 @@ async fn execute(
                 variables,
                 accept_language,
                 Principal::Public,
+                Vec::new(),
             )
             .await
             {
@@ -662,6 +719,7 @@ async fn run(
     variables: Value,
     accept_language: Vec<crate::locale::Locale>,
     principal: Principal,
+    uploads: Vec<async_graphql::UploadValue>,
 ) -> Answer {
     // async-graphql consumes its copy; the writer orders the answer by ours.
     let mut request = async_graphql::Request::new(&*prepared.text);
@@ -670,6 +728,7 @@ async fn run(
         request = request.operation_name(name);
     }
     request = request.variables(Variables::from_json(variables.clone()));
+    request.uploads = uploads;
     // Only the public's queries hold a connection: they are short, and
     // many. A key's query can run long (lint work over a thousand
     // articles), and ten such would hold the whole pool.

@@ -5,10 +5,12 @@ pub mod documents;
 mod graphiql;
 mod graphql;
 mod health;
+mod media;
 pub mod renditions;
 pub mod sitemaps;
 pub mod state;
 mod subscriptions;
+mod uploads;
 
 pub use graphiql::FIRST_QUERY;
 
@@ -51,6 +53,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/feeds/{locale}/{file}", get(renditions::feed))
         .route("/partner/{token}/articles/{slug}/embed", get(renditions::partner_embed))
         .route("/partner/{token}/feeds/{locale}/{file}", get(renditions::partner_feed))
+        .route("/media/{id}/{file}", get(media::variant))
         .route("/sitemap.xml", get(sitemaps::index))
         .route("/sitemaps/{file}", get(sitemaps::file))
         .route("/healthz", get(health::healthz))

@@ -1,0 +1,201 @@
+//! Images: uploads (checked and cleaned by `content::media`, stored once
+//! per content), their alt text and caption per locale, and an article's
+//! hero image. A published page must be accessible: an image without alt
+//! text in a locale the article is published in cannot be put on it, and
+//! a translation cannot be published while its images lack alt text.
+
+use entity::enums::Status;
+use entity::{article, article_hero, article_translation, media, media_text};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::content::media::{self as processing, MediaError};
+use crate::error::{Error, Result};
+use crate::locale::Locale;
+use crate::store::changes::{Kind, Touched};
+use crate::store::write::Followers;
+
+/// Longest alt text or caption, in characters.
+pub const MAX_TEXT: usize = 1000;
+
+/// An upload with what to say about it.
+#[derive(Debug, Clone, Default)]
+pub struct NewImage {
+    /// The file as sent.
+    pub bytes: Vec<u8>,
+    /// Alt text per locale.
+    pub alt: Vec<(Locale, String)>,
+    /// Caption per locale.
+    pub captions: Vec<(Locale, String)>,
+    /// Where the subject is, from 0 to 1 across and down.
+    pub focal_point: Option<(f64, f64)>,
+}
+
+impl From<MediaError> for Error {
+    fn from(err: MediaError) -> Self {
+        Error::bad_input(err.to_string())
+    }
+}
+
+/// Stores `image` (once per content: the same picture uploaded again is
+/// the same image, its texts updated) and returns it.
+pub async fn add(db: &DatabaseConnection, image: NewImage) -> Result<media::Model> {
+    for (locale, text) in image.alt.iter().chain(&image.captions) {
+        if text.trim().is_empty() || text.chars().count() > MAX_TEXT {
+            return Err(Error::bad_input(format!(
+                "the text for {} must be 1 to {MAX_TEXT} characters",
+                locale.as_str()
+            )));
+        }
+    }
+    if let Some((x, y)) = image.focal_point
+        && !((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
+    {
+        return Err(Error::bad_input("the focal point's x and y are between 0 and 1"));
+    }
+    let bytes = image.bytes;
+    // Decoding and encoding are CPU work: off the request threads.
+    let processed = tokio::task::spawn_blocking(move || processing::process(&bytes))
+        .await
+        .map_err(|_| Error::Internal("image processing stopped".into()))??;
+    let txn = crate::store::db::begin_write(db).await?;
+    let existing = media::Entity::find()
+        .filter(media::Column::Sha256.eq(processed.sha256.as_str()))
+        .one(&txn)
+        .await?;
+    let (x, y) = image.focal_point.unwrap_or((0.5, 0.5));
+    let stored = match existing {
+        Some(found) => found,
+        None => {
+            let model = media::Model {
+                id: Uuid::now_v7(),
+                sha256: processed.sha256,
+                format: processed.format.as_str().to_owned(),
+                width: i32::try_from(processed.width).unwrap_or(i32::MAX),
+                height: i32::try_from(processed.height).unwrap_or(i32::MAX),
+                bytes: processed.bytes,
+                placeholder: processed.placeholder,
+                focal_x: x,
+                focal_y: y,
+                created_at: crate::store::clock::stored_now(),
+            };
+            media::Entity::insert(media::ActiveModel::from(model.clone()))
+                .exec_without_returning(&txn)
+                .await?;
+            model
+        }
+    };
+    for (locale, alt) in &image.alt {
+        let caption = image
+            .captions
+            .iter()
+            .find(|(l, _)| l == locale)
+            .map(|(_, c)| c.trim().to_owned());
+        media_text::Entity::insert(media_text::ActiveModel {
+            media_id: Set(stored.id),
+            locale: Set(locale.as_str().to_owned()),
+            alt: Set(alt.trim().to_owned()),
+            caption: Set(caption),
+        })
+        .on_conflict(
+            OnConflict::columns([media_text::Column::MediaId, media_text::Column::Locale])
+                .update_columns([media_text::Column::Alt, media_text::Column::Caption])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// The locales among `locales` in which image `media_id` has no alt text.
+pub async fn missing_alt<C: ConnectionTrait>(db: &C, media_id: Uuid, locales: &[String]) -> Result<Vec<String>> {
+    let have: Vec<String> = media_text::Entity::find()
+        .filter(media_text::Column::MediaId.eq(media_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.locale)
+        .collect();
+    Ok(locales.iter().filter(|l| !have.contains(l)).cloned().collect())
+}
+
+/// Refuses, naming the locales, when article `article_id`'s images lack
+/// alt text in any of `locales`.
+pub async fn require_alt(txn: &DatabaseTransaction, article_id: Uuid, locales: &[String]) -> Result<()> {
+    let Some(hero) = article_hero::Entity::find_by_id(article_id).one(txn).await? else {
+        return Ok(());
+    };
+    let missing = missing_alt(txn, hero.media_id, locales).await?;
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::bad_input(format!(
+            "the hero image has no alt text in {}: a published page must be accessible, so add it \
+             (uploadImage with the same file, or `kiji media add`) before publishing",
+            missing.join(", ")
+        )))
+    }
+}
+
+/// Puts image `media_id` at the head of article `slug` (or removes it,
+/// with `None`). The image needs alt text in every locale the article is
+/// published in.
+pub async fn set_hero(
+    db: &DatabaseConnection,
+    followers: &Followers,
+    slug: &str,
+    media_id: Option<Uuid>,
+) -> Result<()> {
+    let txn = crate::store::db::begin_write(db).await?;
+    let found = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .filter(article::Column::DraftOf.is_null())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no article `{slug}`")))?;
+    match media_id {
+        Some(media_id) => {
+            if media::Entity::find_by_id(media_id).one(&txn).await?.is_none() {
+                return Err(Error::NotFound("no such image".into()));
+            }
+            let published: Vec<String> = article_translation::Entity::find()
+                .filter(article_translation::Column::ArticleId.eq(found.id))
+                .filter(article_translation::Column::Status.eq(Status::Published))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|t| t.locale)
+                .collect();
+            let missing = missing_alt(&txn, media_id, &published).await?;
+            if !missing.is_empty() {
+                return Err(Error::bad_input(format!(
+                    "the image has no alt text in {}, where the article is published",
+                    missing.join(", ")
+                )));
+            }
+            article_hero::Entity::insert(article_hero::ActiveModel {
+                article_id: Set(found.id),
+                media_id: Set(media_id),
+            })
+            .on_conflict(
+                OnConflict::column(article_hero::Column::ArticleId)
+                    .update_column(article_hero::Column::MediaId)
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        None => {
+            article_hero::Entity::delete_by_id(found.id).exec(&txn).await?;
+        }
+    }
+    let mut touched = Touched::default();
+    touched.entity("article", found.id);
+    crate::store::write::commit(txn, Kind::Edit, &touched, followers).await?;
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! GraphQL multipart requests (the `multipart/form-data` convention of
+//! graphql-multipart-request-spec, which async-graphql parses): one
+//! operation with its files, for `uploadImage`.
+
+use axum::body::Bytes;
+use serde_json::Value;
+
+use super::graphql::GraphqlParams;
+
+/// Largest multipart request: one image and its operation.
+pub const MAX_REQUEST_BYTES: usize = crate::content::media::MAX_BYTES + 1024 * 1024;
+
+/// How async-graphql names a file in `variables`.
+const FILE_PREFIX: &str = "#__graphql_file__:";
+
+/// The operation and files of a multipart request, or why it cannot be run.
+pub(super) async fn params(content_type: &str, body: &Bytes) -> Result<GraphqlParams, String> {
+    let options = async_graphql::http::MultipartOptions::default()
+        .max_file_size(crate::content::media::MAX_BYTES)
+        .max_num_files(1);
+    let batch = async_graphql::http::receive_batch_body(Some(content_type), body.as_ref(), options)
+        .await
+        .map_err(|err| format!("the multipart request cannot be read: {err}"))?;
+    let mut request = match batch {
+        async_graphql::BatchRequest::Single(request) => request,
+        async_graphql::BatchRequest::Batch(_) => {
+            return Err("batched requests are not supported; send one operation per request".into());
+        }
+    };
+    let variables = serde_json::to_value(&request.variables).map_err(|err| err.to_string())?;
+    let uploads = std::mem::take(&mut request.uploads);
+    Ok(GraphqlParams::with_uploads(
+        request.query,
+        request.operation_name,
+        variables,
+        uploads,
+    ))
+}
+
+/// Refuses variables that name a file the request did not send: the
+/// `Upload` scalar trusts such names, so a forged one must not reach it.
+pub(super) fn check_file_references(variables: &Value, files: usize) -> Result<(), String> {
+    match variables {
+        Value::String(s) => match s.strip_prefix(FILE_PREFIX) {
+            Some(index) if index.parse::<usize>().is_ok_and(|i| i < files) => Ok(()),
+            Some(_) => Err("a variable names a file the request did not send".into()),
+            None => Ok(()),
+        },
+        Value::Array(items) => items.iter().try_for_each(|v| check_file_references(v, files)),
+        Value::Object(map) => map.values().try_for_each(|v| check_file_references(v, files)),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,376 @@
+//! Images: uploads checked by their content and cleaned of metadata,
+//! variants at fixed widths with immutable caching, alt text required
+//! wherever the article is published.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot go on fails here
+
+mod common;
+
+use std::io::Cursor;
+
+use api::content::Bundle;
+use api::editorial::auth;
+use common::{Backend, TestApp};
+use entity::enums::Role;
+use serde_json::{Value, json};
+
+const UPLOAD: &str = r#"mutation($file: Upload!, $alt: [LocalizedTextInput!]!) {
+  uploadImage(file: $file, alt: $alt) { id width height placeholder alt widths srcset(format: WEBP) jpeg: url(width: 500, format: JPEG) }
+}"#;
+
+/// A photo-like JPEG, `width`×`height`.
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, ((x + y) % 256) as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
+    out.into_inner()
+}
+
+/// `jpeg` with an EXIF segment holding GPS coordinates, as a phone writes.
+fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
+    let plain = jpeg(width, height);
+    // APP1 "Exif": a big-endian TIFF header, an empty IFD, and the text a
+    // leak would carry.
+    let mut payload = b"Exif\0\0MM\0*\0\0\0\x08\0\0\0\0\0\0".to_vec();
+    payload.extend_from_slice(b"GPSLatitude 35.6812N GPSLongitude 139.7671E");
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A PNG whose header claims 30,000 × 30,000 pixels (900 megapixels,
+/// 2.7 GB decoded) in a few dozen bytes: a decompression bomb.
+fn png_bomb() -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend_from_slice(&30_000u32.to_be_bytes());
+    header.extend_from_slice(&30_000u32.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &header);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut z, &vec![0u8; 1 << 20]).unwrap();
+    chunk(&mut out, b"IDAT", &z.finish().unwrap());
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// Sends `query` as a GraphQL multipart request with `file` as `$file`.
+async fn upload(app: &TestApp, token: &str, query: &str, variables: Value, name: &str, file: Vec<u8>) -> Value {
+    let operations = json!({ "query": query, "variables": variables });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(file)
+                .file_name(name.to_owned())
+                .mime_str("image/png")
+                .unwrap(),
+        );
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
+async fn uploads_are_checked_cleaned_and_served_at_fixed_widths(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
+    let alt = json!([{ "locale": "ja", "text": "点滴の様子" }, { "locale": "en", "text": "An infusion" }]);
+    let body = upload(
+        &app,
+        &editor,
+        UPLOAD,
+        json!({ "file": null, "alt": alt }),
+        "infusion.jpg",
+        jpeg_with_gps(1000, 600),
+    )
+    .await;
+    let image = &body["data"]["uploadImage"];
+    assert_eq!(
+        (image["width"].as_i64(), image["height"].as_i64()),
+        (Some(1000), Some(600)),
+        "{body:#}"
+    );
+    assert_eq!(image["widths"], json!([320, 480, 640, 960]));
+    assert!(!image["placeholder"].as_str().unwrap().is_empty());
+
+    // EXIF is gone from what is stored, and so from every variant.
+    let stored = entity::media::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    assert!(!contains(&stored[0].bytes, b"Exif") && !contains(&stored[0].bytes, b"GPSLatitude"));
+
+    // Each srcset URL is a WebP of the width it names; JPEG on request.
+    let client = reqwest::Client::new();
+    let srcset = image["srcset"].as_str().unwrap();
+    let mut etag = String::new();
+    for candidate in srcset.split(", ") {
+        let (url, descriptor) = candidate.split_once(' ').unwrap();
+        let width: u32 = descriptor.trim_end_matches('w').parse().unwrap();
+        let response = client.get(format!("{}{url}", app.base)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        assert_eq!(response.headers()["content-type"], "image/webp");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        let bytes = response.bytes().await.unwrap();
+        assert!(!contains(&bytes, b"GPSLatitude"));
+        let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP).unwrap();
+        assert_eq!(
+            (decoded.width(), decoded.height()),
+            (width, width * 600 / 1000),
+            "{url}"
+        );
+    }
+    let last = srcset.split(", ").last().unwrap().split(' ').next().unwrap();
+    let again = client
+        .get(format!("{}{last}", app.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let jpeg_url = image["jpeg"].as_str().unwrap();
+    assert!(jpeg_url.ends_with("/640.jpeg"), "500 px asked: the next fixed width");
+    let response = client.get(format!("{}{jpeg_url}", app.base)).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let decoded = image::load_from_memory(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(decoded.width(), 640);
+    // No other width is made: a client cannot make the server render any size.
+    let id = image["id"].as_str().unwrap();
+    for path in [
+        format!("/media/{id}/333.webp"),
+        format!("/media/{id}/1280.webp"),
+        format!("/media/{id}/320.gif"),
+    ] {
+        let response = client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+
+    // Refused by content, not name, with clear errors.
+    let fake = upload(
+        &app,
+        &editor,
+        UPLOAD,
+        json!({ "file": null, "alt": alt }),
+        "photo.png",
+        b"<html>not a picture</html>".to_vec(),
+    )
+    .await;
+    assert_eq!(code(&fake), "BAD_USER_INPUT", "{fake:#}");
+    assert!(
+        fake["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a PNG, JPEG, WebP or GIF"),
+        "{fake:#}"
+    );
+    let bomb = upload(
+        &app,
+        &editor,
+        UPLOAD,
+        json!({ "file": null, "alt": alt }),
+        "bomb.png",
+        png_bomb(),
+    )
+    .await;
+    assert_eq!(code(&bomb), "BAD_USER_INPUT", "{bomb:#}");
+    assert!(
+        bomb["errors"][0]["message"].as_str().unwrap().contains("30000×30000"),
+        "{bomb:#}"
+    );
+    assert_eq!(
+        entity::media::Entity::find().all(&app.db).await.unwrap().len(),
+        1,
+        "nothing refused was stored"
+    );
+
+    // A reader cannot upload; a forged file reference is refused.
+    let (_, preview) = auth::create_key(&app.db, Role::Preview, "app").await.expect("key");
+    let refused = upload(
+        &app,
+        &preview,
+        UPLOAD,
+        json!({ "file": null, "alt": alt }),
+        "a.jpg",
+        jpeg(10, 10),
+    )
+    .await;
+    assert_eq!(code(&refused), "FORBIDDEN");
+    let forged = app
+        .as_key(
+            Some(&editor),
+            UPLOAD,
+            json!({ "file": "#__graphql_file__:x", "alt": alt }),
+        )
+        .await;
+    assert_eq!(code(&forged), "BAD_REQUEST", "{forged:#}");
+}
+
+use sea_orm::EntityTrait;
+
+const NEWS: &str = r#"
+categories:
+  - { slug: image-news, source_locale: ja, medical: false, name: { ja: お知らせ } }
+articles:
+  - slug: with-hero
+    category: image-news
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2025-01-01T00:00:00Z
+    translations:
+      ja: { title: 画像つき, lead: リード, status: PUBLISHED }
+      en: { title: With a picture, lead: Lead, status: DRAFT }
+"#;
+
+async fn alt_text_is_required_in_every_published_locale(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.import(&Bundle::from_yaml(NEWS).expect("parses"))
+        .await
+        .expect("imports");
+    let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
+    let only_en = json!([{ "locale": "en", "text": "A consultation room" }]);
+    let photo = jpeg(800, 500);
+    let body = upload(
+        &app,
+        &admin,
+        UPLOAD,
+        json!({ "file": null, "alt": only_en }),
+        "room.jpg",
+        photo.clone(),
+    )
+    .await;
+    let id = body["data"]["uploadImage"]["id"].as_str().unwrap().to_owned();
+    let set = |image: Value| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.as_key(
+                Some(&admin),
+                "mutation($s: String!, $i: ID) { setHeroImage(slug: $s, image: $i) }",
+                json!({ "s": "with-hero", "i": image }),
+            )
+            .await
+        }
+    };
+    // Published in ja; the image has no ja alt text: refused.
+    let refused = set(json!(id)).await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("ja"));
+    // The same file again, with ja alt text: the same image, now usable.
+    let ja = json!([{ "locale": "ja", "text": "診察室" }]);
+    let again = upload(
+        &app,
+        &admin,
+        UPLOAD,
+        json!({ "file": null, "alt": ja }),
+        "room.jpg",
+        photo.clone(),
+    )
+    .await;
+    assert_eq!(
+        again["data"]["uploadImage"]["id"],
+        id.as_str(),
+        "stored once per content"
+    );
+    assert_eq!(set(json!(id)).await["data"]["setHeroImage"], true);
+    let read = app
+        .gql(
+            r#"{ article(slug: "with-hero", locale: "ja") { heroImage { alt width height srcset } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(read.data()["article"]["heroImage"]["alt"], "診察室");
+    assert!(
+        read.data()["article"]["heroImage"]["srcset"]
+            .as_str()
+            .unwrap()
+            .contains(" 640w")
+    );
+
+    // A new image with ja alt only: publishing the English translation is
+    // refused until the image has English alt text.
+    let other = jpeg(640, 640);
+    let body = upload(
+        &app,
+        &admin,
+        UPLOAD,
+        json!({ "file": null, "alt": ja }),
+        "b.jpg",
+        other.clone(),
+    )
+    .await;
+    let second = body["data"]["uploadImage"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(set(json!(second)).await["data"]["setHeroImage"], true);
+    let publish_en = || async {
+        app.as_key(
+            Some(&admin),
+            "mutation($i: TranslationStepInput!) { publishTranslation(input: $i) { status } }",
+            json!({ "i": { "slug": "with-hero", "revision": 1, "locale": "en" } }),
+        )
+        .await
+    };
+    let refused = publish_en().await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("alt text in en"),
+        "{refused:#}"
+    );
+    let en_alt = json!([{ "locale": "en", "text": "A waiting room" }]);
+    upload(
+        &app,
+        &admin,
+        UPLOAD,
+        json!({ "file": null, "alt": en_alt }),
+        "b.jpg",
+        other,
+    )
+    .await;
+    let published = publish_en().await;
+    assert!(published.get("errors").is_none(), "{published:#}");
+    let read = app
+        .gql(
+            r#"{ article(slug: "with-hero", locale: "en") { heroImage { alt } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(read.data()["article"]["heroImage"]["alt"], "A waiting room");
+}
+
+db_tests!(
+    uploads_are_checked_cleaned_and_served_at_fixed_widths,
+    alt_text_is_required_in_every_published_locale,
+);
