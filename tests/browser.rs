@@ -240,6 +240,8 @@ async fn an_article_page_shows_its_hero_image_from_srcset(backend: Backend) {
         .expect("encodes");
     let stored = api::editorial::media::add(
         &app.db,
+        &app.followers,
+        api::editorial::audit::Actor::CommandLine,
         api::editorial::media::NewImage {
             bytes: png.into_inner(),
             alt: vec![
@@ -260,6 +262,8 @@ async fn an_article_page_shows_its_hero_image_from_srcset(backend: Backend) {
     api::editorial::media::set_hero(
         &app.db,
         &app.followers,
+        api::editorial::audit::Actor::CommandLine,
+        true,
         "exosome-effects-and-side-effects",
         Some(stored.id),
     )

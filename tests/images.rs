@@ -233,6 +233,14 @@ async fn uploads_are_checked_cleaned_and_served_at_fixed_widths(backend: Backend
         )
         .await;
     assert_eq!(code(&forged), "BAD_REQUEST", "{forged:#}");
+    let written = app
+        .as_key(
+            Some(&editor),
+            r##"mutation { uploadImage(file: "#__graphql_file__:0", alt: []) { id } }"##,
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&written), "BAD_REQUEST", "{written:#}");
 }
 
 use sea_orm::EntityTrait;

@@ -219,13 +219,18 @@ async fn snippets_mark_the_match_and_filters_and_facets_narrow(backend: Backend)
         let answer = app.gql(SEARCH, json!({ "q": q, "locale": "ja", "first": first })).await;
         assert_eq!(answer.codes(), ["BAD_USER_INPUT"], "{q}: {}", answer.first_message());
     }
-    let answer = app
-        .gql(
-            SEARCH,
-            json!({ "q": "医療", "locale": "ja", "after": "bm90LWEtY3Vyc29y" }),
-        )
-        .await;
-    assert_eq!(answer.codes(), ["BAD_USER_INPUT"]);
+    for cursor in ["bm90LWEtY3Vyc29y", "c2VhcmNoOjE4NDQ2NzQ0MDczNzA5NTUxNjE1"] {
+        let answer = app
+            .gql(SEARCH, json!({ "q": "医療", "locale": "ja", "after": cursor }))
+            .await;
+        assert_eq!(answer.codes(), ["BAD_USER_INPUT"], "{cursor}");
+    }
+    // Punctuation the regex syntax would read as its own is only a
+    // character to search for.
+    for q in ["・", "CD63・CD81", "ー", "゛"] {
+        let answer = app.gql(SEARCH, json!({ "q": q, "locale": "ja" })).await;
+        assert!(answer.codes().is_empty(), "{q}: {}", answer.first_message());
+    }
 }
 
 const FRESH: &str = r#"

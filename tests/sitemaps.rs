@@ -248,6 +248,8 @@ async fn sitemaps_list_every_published_translation_with_alternates(backend: Back
     for path in [
         "/sitemaps/zh-Hant-0.xml",
         "/sitemaps/ja-7.xml",
+        "/sitemaps/ja-18446744073709551615.xml",
+        "/sitemaps/ja-99999999999999999999999.xml",
         "/sitemaps/..%2Fetc.xml",
         "/sitemaps/ja.xml",
     ] {

@@ -52,8 +52,12 @@ pub async fn media(config: &Config, action: MediaCommand) -> Result<(), StartupE
     } = action;
     let bytes = std::fs::read(&file)?;
     let db = super::open(config).await?;
+    let followers = crate::store::write::Followers::none();
+    let actor = crate::editorial::audit::Actor::CommandLine;
     let image = crate::editorial::media::add(
         &db,
+        &followers,
+        actor,
         NewImage {
             bytes,
             alt: localized(&alt, "alt")?,
@@ -63,7 +67,8 @@ pub async fn media(config: &Config, action: MediaCommand) -> Result<(), StartupE
     )
     .await?;
     if let Some(slug) = hero {
-        crate::editorial::media::set_hero(&db, &crate::store::write::Followers::none(), &slug, Some(image.id)).await?;
+        let actor = crate::editorial::audit::Actor::CommandLine;
+        crate::editorial::media::set_hero(&db, &followers, actor, true, &slug, Some(image.id)).await?;
     }
     let mut out = std::io::stdout().lock();
     writeln!(

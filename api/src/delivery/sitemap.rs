@@ -108,6 +108,11 @@ pub async fn locale_xml<C: ConnectionTrait>(
     page: u64,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, DbErr> {
+    // A page past any library's size names nothing (and must not reach
+    // the database as an OFFSET out of range).
+    let Some(offset) = page.checked_mul(PER_FILE).filter(|o| *o < 1_000_000_000) else {
+        return Ok(None);
+    };
     if urls.url(locale, "x").is_none() {
         return Ok(None);
     }
@@ -119,7 +124,7 @@ pub async fn locale_xml<C: ConnectionTrait>(
         .filter(article_translation::Column::Status.eq(Status::Published))
         .filter(article_translation::Column::ArticleId.in_subquery(visible_ids(now)))
         .order_by_asc(article_translation::Column::ArticleId)
-        .offset(page * PER_FILE)
+        .offset(offset)
         .limit(PER_FILE)
         .into_tuple()
         .all(db)

@@ -13,6 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::content::media::{self as processing, MediaError};
+use crate::editorial::audit::Actor;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::store::changes::{Kind, Touched};
@@ -41,8 +42,15 @@ impl From<MediaError> for Error {
 }
 
 /// Stores `image` (once per content: the same picture uploaded again is
-/// the same image, its texts updated) and returns it.
-pub async fn add(db: &DatabaseConnection, image: NewImage) -> Result<media::Model> {
+/// the same image, its texts updated) and returns it. A change to the
+/// texts of an image already on articles is logged as a change of those
+/// articles, so caches, feeds and webhooks follow.
+pub async fn add(
+    db: &DatabaseConnection,
+    followers: &Followers,
+    actor: Actor<'_>,
+    image: NewImage,
+) -> Result<media::Model> {
     for (locale, text) in image.alt.iter().chain(&image.captions) {
         if text.trim().is_empty() || text.chars().count() > MAX_TEXT {
             return Err(Error::bad_input(format!(
@@ -50,6 +58,16 @@ pub async fn add(db: &DatabaseConnection, image: NewImage) -> Result<media::Mode
                 locale.as_str()
             )));
         }
+    }
+    if let Some((locale, _)) = image
+        .captions
+        .iter()
+        .find(|(l, _)| !image.alt.iter().any(|(a, _)| a == l))
+    {
+        return Err(Error::bad_input(format!(
+            "a caption in {0} needs alt text in {0} too",
+            locale.as_str()
+        )));
     }
     if let Some((x, y)) = image.focal_point
         && !((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
@@ -62,32 +80,42 @@ pub async fn add(db: &DatabaseConnection, image: NewImage) -> Result<media::Mode
         .await
         .map_err(|_| Error::Internal("image processing stopped".into()))??;
     let txn = crate::store::db::begin_write(db).await?;
-    let existing = media::Entity::find()
-        .filter(media::Column::Sha256.eq(processed.sha256.as_str()))
-        .one(&txn)
-        .await?;
     let (x, y) = image.focal_point.unwrap_or((0.5, 0.5));
-    let stored = match existing {
-        Some(found) => found,
-        None => {
-            let model = media::Model {
-                id: Uuid::now_v7(),
-                sha256: processed.sha256,
-                format: processed.format.as_str().to_owned(),
-                width: i32::try_from(processed.width).unwrap_or(i32::MAX),
-                height: i32::try_from(processed.height).unwrap_or(i32::MAX),
-                bytes: processed.bytes,
-                placeholder: processed.placeholder,
-                focal_x: x,
-                focal_y: y,
-                created_at: crate::store::clock::stored_now(),
-            };
-            media::Entity::insert(media::ActiveModel::from(model.clone()))
-                .exec_without_returning(&txn)
-                .await?;
-            model
+    let sha256 = processed.sha256.clone();
+    // The same picture sent twice at once: one row, whoever inserts first.
+    media::Entity::insert(media::ActiveModel::from(media::Model {
+        id: Uuid::now_v7(),
+        sha256: processed.sha256,
+        format: processed.format.as_str().to_owned(),
+        width: i32::try_from(processed.width).unwrap_or(i32::MAX),
+        height: i32::try_from(processed.height).unwrap_or(i32::MAX),
+        bytes: processed.bytes,
+        placeholder: processed.placeholder,
+        focal_x: x,
+        focal_y: y,
+        created_at: crate::store::clock::stored_now(),
+    }))
+    .on_conflict(OnConflict::column(media::Column::Sha256).do_nothing().to_owned())
+    .exec_without_returning(&txn)
+    .await?;
+    let stored = media::Entity::find()
+        .filter(media::Column::Sha256.eq(sha256.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::Internal("the image just stored is gone".into()))?;
+    let locales: Vec<&str> = image.alt.iter().map(|(l, _)| l.as_str()).collect();
+    let detail = format!(
+        "{}x{} {}; alt text in {}",
+        stored.width,
+        stored.height,
+        stored.format,
+        if locales.is_empty() {
+            "no locale".to_owned()
+        } else {
+            locales.join(", ")
         }
-    };
+    );
+    crate::editorial::audit::record(&txn, actor, "IMAGE", &format!("image:{}", stored.id.simple()), &detail).await?;
     for (locale, alt) in &image.alt {
         let caption = image
             .captions
@@ -108,7 +136,17 @@ pub async fn add(db: &DatabaseConnection, image: NewImage) -> Result<media::Mode
         .exec_without_returning(&txn)
         .await?;
     }
-    txn.commit().await?;
+    let mut touched = Touched::default();
+    if !image.alt.is_empty() {
+        for hero in article_hero::Entity::find()
+            .filter(article_hero::Column::MediaId.eq(stored.id))
+            .all(&txn)
+            .await?
+        {
+            touched.entity("article", hero.article_id);
+        }
+    }
+    crate::store::write::commit(txn, Kind::Edit, &touched, followers).await?;
     Ok(stored)
 }
 
@@ -144,10 +182,13 @@ pub async fn require_alt(txn: &DatabaseTransaction, article_id: Uuid, locales: &
 
 /// Puts image `media_id` at the head of article `slug` (or removes it,
 /// with `None`). The image needs alt text in every locale the article is
-/// published in.
+/// published in. Readers see the change at once, so on an article they
+/// can read it is an ADMIN's to make (`may_change_live`), as publishing is.
 pub async fn set_hero(
     db: &DatabaseConnection,
     followers: &Followers,
+    actor: Actor<'_>,
+    may_change_live: bool,
     slug: &str,
     media_id: Option<Uuid>,
 ) -> Result<()> {
@@ -158,6 +199,16 @@ pub async fn set_hero(
         .one(&txn)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no article `{slug}`")))?;
+    if found.visible_from.is_some() && !may_change_live {
+        return Err(Error::Forbidden(
+            "readers can read this article: only an ADMIN key may change its hero image".into(),
+        ));
+    }
+    let detail = match media_id {
+        Some(id) => format!("hero image set to image:{}", id.simple()),
+        None => "hero image removed".to_owned(),
+    };
+    crate::editorial::audit::record(&txn, actor, "HERO_IMAGE", &format!("article:{slug}"), &detail).await?;
     match media_id {
         Some(media_id) => {
             if media::Entity::find_by_id(media_id).one(&txn).await?.is_none() {

@@ -121,6 +121,8 @@ pub struct FocalPoint {
     y: f64,
 }
 
+/// An image in one locale: its alt text and caption in that locale, its
+/// size and placeholder, and the URLs of its variants.
 #[Object]
 impl Image {
     /// The image's id; pass it to `setHeroImage`.
@@ -184,7 +186,7 @@ impl Image {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Pixels wanted; the smallest variant as wide is given.", default = 960)] width: i32,
-        #[graphql(default_with = "ImageFormat::Webp")] format: ImageFormat,
+        #[graphql(desc = "The format of the variants.", default_with = "ImageFormat::Webp")] format: ImageFormat,
     ) -> String {
         let wanted = u32::try_from(width.max(1)).unwrap_or(1);
         self.url_of(ctx, processing::nearest(self.original_width(), wanted), format)
@@ -195,7 +197,7 @@ impl Image {
     async fn srcset(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "ImageFormat::Webp")] format: ImageFormat,
+        #[graphql(desc = "The format of the variants.", default_with = "ImageFormat::Webp")] format: ImageFormat,
     ) -> String {
         processing::widths(self.original_width())
             .into_iter()
@@ -253,13 +255,15 @@ impl ImageMutation {
         #[graphql(desc = "Caption per locale.", validator(max_items = 20))] caption: Option<Vec<LocalizedTextInput>>,
         #[graphql(desc = "Where the subject is.")] focal_point: Option<FocalPoint>,
     ) -> Result<Image> {
-        require_role(ctx, &[Role::Editor, Role::Admin], "upload images")?;
+        let key = require_role(ctx, &[Role::Editor, Role::Admin], "upload images")?;
         let upload = file
             .value(ctx)
             .map_err(|_| Error::bad_input("`file` is not a file of this request"))?;
         let first = alt.first().map(|a| a.locale.as_str().to_owned());
         let stored = crate::editorial::media::add(
             pool(ctx)?,
+            followers(ctx)?,
+            crate::editorial::audit::Actor::Key(&key),
             NewImage {
                 bytes: upload.content.to_vec(),
                 alt: alt.into_iter().map(|a| (a.locale, a.text)).collect(),
@@ -284,15 +288,24 @@ impl ImageMutation {
     async fn set_hero_image(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(max_length = 200))] slug: String,
+        #[graphql(desc = "The article's slug.", validator(max_length = 200))] slug: String,
         #[graphql(desc = "An `Image.id`, or null to remove the image.")] image: Option<ID>,
     ) -> Result<bool> {
-        require_role(ctx, &[Role::Editor, Role::Admin], "change hero images")?;
+        let key = require_role(ctx, &[Role::Editor, Role::Admin], "change hero images")?;
+        let admin = matches!(&key, crate::editorial::auth::Principal::Key { role: Role::Admin, .. });
         let media_id = match image {
             Some(id) => Some(Uuid::parse_str(&id).map_err(|_| Error::bad_input("`image` is not an image id"))?),
             None => None,
         };
-        crate::editorial::media::set_hero(pool(ctx)?, followers(ctx)?, &slug, media_id).await?;
+        crate::editorial::media::set_hero(
+            pool(ctx)?,
+            followers(ctx)?,
+            crate::editorial::audit::Actor::Key(&key),
+            admin,
+            &slug,
+            media_id,
+        )
+        .await?;
         Ok(true)
     }
 }

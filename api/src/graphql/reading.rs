@@ -78,6 +78,7 @@ impl Reading<'_> {
     /// tags, then those in the same category, newest first among equals.
     /// Only articles the reader may see, in the locale chosen for the
     /// request.
+    #[graphql(complexity = "first.unwrap_or(3).clamp(0, 10) as usize * child_complexity + 5")]
     async fn related_articles(
         &self,
         ctx: &Context<'_>,

@@ -70,7 +70,7 @@ impl SearchQuery {
             Some(cursor) => decode(cursor).ok_or_else(|| Error::bad_input("`after` is not a cursor of this search"))?,
             None => 0,
         };
-        if offset + first > query::MAX_DEPTH {
+        if offset.saturating_add(first) > query::MAX_DEPTH {
             return Err(Error::bad_input(format!(
                 "a search reaches at most its first {} results",
                 query::MAX_DEPTH
@@ -176,6 +176,7 @@ impl SearchQuery {
         }
         let category_rows = category::Entity::find()
             .filter(category::Column::Id.is_in(found.categories.iter().map(|c| c.0)))
+            .filter(visibility::category_for(audience, now))
             .all(db)
             .await?;
         let wrapped = Category::wrap_all(ctx, category_rows, &pref).await?;
@@ -212,7 +213,12 @@ fn encode(position: usize) -> String {
 
 fn decode(cursor: &str) -> Option<usize> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    std::str::from_utf8(&bytes).ok()?.strip_prefix("search:")?.parse().ok()
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix("search:")?
+        .parse()
+        .ok()
+        .filter(|at: &usize| *at <= query::MAX_DEPTH)
 }
 
 /// A page of search results.

@@ -94,6 +94,11 @@ pub async fn variant(
     response
 }
 
+/// Variants made at once by this process: each decodes an original of up
+/// to 40 megapixels, so requests for new variants queue here rather than
+/// take all memory and both cores.
+static MAKING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Makes and keeps the variant; `None` when the image does not exist or
 /// is not offered at `width`.
 async fn make(
@@ -106,6 +111,17 @@ async fn make(
         tracing::error!(error = %err, "making an image variant failed");
         error(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
     };
+    let _permit = MAKING.acquire().await.map_err(|e| internal(&e))?;
+    // Requests for one new variant queue together: the first makes it,
+    // the others find it kept.
+    let key = (id, i32::try_from(width).unwrap_or(i32::MAX), format.as_str().to_owned());
+    if let Some(kept) = media_variant::Entity::find_by_id(key)
+        .one(&state.db)
+        .await
+        .map_err(|e| internal(&e))?
+    {
+        return Ok(Some(kept));
+    }
     let Some(original) = media::Entity::find_by_id(id)
         .one(&state.db)
         .await

@@ -6,6 +6,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod media;
+mod params;
 pub mod renditions;
 pub mod sitemaps;
 pub mod state;

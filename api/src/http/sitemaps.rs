@@ -82,6 +82,11 @@ where
         state.caching.clone().unwrap_or(HeaderValue::from_static("no-store")),
     );
     inner.insert("surrogate-key", HeaderValue::from_static("articles"));
+    if state.sitemaps.base().is_none() {
+        // The index's links come from the request's Host: a shared cache
+        // must not give one host's links to another.
+        inner.insert(header::VARY, HeaderValue::from_static("host, x-forwarded-proto"));
+    }
     inner.insert("cache-tag", HeaderValue::from_static("articles"));
     super::renditions::respond(headers, &inner, "application/xml; charset=utf-8", body.to_vec(), None)
 }

@@ -3,15 +3,43 @@
 //! operation with its files, for `uploadImage`.
 
 use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use entity::enums::Role;
 use serde_json::Value;
 
-use super::graphql::GraphqlParams;
+use crate::editorial::auth::{Principal, authenticate};
+use crate::error::code;
+use crate::http::state::AppState;
+
+use super::params::GraphqlParams;
 
 /// Largest multipart request: one image and its operation.
 pub const MAX_REQUEST_BYTES: usize = crate::content::media::MAX_BYTES + 1024 * 1024;
 
 /// How async-graphql names a file in `variables`.
 const FILE_PREFIX: &str = "#__graphql_file__:";
+
+/// Whether the request's key may upload (EDITOR or ADMIN), checked before
+/// its body is read: nobody else may send a body this large.
+pub(super) async fn may_upload(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    let mut sent = headers.get_all(header::AUTHORIZATION).iter();
+    let authorization = match (sent.next(), sent.next()) {
+        (Some(value), None) => Some(value.as_bytes()),
+        _ => None,
+    };
+    match authenticate(&state.db, authorization).await {
+        Ok(Principal::Key {
+            role: Role::Editor | Role::Admin,
+            ..
+        }) => Ok(()),
+        _ => Err(super::graphql::error_response(
+            StatusCode::FORBIDDEN,
+            code::FORBIDDEN,
+            "only an EDITOR or ADMIN key may send files (a multipart request)",
+        )),
+    }
+}
 
 /// The operation and files of a multipart request, or why it cannot be run.
 pub(super) async fn params(content_type: &str, body: &Bytes) -> Result<GraphqlParams, String> {
@@ -37,17 +65,26 @@ pub(super) async fn params(content_type: &str, body: &Bytes) -> Result<GraphqlPa
     ))
 }
 
-/// Refuses variables that name a file the request did not send: the
-/// `Upload` scalar trusts such names, so a forged one must not reach it.
-pub(super) fn check_file_references(variables: &Value, files: usize) -> Result<(), String> {
+/// Refuses a request that names a file it did not send, in its variables
+/// (defaults included) or in the document: async-graphql's `Upload`
+/// scalar trusts such names (and panics on a malformed one), so a forged
+/// one must not reach it.
+pub(super) fn check_file_references(document: &str, variables: &Value, files: usize) -> Result<(), String> {
+    if document.contains(FILE_PREFIX) {
+        return Err("files are sent as multipart parts, not written in the document".into());
+    }
+    check_values(variables, files)
+}
+
+fn check_values(variables: &Value, files: usize) -> Result<(), String> {
     match variables {
         Value::String(s) => match s.strip_prefix(FILE_PREFIX) {
             Some(index) if index.parse::<usize>().is_ok_and(|i| i < files) => Ok(()),
             Some(_) => Err("a variable names a file the request did not send".into()),
             None => Ok(()),
         },
-        Value::Array(items) => items.iter().try_for_each(|v| check_file_references(v, files)),
-        Value::Object(map) => map.values().try_for_each(|v| check_file_references(v, files)),
+        Value::Array(items) => items.iter().try_for_each(|v| check_values(v, files)),
+        Value::Object(map) => map.values().try_for_each(|v| check_values(v, files)),
         _ => Ok(()),
     }
 }

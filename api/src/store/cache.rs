@@ -255,6 +255,12 @@ impl ResponseCache {
         self.fresh.load(Ordering::Acquire) && self.entries.policy().max_capacity().unwrap_or(0) > 0
     }
 
+    /// Stops serving and keeping answers until the watcher next catches
+    /// up with every follower of the log.
+    pub fn stop_keeping(&self) {
+        self.fresh.store(false, Ordering::Release);
+    }
+
     /// Whether the cache's watcher is following the log (`applied` is
     /// current), whether or not answers are kept.
     pub fn following(&self) -> bool {
@@ -410,9 +416,10 @@ async fn watch(
         }
         // The others first: an answer computed from them after the cache
         // dropped it must not be computed from what they had not yet read.
-        also.wake().await;
+        let others = also.wake().await;
         let caught_up = cache.catch_up(&db).await;
-        let healthy = caught_up.is_ok() && (db.get_database_backend() != DbBackend::Postgres || listener.is_some());
+        let healthy =
+            others && caught_up.is_ok() && (db.get_database_backend() != DbBackend::Postgres || listener.is_some());
         if let Err(err) = &caught_up {
             tracing::warn!(error = %err, "cannot read the change log; answering without the response cache");
         }

@@ -20,14 +20,23 @@ use super::changes::{self, Kind, Touched};
 #[async_trait::async_trait]
 pub trait Follower: Send + Sync {
     /// Applies the changes after the last one applied, reading the log of
-    /// `db`; a failure is logged and leaves the follower to say it is stale.
-    async fn follow(&self, db: &DatabaseConnection);
+    /// `db`; answers whether it is up to date (a failure is logged).
+    async fn follow(&self, db: &DatabaseConnection) -> bool;
+
+    /// Told that a follower before it could not catch up: what it would
+    /// keep now could be computed from that follower's stale state.
+    fn behind_others(&self) {}
 }
 
 #[async_trait::async_trait]
 impl Follower for ResponseCache {
-    async fn follow(&self, db: &DatabaseConnection) {
+    async fn follow(&self, db: &DatabaseConnection) -> bool {
         ResponseCache::follow(self, db).await;
+        self.following()
+    }
+
+    fn behind_others(&self) {
+        self.stop_keeping();
     }
 }
 
@@ -61,11 +70,18 @@ impl Followers {
     }
 
     /// Brings every follower up to date with the log, in the order they
-    /// were added.
-    pub async fn wake(&self) {
+    /// were added; answers whether all are. Once one fails, those after it
+    /// are told, and stop keeping answers until all catch up.
+    pub async fn wake(&self) -> bool {
+        let mut all = true;
         for (follower, log) in self.followers.iter() {
-            follower.follow(log).await;
+            if all {
+                all = follower.follow(log).await;
+            } else {
+                follower.behind_others();
+            }
         }
+        all
     }
 }
 

@@ -54,6 +54,15 @@ pub async fn load<C: ConnectionTrait>(db: &C, ids: &[Uuid], now: DateTime<Utc>) 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // One change can touch tens of thousands of articles (an import):
+    // read them in pieces, SQLite binds at most 32,766 values a statement.
+    if ids.len() > 2000 {
+        let mut docs = Vec::new();
+        for chunk in ids.chunks(2000) {
+            docs.extend(Box::pin(load(db, chunk, now)).await?);
+        }
+        return Ok(docs);
+    }
     let articles = article::Entity::find()
         .filter(visibility::article(now))
         .filter(article::Column::DraftOf.is_null())

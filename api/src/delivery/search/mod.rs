@@ -120,9 +120,9 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    /// Opens the index at `location` (an index of another version is
-    /// emptied, to be rebuilt). A directory another process holds is not
-    /// shared: this instance keeps its index in memory instead, and says so.
+    /// Opens the index at `location` (in a directory per version). A
+    /// directory another process holds, or one that cannot be read, is not
+    /// used: this instance keeps its index in memory instead, and says so.
     pub fn open(location: &Location) -> Result<Self, SearchError> {
         let (schema, fields) = schema();
         let (index, writer) = match location {
@@ -158,7 +158,9 @@ impl SearchIndex {
     /// Builds the index from the database when it has never been built
     /// (or was of another version), then catches up with the log.
     pub async fn start(&self, db: &DatabaseConnection) -> Result<(), SearchError> {
-        if self.applied() < 0 {
+        // A log that ends before the index's position is another database
+        // under the same name (recreated, or restored from a backup).
+        if self.applied() < 0 || self.applied() > changes::latest(db).await? {
             self.rebuild(db).await?;
         }
         self.catch_up(db).await
@@ -173,6 +175,7 @@ impl SearchIndex {
         // an article's documents twice does no harm).
         let position = changes::latest(db).await?;
         let now = Utc::now();
+        self.applied.store(-1, Ordering::Release);
         self.write(|writer| writer.delete_all_documents().map(drop)).await?;
         let mut after = None;
         let mut count = 0usize;
@@ -211,7 +214,15 @@ impl SearchIndex {
                 .collect();
             ids.sort_unstable();
             ids.dedup();
-            let docs = documents::load(db, &ids, Utc::now()).await?;
+            // Judged at the later of this clock and the change's: a
+            // publication the clock job logged is visible at its entry
+            // even where this instance's clock runs a little behind.
+            let at = batch
+                .iter()
+                .map(|c| c.at)
+                .max()
+                .map_or_else(Utc::now, |at| at.max(Utc::now()));
+            let docs = documents::load(db, &ids, at).await?;
             let fields = self.fields;
             self.write(move |writer| {
                 for id in &ids {
@@ -253,19 +264,27 @@ impl SearchIndex {
         })
         .await?;
         self.reader.reload()?;
-        self.applied.fetch_max(position, Ordering::AcqRel);
+        // A rebuild may move the position back (another database); a
+        // catch-up only forward.
+        let _ = self.applied.fetch_update(Ordering::AcqRel, Ordering::Acquire, |at| {
+            (position > at).then_some(position)
+        });
         Ok(())
     }
 }
 
 #[async_trait::async_trait]
 impl crate::store::write::Follower for SearchIndex {
-    async fn follow(&self, db: &DatabaseConnection) {
+    async fn follow(&self, db: &DatabaseConnection) -> bool {
         if self.applied() < 0 {
-            return;
+            return false;
         }
-        if let Err(err) = self.catch_up(db).await {
-            tracing::warn!(error = %err, "cannot bring the search index up to date");
+        match self.catch_up(db).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot bring the search index up to date");
+                false
+            }
         }
     }
 }
@@ -278,18 +297,12 @@ fn in_memory(schema: &Schema) -> Result<(Index, IndexWriter), SearchError> {
 }
 
 fn on_disk(dir: &Path, schema: &Schema) -> Result<(Index, IndexWriter), SearchError> {
-    std::fs::create_dir_all(dir)?;
-    let directory = tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-    let index = match Index::open_or_create(directory, schema.clone()) {
-        Ok(index) => index,
-        // Written with another schema: start afresh.
-        Err(tantivy::TantivyError::SchemaError(_)) => {
-            std::fs::remove_dir_all(dir)?;
-            std::fs::create_dir_all(dir)?;
-            Index::create_in_dir(dir, schema.clone())?
-        }
-        Err(err) => return Err(err.into()),
-    };
+    // One directory per version: an instance of another version on the
+    // same machine (a rolling deploy) keeps its own index.
+    let dir = dir.join(format!("v{VERSION}"));
+    std::fs::create_dir_all(&dir)?;
+    let directory = tantivy::directory::MmapDirectory::open(&dir).map_err(tantivy::TantivyError::from)?;
+    let index = Index::open_or_create(directory, schema.clone())?;
     register(&index);
     let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
     Ok((index, writer))

@@ -214,11 +214,9 @@ fn text_query(fields: &Fields, parts: &[Part]) -> Result<Box<dyn Query>, SearchE
 }
 
 fn regex_escape(c: char) -> String {
-    if c.is_alphanumeric() {
-        c.to_string()
-    } else {
-        format!("\\{c}")
-    }
+    // Only the syntax's own characters take a backslash: the regex parser
+    // refuses one before other characters (`・`, `゛`).
+    regex::escape(&c.to_string())
 }
 
 /// The filters of `request`, optionally without its category.
