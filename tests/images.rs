@@ -291,6 +291,17 @@ async fn alt_text_is_required_in_every_published_locale(backend: Backend) {
             .await
         }
     };
+    // The live page changes at once: an EDITOR may not do it, as it may
+    // not publish.
+    let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
+    let by_editor = app
+        .as_key(
+            Some(&editor),
+            "mutation($s: String!, $i: ID) { setHeroImage(slug: $s, image: $i) }",
+            json!({ "s": "with-hero", "i": id }),
+        )
+        .await;
+    assert_eq!(code(&by_editor), "FORBIDDEN", "{by_editor:#}");
     // Published in ja; the image has no ja alt text: refused.
     let refused = set(json!(id)).await;
     assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");

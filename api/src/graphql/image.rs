@@ -4,7 +4,9 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Upload};
 use entity::enums::Role;
-use entity::{article_hero, media, media_text};
+use std::sync::Arc;
+
+use entity::{media, media_text};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -14,6 +16,7 @@ use crate::content::media as processing;
 use crate::editorial::media::NewImage;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
+use crate::store::loaders::{HeroOf, ImageRow};
 
 /// Where clients reach the API (`--api-url`), for absolute image URLs;
 /// paths when unset.
@@ -38,17 +41,7 @@ impl ImageFormat {
     }
 }
 
-/// An image's columns a reader needs (never its bytes).
-#[derive(Debug, Clone)]
-struct Row {
-    id: Uuid,
-    width: i32,
-    height: i32,
-    placeholder: String,
-    focal_x: f64,
-    focal_y: f64,
-}
-
+/// Image `id` as readers get it, read on its own (an upload's answer).
 async fn row(ctx: &Context<'_>, id: Uuid) -> Result<Option<Row>> {
     let found: Option<(Uuid, i32, i32, String, f64, f64)> = media::Entity::find_by_id(id)
         .select_only()
@@ -63,42 +56,48 @@ async fn row(ctx: &Context<'_>, id: Uuid) -> Result<Option<Row>> {
         .into_tuple()
         .one(db(ctx)?)
         .await?;
-    Ok(found.map(|(id, width, height, placeholder, focal_x, focal_y)| Row {
+    let Some((id, width, height, placeholder, focal_x, focal_y)) = found else {
+        return Ok(None);
+    };
+    let texts = media_text::Entity::find()
+        .filter(media_text::Column::MediaId.eq(id))
+        .all(db(ctx)?)
+        .await?
+        .into_iter()
+        .map(|t| (t.locale, t.alt, t.caption))
+        .collect();
+    Ok(Some(Arc::new(ImageRow {
         id,
         width,
         height,
         placeholder,
         focal_x,
         focal_y,
-    }))
+        texts,
+    })))
 }
+
+type Row = Arc<ImageRow>;
 
 /// An image in one locale: its alt text and caption in that locale, and
 /// URLs of its variants.
 pub struct Image {
     row: Row,
-    alt: String,
-    caption: Option<String>,
     locale: String,
 }
 
 impl Image {
     /// Image `id` with its texts in `locale`.
     async fn load(ctx: &Context<'_>, id: Uuid, locale: &str) -> Result<Option<Self>> {
-        let Some(row) = row(ctx, id).await? else {
-            return Ok(None);
-        };
-        let text = media_text::Entity::find()
-            .filter(media_text::Column::MediaId.eq(id))
-            .filter(media_text::Column::Locale.eq(locale))
-            .one(db(ctx)?)
-            .await?;
-        Ok(Some(Self {
+        Ok(row(ctx, id).await?.map(|row| Self {
             row,
-            alt: text.as_ref().map(|t| t.alt.clone()).unwrap_or_default(),
-            caption: text.and_then(|t| t.caption),
             locale: locale.to_owned(),
         }))
+    }
+
+    /// The texts in this image's locale.
+    fn text(&self) -> Option<&(String, String, Option<String>)> {
+        self.row.texts.iter().find(|(l, _, _)| *l == self.locale)
     }
 
     fn url_of(&self, ctx: &Context<'_>, width: u32, format: ImageFormat) -> String {
@@ -132,12 +131,12 @@ impl Image {
 
     /// What the image shows, for readers who cannot see it, in `locale`.
     async fn alt(&self) -> &str {
-        &self.alt
+        self.text().map_or("", |(_, alt, _)| alt.as_str())
     }
 
     /// The caption in `locale`, if any.
     async fn caption(&self) -> Option<&str> {
-        self.caption.as_deref()
+        self.text().and_then(|(_, _, caption)| caption.as_deref())
     }
 
     /// The locale of `alt` and `caption`.
@@ -216,13 +215,13 @@ impl ArticleImages<'_> {
     /// article's locale.
     async fn hero_image(&self, ctx: &Context<'_>) -> Result<Option<Image>> {
         let model = self.0.model();
-        let Some(hero) = article_hero::Entity::find_by_id(model.draft_of.unwrap_or(model.id))
-            .one(db(ctx)?)
-            .await?
-        else {
-            return Ok(None);
-        };
-        Image::load(ctx, hero.media_id, self.0.locale_str()).await
+        let found = super::loader(ctx)?
+            .load_one(HeroOf(model.draft_of.unwrap_or(model.id)))
+            .await?;
+        Ok(found.map(|row| Image {
+            row,
+            locale: self.0.locale_str().to_owned(),
+        }))
     }
 }
 

@@ -13,8 +13,10 @@
 //!   value is one map shared by every article of the batch (ids are unique),
 //!   which avoids a second lookup to split rows by article.
 
+mod images;
 mod joined;
 
+pub use images::{HeroOf, ImageRow};
 pub use joined::{
     CareerOf, CategoryOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, QualificationsOf, SectionRows, SectionTreeOf,
     TagRowsOf, articles_with_texts,

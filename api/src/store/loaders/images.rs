@@ -1,0 +1,117 @@
+//! Articles' hero images with their texts, for a list of articles in two
+//! statements whatever its length.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use entity::{article_hero, media, media_text};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, QueryResult};
+use uuid::Uuid;
+
+use super::{DbLoader, LoadError};
+
+/// The hero image of an article (by the article's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HeroOf(pub Uuid);
+
+/// An image as readers get it: never its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRow {
+    /// The image.
+    pub id: Uuid,
+    /// Width of the original.
+    pub width: i32,
+    /// Height of the original.
+    pub height: i32,
+    /// ThumbHash, base64.
+    pub placeholder: String,
+    /// Focal point across.
+    pub focal_x: f64,
+    /// Focal point down.
+    pub focal_y: f64,
+    /// `(locale, alt, caption)` per locale.
+    pub texts: Vec<(String, String, Option<String>)>,
+}
+
+impl DbLoader {
+    async fn image_rows(&self, select: &sea_orm::sea_query::SelectStatement) -> Result<Vec<QueryResult>, LoadError> {
+        let statement = self.db.get_database_backend().build(select);
+        self.db.query_all_raw(statement).await.map_err(Arc::new)
+    }
+}
+
+impl Loader<HeroOf> for DbLoader {
+    type Value = Arc<ImageRow>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[HeroOf]) -> Result<HashMap<HeroOf, Self::Value>, Self::Error> {
+        let select = Query::select()
+            .column((article_hero::Entity, article_hero::Column::ArticleId))
+            .columns([
+                (media::Entity, media::Column::Id),
+                (media::Entity, media::Column::Width),
+                (media::Entity, media::Column::Height),
+                (media::Entity, media::Column::Placeholder),
+                (media::Entity, media::Column::FocalX),
+                (media::Entity, media::Column::FocalY),
+            ])
+            .from(article_hero::Entity)
+            .inner_join(
+                media::Entity,
+                Expr::col((media::Entity, media::Column::Id))
+                    .equals((article_hero::Entity, article_hero::Column::MediaId)),
+            )
+            .and_where(
+                Expr::col((article_hero::Entity, article_hero::Column::ArticleId)).is_in(keys.iter().map(|k| k.0)),
+            )
+            .to_owned();
+        let mut heroes: Vec<(Uuid, ImageRow)> = Vec::new();
+        for row in self.image_rows(&select).await? {
+            let get_err = |e: sea_orm::DbErr| Arc::new(e);
+            heroes.push((
+                row.try_get_by_index(0).map_err(get_err)?,
+                ImageRow {
+                    id: row.try_get_by_index(1).map_err(get_err)?,
+                    width: row.try_get_by_index(2).map_err(get_err)?,
+                    height: row.try_get_by_index(3).map_err(get_err)?,
+                    placeholder: row.try_get_by_index(4).map_err(get_err)?,
+                    focal_x: row.try_get_by_index(5).map_err(get_err)?,
+                    focal_y: row.try_get_by_index(6).map_err(get_err)?,
+                    texts: Vec::new(),
+                },
+            ));
+        }
+        if heroes.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let texts = Query::select()
+            .columns([
+                media_text::Column::MediaId,
+                media_text::Column::Locale,
+                media_text::Column::Alt,
+                media_text::Column::Caption,
+            ])
+            .from(media_text::Entity)
+            .and_where(Expr::col(media_text::Column::MediaId).is_in(heroes.iter().map(|(_, h)| h.id)))
+            .to_owned();
+        let mut by_image: HashMap<Uuid, Vec<(String, String, Option<String>)>> = HashMap::new();
+        for row in self.image_rows(&texts).await? {
+            let get_err = |e: sea_orm::DbErr| Arc::new(e);
+            let id: Uuid = row.try_get_by_index(0).map_err(get_err)?;
+            by_image.entry(id).or_default().push((
+                row.try_get_by_index(1).map_err(get_err)?,
+                row.try_get_by_index(2).map_err(get_err)?,
+                row.try_get_by_index(3).map_err(get_err)?,
+            ));
+        }
+        Ok(heroes
+            .into_iter()
+            .map(|(article, mut image)| {
+                image.texts = by_image.get(&image.id).cloned().unwrap_or_default();
+                (HeroOf(article), Arc::new(image))
+            })
+            .collect())
+    }
+}
