@@ -389,7 +389,85 @@ async fn alt_text_is_required_in_every_published_locale(backend: Backend) {
     assert_eq!(read.data()["article"]["heroImage"]["alt"], "A waiting room");
 }
 
+/// The sample's fictional physician (never a real one's name on a test).
+const PHYSICIAN: &str = "hanako-mihon";
+
+async fn a_portrait_is_an_image_with_alt_text_in_every_profile_locale(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
+    let portrait = jpeg(600, 800);
+    let ja = json!([{ "locale": "ja", "text": "見本花子の写真（架空）" }]);
+    let body = upload(
+        &app,
+        &editor,
+        UPLOAD,
+        json!({ "file": null, "alt": ja }),
+        "p.jpg",
+        portrait.clone(),
+    )
+    .await;
+    let id = body["data"]["uploadImage"]["id"].as_str().unwrap().to_owned();
+    let set = || async {
+        app.as_key(
+            Some(&editor),
+            "mutation($s: String!, $i: ID) { setSupervisorPhoto(slug: $s, image: $i) }",
+            json!({ "s": PHYSICIAN, "i": id }),
+        )
+        .await
+    };
+    // Her profile is written in ja and en: English alt text is missing.
+    let refused = set().await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    assert!(
+        refused["errors"][0]["message"].as_str().unwrap().contains("en"),
+        "{refused:#}"
+    );
+    let en = json!([{ "locale": "en", "text": "Portrait of Hanako Mihon (fictional)" }]);
+    upload(
+        &app,
+        &editor,
+        UPLOAD,
+        json!({ "file": null, "alt": en }),
+        "p.jpg",
+        portrait,
+    )
+    .await;
+    assert_eq!(set().await["data"]["setSupervisorPhoto"], true);
+    let read = |locale: &'static str| {
+        let app = &app;
+        let editor = editor.clone();
+        async move {
+            app.as_key(
+                Some(&editor),
+                "query($s: String!, $l: Locale) { supervisor(slug: $s, locale: $l) { photo { alt width height srcset } } }",
+                json!({ "s": PHYSICIAN, "l": locale }),
+            )
+            .await
+        }
+    };
+    let ja = read("ja").await;
+    assert_eq!(
+        ja["data"]["supervisor"]["photo"]["alt"], "見本花子の写真（架空）",
+        "{ja:#}"
+    );
+    assert_eq!(ja["data"]["supervisor"]["photo"]["width"], 600);
+    let en = read("en").await;
+    assert_eq!(
+        en["data"]["supervisor"]["photo"]["alt"],
+        "Portrait of Hanako Mihon (fictional)"
+    );
+    assert!(
+        en["data"]["supervisor"]["photo"]["srcset"]
+            .as_str()
+            .unwrap()
+            .contains(" 480w")
+    );
+}
+
 db_tests!(
     uploads_are_checked_cleaned_and_served_at_fixed_widths,
     alt_text_is_required_in_every_published_locale,
+    a_portrait_is_an_image_with_alt_text_in_every_profile_locale,
 );

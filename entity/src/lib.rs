@@ -41,6 +41,7 @@ pub mod section;
 pub mod section_translation;
 pub mod sign_off;
 pub mod supervisor;
+pub mod supervisor_photo;
 pub mod supervisor_profile;
 pub mod supervisor_translation;
 pub mod tag;

@@ -25,6 +25,7 @@ mod m20261206_000018_syndication;
 mod m20261206_000019_webhooks;
 mod m20261206_000020_usage;
 mod m20261206_000021_media;
+mod m20261206_000022_supervisor_photo;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_webhooks::Migration),
             Box::new(m20261206_000020_usage::Migration),
             Box::new(m20261206_000021_media::Migration),
+            Box::new(m20261206_000022_supervisor_photo::Migration),
         ]
     }
 }

@@ -26,6 +26,9 @@ pub enum MediaCommand {
         /// Put it at the head of this article.
         #[arg(long)]
         hero: Option<String>,
+        /// Make it the portrait of this physician.
+        #[arg(long)]
+        photo: Option<String>,
     },
 }
 
@@ -49,6 +52,7 @@ pub async fn media(config: &Config, action: MediaCommand) -> Result<(), StartupE
         alt,
         caption,
         hero,
+        photo,
     } = action;
     let bytes = std::fs::read(&file)?;
     let db = super::open(config).await?;
@@ -69,6 +73,10 @@ pub async fn media(config: &Config, action: MediaCommand) -> Result<(), StartupE
     if let Some(slug) = hero {
         let actor = crate::editorial::audit::Actor::CommandLine;
         crate::editorial::media::set_hero(&db, &followers, actor, true, &slug, Some(image.id)).await?;
+    }
+    if let Some(slug) = photo {
+        let actor = crate::editorial::audit::Actor::CommandLine;
+        crate::editorial::media::set_photo(&db, &followers, actor, &slug, Some(image.id)).await?;
     }
     let mut out = std::io::stdout().lock();
     writeln!(

@@ -5,7 +5,9 @@
 //! a translation cannot be published while its images lack alt text.
 
 use entity::enums::Status;
-use entity::{article, article_hero, article_translation, media, media_text};
+use entity::{
+    article, article_hero, article_translation, media, media_text, supervisor, supervisor_photo, supervisor_translation,
+};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -145,6 +147,13 @@ pub async fn add(
         {
             touched.entity("article", hero.article_id);
         }
+        for photo in supervisor_photo::Entity::find()
+            .filter(supervisor_photo::Column::MediaId.eq(stored.id))
+            .all(&txn)
+            .await?
+        {
+            touched.entity("supervisor", photo.supervisor_id);
+        }
     }
     crate::store::write::commit(txn, Kind::Edit, &touched, followers).await?;
     Ok(stored)
@@ -247,6 +256,65 @@ pub async fn set_hero(
     }
     let mut touched = Touched::default();
     touched.entity("article", found.id);
+    crate::store::write::commit(txn, Kind::Edit, &touched, followers).await?;
+    Ok(())
+}
+
+/// Makes image `media_id` the portrait of physician `slug` (or removes it,
+/// with `None`). The image needs alt text in every locale the profile is
+/// written in.
+pub async fn set_photo(
+    db: &DatabaseConnection,
+    followers: &Followers,
+    actor: Actor<'_>,
+    slug: &str,
+    media_id: Option<Uuid>,
+) -> Result<()> {
+    let txn = crate::store::db::begin_write(db).await?;
+    let found = supervisor::Entity::find()
+        .filter(supervisor::Column::Slug.eq(slug))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no supervisor `{slug}`")))?;
+    if let Some(media_id) = media_id {
+        if media::Entity::find_by_id(media_id).one(&txn).await?.is_none() {
+            return Err(Error::NotFound("no such image".into()));
+        }
+        let locales: Vec<String> = supervisor_translation::Entity::find()
+            .filter(supervisor_translation::Column::SupervisorId.eq(found.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|t| t.locale)
+            .collect();
+        let missing = missing_alt(&txn, media_id, &locales).await?;
+        if !missing.is_empty() {
+            return Err(Error::bad_input(format!(
+                "the image has no alt text in {}, where the profile is written",
+                missing.join(", ")
+            )));
+        }
+        supervisor_photo::Entity::insert(supervisor_photo::ActiveModel {
+            supervisor_id: Set(found.id),
+            media_id: Set(media_id),
+        })
+        .on_conflict(
+            OnConflict::column(supervisor_photo::Column::SupervisorId)
+                .update_column(supervisor_photo::Column::MediaId)
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    } else {
+        supervisor_photo::Entity::delete_by_id(found.id).exec(&txn).await?;
+    }
+    let detail = match media_id {
+        Some(id) => format!("portrait set to image:{}", id.simple()),
+        None => "portrait removed".to_owned(),
+    };
+    crate::editorial::audit::record(&txn, actor, "PORTRAIT", &format!("supervisor:{slug}"), &detail).await?;
+    let mut touched = Touched::default();
+    touched.entity("supervisor", found.id);
     crate::store::write::commit(txn, Kind::Edit, &touched, followers).await?;
     Ok(())
 }

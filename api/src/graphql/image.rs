@@ -16,7 +16,7 @@ use crate::content::media as processing;
 use crate::editorial::media::NewImage;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
-use crate::store::loaders::{HeroOf, ImageRow};
+use crate::store::loaders::{HeroOf, ImageRow, PhotoOf};
 
 /// Where clients reach the API (`--api-url`), for absolute image URLs;
 /// paths when unset.
@@ -225,6 +225,17 @@ impl ArticleImages<'_> {
     }
 }
 
+impl Image {
+    /// The portrait of physician `id`, with its texts in `locale`.
+    pub(crate) async fn photo_of(ctx: &Context<'_>, id: Uuid, locale: &str) -> Result<Option<Self>> {
+        let found = super::loader(ctx)?.load_one(PhotoOf(id)).await?;
+        Ok(found.map(|row| Image {
+            row,
+            locale: locale.to_owned(),
+        }))
+    }
+}
+
 /// A text in one locale.
 #[derive(InputObject)]
 pub struct LocalizedTextInput {
@@ -279,6 +290,31 @@ impl ImageMutation {
         Image::load(ctx, stored.id, &locale)
             .await?
             .ok_or_else(|| Error::Internal("the stored image is gone".into()))
+    }
+
+    /// Makes an uploaded image a physician's portrait (`Supervisor.photo`),
+    /// or removes it (`image: null`). The image needs alt text in every
+    /// locale the profile is written in. Needs an EDITOR or ADMIN key.
+    async fn set_supervisor_photo(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The physician's slug.", validator(max_length = 200))] slug: String,
+        #[graphql(desc = "An `Image.id`, or null to remove the portrait.")] image: Option<ID>,
+    ) -> Result<bool> {
+        let key = require_role(ctx, &[Role::Editor, Role::Admin], "change portraits")?;
+        let media_id = match image {
+            Some(id) => Some(Uuid::parse_str(&id).map_err(|_| Error::bad_input("`image` is not an image id"))?),
+            None => None,
+        };
+        crate::editorial::media::set_photo(
+            pool(ctx)?,
+            followers(ctx)?,
+            crate::editorial::audit::Actor::Key(&key),
+            &slug,
+            media_id,
+        )
+        .await?;
+        Ok(true)
     }
 
     /// Puts an uploaded image at the head of an article, or removes it

@@ -111,6 +111,11 @@ impl Supervisor {
         }
     }
 
+    /// The portrait, with its alt text in the profile's locale.
+    async fn photo(&self, ctx: &Context<'_>) -> Result<Option<super::image::Image>> {
+        super::image::Image::photo_of(ctx, self.model.id, &self.text().locale).await
+    }
+
     /// False when the profile changed after the physician last stood behind
     /// it (by signing off or with `confirmProfile`).
     async fn profile_confirmed(&self) -> bool {
@@ -252,7 +257,8 @@ struct Profile<'a> {
     affiliation: Option<&'a str>,
     /// Biography.
     bio: Option<&'a str>,
-    /// Portrait URL.
+    /// Portrait URL, as imported.
+    #[graphql(deprecation = "Use `photo`: an image with alt text, sizes and variants.")]
     photo_url: Option<&'a str>,
     /// The profile's revision: one more with each change of name, title,
     /// qualifications or career. A physician confirms the one they read

@@ -1,12 +1,12 @@
-//! Articles' hero images with their texts, for a list of articles in two
-//! statements whatever its length.
+//! Articles' hero images and physicians' portraits with their texts, for
+//! a whole list in two statements whatever its length.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::{article_hero, media, media_text};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use entity::{article_hero, media, media_text, supervisor_photo};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
@@ -15,6 +15,10 @@ use super::{DbLoader, LoadError};
 /// The hero image of an article (by the article's id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HeroOf(pub Uuid);
+
+/// The portrait of a physician (by the supervisor's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PhotoOf(pub Uuid);
 
 /// An image as readers get it: never its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,8 +51,52 @@ impl Loader<HeroOf> for DbLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[HeroOf]) -> Result<HashMap<HeroOf, Self::Value>, Self::Error> {
+        let found = self
+            .images_of(
+                article_hero::Entity,
+                article_hero::Column::ArticleId,
+                article_hero::Column::MediaId,
+                keys.iter().map(|k| k.0).collect(),
+            )
+            .await?;
+        Ok(found.into_iter().map(|(id, image)| (HeroOf(id), image)).collect())
+    }
+}
+
+impl Loader<PhotoOf> for DbLoader {
+    type Value = Arc<ImageRow>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[PhotoOf]) -> Result<HashMap<PhotoOf, Self::Value>, Self::Error> {
+        let found = self
+            .images_of(
+                supervisor_photo::Entity,
+                supervisor_photo::Column::SupervisorId,
+                supervisor_photo::Column::MediaId,
+                keys.iter().map(|k| k.0).collect(),
+            )
+            .await?;
+        Ok(found.into_iter().map(|(id, image)| (PhotoOf(id), image)).collect())
+    }
+}
+
+impl DbLoader {
+    /// The images that `table` links to `owners` (by `owner` and `media`
+    /// columns), with their texts.
+    async fn images_of<T, O, M>(
+        &self,
+        table: T,
+        owner: O,
+        media_column: M,
+        owners: Vec<Uuid>,
+    ) -> Result<HashMap<Uuid, Arc<ImageRow>>, LoadError>
+    where
+        T: IntoIden + Copy + 'static,
+        O: IntoIden + Copy + 'static,
+        M: IntoIden + Copy + 'static,
+    {
         let select = Query::select()
-            .column((article_hero::Entity, article_hero::Column::ArticleId))
+            .column((table, owner))
             .columns([
                 (media::Entity, media::Column::Id),
                 (media::Entity, media::Column::Width),
@@ -57,15 +105,12 @@ impl Loader<HeroOf> for DbLoader {
                 (media::Entity, media::Column::FocalX),
                 (media::Entity, media::Column::FocalY),
             ])
-            .from(article_hero::Entity)
+            .from(table)
             .inner_join(
                 media::Entity,
-                Expr::col((media::Entity, media::Column::Id))
-                    .equals((article_hero::Entity, article_hero::Column::MediaId)),
+                Expr::col((media::Entity, media::Column::Id)).equals((table, media_column)),
             )
-            .and_where(
-                Expr::col((article_hero::Entity, article_hero::Column::ArticleId)).is_in(keys.iter().map(|k| k.0)),
-            )
+            .and_where(Expr::col((table, owner)).is_in(owners))
             .to_owned();
         let mut heroes: Vec<(Uuid, ImageRow)> = Vec::new();
         for row in self.image_rows(&select).await? {
@@ -108,9 +153,9 @@ impl Loader<HeroOf> for DbLoader {
         }
         Ok(heroes
             .into_iter()
-            .map(|(article, mut image)| {
+            .map(|(owner, mut image)| {
                 image.texts = by_image.get(&image.id).cloned().unwrap_or_default();
-                (HeroOf(article), Arc::new(image))
+                (owner, Arc::new(image))
             })
             .collect())
     }
