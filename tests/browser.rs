@@ -242,6 +242,7 @@ async fn an_article_page_shows_its_hero_image_from_srcset(backend: Backend) {
         &app.db,
         &app.followers,
         api::editorial::audit::Actor::CommandLine,
+        true,
         api::editorial::media::NewImage {
             bytes: png.into_inner(),
             alt: vec![

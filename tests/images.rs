@@ -241,6 +241,15 @@ async fn uploads_are_checked_cleaned_and_served_at_fixed_widths(backend: Backend
         )
         .await;
     assert_eq!(code(&written), "BAD_REQUEST", "{written:#}");
+    // However it is spelled: the document is read parsed.
+    let escaped = app
+        .as_key(
+            None,
+            r##"mutation { uploadImage(file: "\u0023__graphql_file__:x", alt: []) { id } }"##,
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&escaped), "BAD_REQUEST", "{escaped:#}");
 }
 
 use sea_orm::EntityTrait;
@@ -323,6 +332,17 @@ async fn alt_text_is_required_in_every_published_locale(backend: Backend) {
         "stored once per content"
     );
     assert_eq!(set(json!(id)).await["data"]["setHeroImage"], true);
+    // Now readers see it: an EDITOR may not rewrite its alt text.
+    let rewritten = upload(
+        &app,
+        &editor,
+        UPLOAD,
+        json!({ "file": null, "alt": [{ "locale": "ja", "text": "別の説明" }] }),
+        "room.jpg",
+        photo.clone(),
+    )
+    .await;
+    assert_eq!(code(&rewritten), "FORBIDDEN", "{rewritten:#}");
     let read = app
         .gql(
             r#"{ article(slug: "with-hero", locale: "ja") { heroImage { alt width height srcset } } }"#,
@@ -397,6 +417,7 @@ async fn a_portrait_is_an_image_with_alt_text_in_every_profile_locale(backend: B
         return;
     };
     let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
+    let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
     let portrait = jpeg(600, 800);
     let ja = json!([{ "locale": "ja", "text": "見本花子の写真（架空）" }]);
     let body = upload(
@@ -409,14 +430,21 @@ async fn a_portrait_is_an_image_with_alt_text_in_every_profile_locale(backend: B
     )
     .await;
     let id = body["data"]["uploadImage"]["id"].as_str().unwrap().to_owned();
-    let set = || async {
-        app.as_key(
-            Some(&editor),
-            "mutation($s: String!, $i: ID) { setSupervisorPhoto(slug: $s, image: $i) }",
-            json!({ "s": PHYSICIAN, "i": id }),
-        )
-        .await
+    let set_as = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.as_key(
+                Some(&token),
+                "mutation($s: String!, $i: ID) { setSupervisorPhoto(slug: $s, image: $i) }",
+                json!({ "s": PHYSICIAN, "i": id }),
+            )
+            .await
+        }
     };
+    let set = || set_as(admin.clone());
+    // Who a physician is, is an ADMIN's to change.
+    assert_eq!(code(&set_as(editor.clone()).await), "FORBIDDEN");
     // Her profile is written in ja and en: English alt text is missing.
     let refused = set().await;
     assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
@@ -441,7 +469,7 @@ async fn a_portrait_is_an_image_with_alt_text_in_every_profile_locale(backend: B
         async move {
             app.as_key(
                 Some(&editor),
-                "query($s: String!, $l: Locale) { supervisor(slug: $s, locale: $l) { photo { alt width height srcset } } }",
+                "query($s: String!, $l: Locale) { supervisor(slug: $s, locale: $l) { profileConfirmed photo { alt width height srcset } } }",
                 json!({ "s": PHYSICIAN, "l": locale }),
             )
             .await
@@ -453,6 +481,9 @@ async fn a_portrait_is_an_image_with_alt_text_in_every_profile_locale(backend: B
         "{ja:#}"
     );
     assert_eq!(ja["data"]["supervisor"]["photo"]["width"], 600);
+    // A new face is a new profile revision: she confirms it before her
+    // sign-offs cover text again.
+    assert_eq!(ja["data"]["supervisor"]["profileConfirmed"], false, "{ja:#}");
     let en = read("en").await;
     assert_eq!(
         en["data"]["supervisor"]["photo"]["alt"],

@@ -87,6 +87,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     let search_db = store::db::connect(&config.database_url, 2, Arc::new(Metrics::default())).await?;
     let search = Arc::new(delivery::search::SearchIndex::open(&config.search_location())?);
     search.start(&search_db).await?;
+    search.invalidates(cache.clone());
     // Woken in this order: the index before the cache, so that no answer
     // computed after the cache dropped it comes from a stale index.
     let followers = store::write::Followers::none()

@@ -62,6 +62,7 @@ pub async fn media(config: &Config, action: MediaCommand) -> Result<(), StartupE
         &db,
         &followers,
         actor,
+        true,
         NewImage {
             bytes,
             alt: localized(&alt, "alt")?,

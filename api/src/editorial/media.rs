@@ -11,6 +11,7 @@ use entity::{
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -51,12 +52,16 @@ pub async fn add(
     db: &DatabaseConnection,
     followers: &Followers,
     actor: Actor<'_>,
+    may_change_live: bool,
     image: NewImage,
 ) -> Result<media::Model> {
     for (locale, text) in image.alt.iter().chain(&image.captions) {
-        if text.trim().is_empty() || text.chars().count() > MAX_TEXT {
+        if text.trim().is_empty()
+            || text.chars().count() > MAX_TEXT
+            || text.chars().any(|c| c.is_control() && c != '\n')
+        {
             return Err(Error::bad_input(format!(
-                "the text for {} must be 1 to {MAX_TEXT} characters",
+                "the text for {} must be 1 to {MAX_TEXT} characters, without control characters",
                 locale.as_str()
             )));
         }
@@ -105,6 +110,24 @@ pub async fn add(
         .one(&txn)
         .await?
         .ok_or_else(|| Error::Internal("the image just stored is gone".into()))?;
+    if !may_change_live && !image.alt.is_empty() && shown_to_readers(&txn, stored.id).await? {
+        let current = media_text::Entity::find()
+            .filter(media_text::Column::MediaId.eq(stored.id))
+            .all(&txn)
+            .await?;
+        let changes = image.alt.iter().any(|(locale, alt)| {
+            let caption = image.captions.iter().find(|(l, _)| l == locale).map(|(_, c)| c.trim());
+            !current
+                .iter()
+                .any(|t| t.locale == locale.as_str() && t.alt == alt.trim() && t.caption.as_deref() == caption)
+        });
+        if changes {
+            return Err(Error::Forbidden(
+                "readers see this image (on a published article or a physician's profile): only an ADMIN key may change its texts"
+                    .into(),
+            ));
+        }
+    }
     let locales: Vec<&str> = image.alt.iter().map(|(l, _)| l.as_str()).collect();
     let detail = format!(
         "{}x{} {}; alt text in {}",
@@ -159,6 +182,32 @@ pub async fn add(
     Ok(stored)
 }
 
+/// Whether readers see image `media_id`: on an article they can read, or
+/// as a physician's portrait.
+async fn shown_to_readers(txn: &DatabaseTransaction, media_id: Uuid) -> Result<bool> {
+    if supervisor_photo::Entity::find()
+        .filter(supervisor_photo::Column::MediaId.eq(media_id))
+        .one(txn)
+        .await?
+        .is_some()
+    {
+        return Ok(true);
+    }
+    let articles: Vec<Uuid> = article_hero::Entity::find()
+        .filter(article_hero::Column::MediaId.eq(media_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|h| h.article_id)
+        .collect();
+    Ok(article::Entity::find()
+        .filter(article::Column::Id.is_in(articles))
+        .filter(article::Column::VisibleFrom.is_not_null())
+        .one(txn)
+        .await?
+        .is_some())
+}
+
 /// The locales among `locales` in which image `media_id` has no alt text.
 pub async fn missing_alt<C: ConnectionTrait>(db: &C, media_id: Uuid, locales: &[String]) -> Result<Vec<String>> {
     let have: Vec<String> = media_text::Entity::find()
@@ -202,9 +251,15 @@ pub async fn set_hero(
     media_id: Option<Uuid>,
 ) -> Result<()> {
     let txn = crate::store::db::begin_write(db).await?;
-    let found = article::Entity::find()
+    let mut find = article::Entity::find()
         .filter(article::Column::Slug.eq(slug))
-        .filter(article::Column::DraftOf.is_null())
+        .filter(article::Column::DraftOf.is_null());
+    // Publishing takes this row too: one waits for the other, so a hero
+    // without alt text and a publication cannot both pass their checks.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    let found = find
         .one(&txn)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no article `{slug}`")))?;
@@ -312,6 +367,12 @@ pub async fn set_photo(
         Some(id) => format!("portrait set to image:{}", id.simple()),
         None => "portrait removed".to_owned(),
     };
+    // Who a physician is includes their face: like a new photo through
+    // saveSupervisor, a new portrait is a new profile revision, which they
+    // confirm before their sign-offs cover text again.
+    if let Some((row, doc)) = crate::content::export::supervisor_document(&txn, slug).await? {
+        crate::editorial::profiles::next(&txn, &row, &doc, &doc, &actor.who().1).await?;
+    }
     crate::editorial::audit::record(&txn, actor, "PORTRAIT", &format!("supervisor:{slug}"), &detail).await?;
     let mut touched = Touched::default();
     touched.entity("supervisor", found.id);

@@ -270,10 +270,12 @@ impl ImageMutation {
             .value(ctx)
             .map_err(|_| Error::bad_input("`file` is not a file of this request"))?;
         let first = alt.first().map(|a| a.locale.as_str().to_owned());
+        let admin = matches!(&key, crate::editorial::auth::Principal::Key { role: Role::Admin, .. });
         let stored = crate::editorial::media::add(
             pool(ctx)?,
             followers(ctx)?,
             crate::editorial::audit::Actor::Key(&key),
+            admin,
             NewImage {
                 bytes: upload.content.to_vec(),
                 alt: alt.into_iter().map(|a| (a.locale, a.text)).collect(),
@@ -294,14 +296,16 @@ impl ImageMutation {
 
     /// Makes an uploaded image a physician's portrait (`Supervisor.photo`),
     /// or removes it (`image: null`). The image needs alt text in every
-    /// locale the profile is written in. Needs an EDITOR or ADMIN key.
+    /// locale the profile is written in, and makes a new profile revision
+    /// (the physician confirms it, as any change of who they are). Needs an
+    /// ADMIN key.
     async fn set_supervisor_photo(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The physician's slug.", validator(max_length = 200))] slug: String,
         #[graphql(desc = "An `Image.id`, or null to remove the portrait.")] image: Option<ID>,
     ) -> Result<bool> {
-        let key = require_role(ctx, &[Role::Editor, Role::Admin], "change portraits")?;
+        let key = require_role(ctx, &[Role::Admin], "change portraits")?;
         let media_id = match image {
             Some(id) => Some(Uuid::parse_str(&id).map_err(|_| Error::bad_input("`image` is not an image id"))?),
             None => None,

@@ -364,7 +364,7 @@ async fn execute(
 
     let mut variables = params.variables.unwrap_or_else(|| Value::Object(Map::new()));
     ordered::with_defaults(doc, params.operation_name.as_deref(), &mut variables);
-    if let Err(message) = super::uploads::check_file_references(&prepared.text, &variables, params.uploads.len()) {
+    if let Err(message) = super::uploads::check_file_references(doc, &variables, params.uploads.len()) {
         return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message);
     }
     let uploads = params.uploads;

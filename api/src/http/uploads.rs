@@ -2,6 +2,7 @@
 //! graphql-multipart-request-spec, which async-graphql parses): one
 //! operation with its files, for `uploadImage`.
 
+use async_graphql::parser::types::{ExecutableDocument, Selection};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -66,14 +67,72 @@ pub(super) async fn params(content_type: &str, body: &Bytes) -> Result<GraphqlPa
 }
 
 /// Refuses a request that names a file it did not send, in its variables
-/// (defaults included) or in the document: async-graphql's `Upload`
-/// scalar trusts such names (and panics on a malformed one), so a forged
-/// one must not reach it.
-pub(super) fn check_file_references(document: &str, variables: &Value, files: usize) -> Result<(), String> {
-    if document.contains(FILE_PREFIX) {
-        return Err("files are sent as multipart parts, not written in the document".into());
+/// (defaults included) or in any literal of the document: async-graphql's
+/// `Upload` scalar trusts such names (and panics on a malformed one), so a
+/// forged one must not reach it. The document is read parsed, so no
+/// spelling (`\u0023…`) gets past.
+pub(super) fn check_file_references(
+    document: &ExecutableDocument,
+    variables: &Value,
+    files: usize,
+) -> Result<(), String> {
+    check_values(variables, files)?;
+    // A literal's variables read as null: only what is written counts.
+    macro_rules! check_arguments {
+        ($arguments:expr) => {
+            for (_, value) in $arguments {
+                let written = value
+                    .node
+                    .clone()
+                    .into_const_with(|_| Ok::<_, std::convert::Infallible>(async_graphql::Value::Null))
+                    .unwrap_or_default();
+                check_values(&written.into_json().unwrap_or_default(), files)?;
+            }
+        };
     }
-    check_values(variables, files)
+    let mut sets = Vec::new();
+    for (_, operation) in document.operations.iter() {
+        for variable in &operation.node.variable_definitions {
+            if let Some(default) = &variable.node.default_value {
+                check_values(&default.node.clone().into_json().unwrap_or_default(), files)?;
+            }
+        }
+        for directive in &operation.node.directives {
+            check_arguments!(&directive.node.arguments);
+        }
+        sets.push(&operation.node.selection_set.node);
+    }
+    for fragment in document.fragments.values() {
+        for directive in &fragment.node.directives {
+            check_arguments!(&directive.node.arguments);
+        }
+        sets.push(&fragment.node.selection_set.node);
+    }
+    while let Some(set) = sets.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    check_arguments!(&field.node.arguments);
+                    for directive in &field.node.directives {
+                        check_arguments!(&directive.node.arguments);
+                    }
+                    sets.push(&field.node.selection_set.node);
+                }
+                Selection::FragmentSpread(spread) => {
+                    for directive in &spread.node.directives {
+                        check_arguments!(&directive.node.arguments);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    for directive in &inline.node.directives {
+                        check_arguments!(&directive.node.arguments);
+                    }
+                    sets.push(&inline.node.selection_set.node);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_values(variables: &Value, files: usize) -> Result<(), String> {

@@ -255,6 +255,14 @@ impl ResponseCache {
         self.fresh.load(Ordering::Acquire) && self.entries.policy().max_capacity().unwrap_or(0) > 0
     }
 
+    /// Drops every answer that shows the collection `name` (`articles`),
+    /// and any answer being computed now: for a follower of the log that
+    /// moved after the cache did (the search index), so no answer computed
+    /// from its older state stays.
+    pub fn invalidate_collection(&self, name: &str) {
+        self.invalidate(HashSet::from([name.to_owned()]));
+    }
+
     /// Stops serving and keeping answers until the watcher next catches
     /// up with every follower of the log.
     pub fn stop_keeping(&self) {

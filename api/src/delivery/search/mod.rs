@@ -117,6 +117,9 @@ pub struct SearchIndex {
     pub(crate) fields: Fields,
     applied: AtomicI64,
     following: tokio::sync::Mutex<()>,
+    /// The response cache, whose search answers each commit drops: the
+    /// cache may have applied a change before the index did.
+    cache: std::sync::OnceLock<Arc<crate::store::cache::ResponseCache>>,
 }
 
 impl SearchIndex {
@@ -147,7 +150,14 @@ impl SearchIndex {
             fields,
             applied: AtomicI64::new(payload.map_or(-1, |p| p.position)),
             following: tokio::sync::Mutex::new(()),
+            cache: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Has each commit drop `cache`'s answers that list articles (search
+    /// answers among them).
+    pub fn invalidates(&self, cache: Arc<crate::store::cache::ResponseCache>) {
+        let _ = self.cache.set(cache);
     }
 
     /// The change-log position the index reflects; -1 before it is built.
@@ -264,6 +274,9 @@ impl SearchIndex {
         })
         .await?;
         self.reader.reload()?;
+        if let Some(cache) = self.cache.get() {
+            cache.invalidate_collection("articles");
+        }
         // A rebuild may move the position back (another database); a
         // catch-up only forward.
         let _ = self.applied.fetch_update(Ordering::AcqRel, Ordering::Acquire, |at| {
