@@ -26,6 +26,7 @@ mod m20261206_000019_webhooks;
 mod m20261206_000020_usage;
 mod m20261206_000021_media;
 mod m20261206_000022_supervisor_photo;
+mod m20261206_000023_feed_tokens;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_usage::Migration),
             Box::new(m20261206_000021_media::Migration),
             Box::new(m20261206_000022_supervisor_photo::Migration),
+            Box::new(m20261206_000023_feed_tokens::Migration),
         ]
     }
 }

@@ -1,5 +1,4 @@
-//! What each partner key read, per day: requests and articles served; and
-//! feed tokens, keys that only the feed and embed URLs accept.
+//! What each partner key read, per day: requests and articles served.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -21,24 +20,10 @@ impl MigrationTrait for Migration {
                 .primary_key(Index::create().col(UsageDaily::Day).col(UsageDaily::KeyId))
                 .to_owned(),
         )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(ApiKey::Table)
-                .add_column(boolean(ApiKey::FeedOnly).default(false))
-                .to_owned(),
-        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table(ApiKey::Table)
-                .drop_column(ApiKey::FeedOnly)
-                .to_owned(),
-        )
-        .await?;
         m.drop_table(Table::drop().table(UsageDaily::Table).to_owned()).await
     }
 }
@@ -51,10 +36,4 @@ enum UsageDaily {
     PartnerId,
     Requests,
     Articles,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum ApiKey {
-    Table,
-    FeedOnly,
 }
