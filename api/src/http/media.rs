@@ -16,10 +16,7 @@ use crate::content::media::{self as processing, Format};
 use crate::error::code;
 use crate::http::state::AppState;
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, axum::Json(body)).into_response()
-}
+use super::graphql::error_response as error;
 
 fn not_found() -> Response {
     error(

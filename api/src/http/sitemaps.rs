@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::delivery::sitemap;
 use crate::error::code;
@@ -37,15 +37,12 @@ fn base(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 fn not_found(message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code::NOT_FOUND } }] });
-    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+    super::graphql::error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, message)
 }
 
 fn failed(err: &sea_orm::DbErr) -> Response {
     tracing::error!(error = %err, "building a sitemap failed");
-    let body =
-        serde_json::json!({ "errors": [{ "message": "internal error", "extensions": { "code": code::INTERNAL } }] });
-    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+    super::graphql::error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
 }
 
 /// Answers with the file at `key`, built by `build` unless a copy made at

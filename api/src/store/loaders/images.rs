@@ -7,7 +7,6 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use entity::{article_hero, media, media_text, supervisor_photo};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
-use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::{DbLoader, LoadError};
@@ -37,13 +36,6 @@ pub struct ImageRow {
     pub focal_y: f64,
     /// `(locale, alt, caption)` per locale.
     pub texts: Vec<(String, String, Option<String>)>,
-}
-
-impl DbLoader {
-    async fn image_rows(&self, select: &sea_orm::sea_query::SelectStatement) -> Result<Vec<QueryResult>, LoadError> {
-        let statement = self.db.get_database_backend().build(select);
-        self.db.query_all_raw(statement).await.map_err(Arc::new)
-    }
 }
 
 impl Loader<HeroOf> for DbLoader {
@@ -113,7 +105,7 @@ impl DbLoader {
             .and_where(Expr::col((table, owner)).is_in(owners))
             .to_owned();
         let mut heroes: Vec<(Uuid, ImageRow)> = Vec::new();
-        for row in self.image_rows(&select).await? {
+        for row in self.rows(&select).await? {
             let get_err = |e: sea_orm::DbErr| Arc::new(e);
             heroes.push((
                 row.try_get_by_index(0).map_err(get_err)?,
@@ -142,7 +134,7 @@ impl DbLoader {
             .and_where(Expr::col(media_text::Column::MediaId).is_in(heroes.iter().map(|(_, h)| h.id)))
             .to_owned();
         let mut by_image: HashMap<Uuid, Vec<(String, String, Option<String>)>> = HashMap::new();
-        for row in self.image_rows(&texts).await? {
+        for row in self.rows(&texts).await? {
             let get_err = |e: sea_orm::DbErr| Arc::new(e);
             let id: Uuid = row.try_get_by_index(0).map_err(get_err)?;
             by_image.entry(id).or_default().push((

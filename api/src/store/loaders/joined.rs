@@ -64,7 +64,8 @@ where
 }
 
 impl DbLoader {
-    async fn rows(&self, select: &SelectStatement) -> Result<Vec<QueryResult>, LoadError> {
+    /// The rows `select` reads, through the request's reader.
+    pub(super) async fn rows(&self, select: &SelectStatement) -> Result<Vec<QueryResult>, LoadError> {
         let statement = self.db.get_database_backend().build(select);
         self.db.query_all_raw(statement).await.map_err(Arc::new)
     }
