@@ -250,7 +250,8 @@ async fn documented_markdown_files_import(backend: Backend) {
         .unwrap_or_else(|err| panic!("{file} example does not import: {err}\n{text}"));
         let exported = api::editorial::import::export_markdown(&app.db, &slug, &locale)
             .await
-            .unwrap_or_else(|err| panic!("{file} example does not export: {err}"));
+            .unwrap_or_else(|err| panic!("{file} example does not export: {err}"))
+            .text;
         let again = api::content::markdown::from_markdown(&exported)
             .unwrap_or_else(|errors| panic!("{file} export does not parse: {errors:?}\n{exported}"));
         let first = api::content::markdown::from_markdown(text).map(|m| m.doc.sections).ok();

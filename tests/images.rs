@@ -497,8 +497,186 @@ async fn a_portrait_is_an_image_with_alt_text_in_every_profile_locale(backend: B
     );
 }
 
+/// An article whose ja text shows image `{id}` in its intro and in a
+/// section; the English text shows it in the section.
+fn with_blocks(id: &str, en_status: &str) -> String {
+    format!(
+        r#"
+categories:
+  - {{ slug: image-news, source_locale: ja, medical: false, name: {{ ja: お知らせ }} }}
+articles:
+  - slug: with-figure
+    category: image-news
+    source_locale: ja
+    status: PUBLISHED
+    published_at: 2025-01-01T00:00:00Z
+    translations:
+      ja:
+        title: 院内のご案内
+        lead: リード
+        status: PUBLISHED
+        intro: [{{ type: image, image: "{id}" }}]
+      en: {{ title: Our clinic, lead: Lead, status: {en_status} }}
+    sections:
+      - anchor: rooms
+        heading: {{ ja: 部屋, en: Rooms }}
+        blocks:
+          ja:
+            - {{ type: paragraph, text: 広い部屋です。 }}
+            - {{ type: image, image: "{id}" }}
+          en:
+            - {{ type: paragraph, text: A wide room. }}
+            - {{ type: image, image: "{id}" }}
+"#
+    )
+}
+
+async fn image_blocks_show_the_images_alt_text_in_each_locale(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
+    let photo = jpeg(900, 600);
+    let ja = json!([{ "locale": "ja", "text": "診察室の写真" }]);
+    let body = upload(
+        &app,
+        &admin,
+        UPLOAD,
+        json!({ "file": null, "alt": ja }),
+        "room.jpg",
+        photo.clone(),
+    )
+    .await;
+    let id = body["data"]["uploadImage"]["id"].as_str().unwrap().to_owned();
+
+    // A text may only show an uploaded image, and a published text only
+    // one described in its language.
+    let never = with_blocks("0193a4b2-7c1d-7e00-8000-0000000000ff", "DRAFT");
+    let refused = app
+        .import(&Bundle::from_yaml(&never).unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("no image `0193a4b27c1d7e0080000000000000ff` is stored"),
+        "{refused}"
+    );
+    let undescribed = with_blocks(&id, "PUBLISHED");
+    let refused = app
+        .import(&Bundle::from_yaml(&undescribed).unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("has no alt text in `en`"), "{refused}");
+    assert!(
+        refused.contains("sections[0]") || refused.contains("rooms"),
+        "{refused}"
+    );
+    app.import(&Bundle::from_yaml(&with_blocks(&id, "DRAFT")).unwrap())
+        .await
+        .expect("imports");
+
+    let query = r#"query($l: String!) { article(slug: "with-figure", locale: $l) {
+        intro { __typename }
+        sections { blocks { __typename ... on ImageBlock { kind image { id alt caption width height srcset locale } } }
+                   images: blocks(kinds: [IMAGE]) { __typename } } } }"#;
+    let read = app.gql(query, json!({ "l": "ja" })).await;
+    let article = &read.data()["article"];
+    assert_eq!(article["intro"][0]["__typename"], "ImageBlock");
+    let blocks = &article["sections"][0]["blocks"];
+    assert_eq!(blocks[0]["__typename"], "ParagraphBlock");
+    let image = &blocks[1]["image"];
+    assert_eq!(blocks[1]["kind"], "IMAGE");
+    assert_eq!(image["id"], id.as_str());
+    assert_eq!(image["alt"], "診察室の写真");
+    assert_eq!(
+        (image["width"].as_i64(), image["height"].as_i64()),
+        (Some(900), Some(600))
+    );
+    assert!(image["srcset"].as_str().unwrap().contains(" 640w"), "{image:#}");
+    assert_eq!(article["sections"][0]["images"].as_array().map(Vec::len), Some(1));
+
+    // Found by what the image shows, in the section that shows it.
+    let found = app
+        .gql(
+            r#"{ search(query: "診察室", locale: "ja") { totalCount edges { node { slug } snippet { sectionAnchor } } } }"#,
+            json!({}),
+        )
+        .await;
+    let edges = &found.data()["search"]["edges"];
+    assert_eq!(edges[0]["node"]["slug"], "with-figure", "{:#}", found.data());
+
+    // The HTML rendition draws it as a sized figure with its alt text.
+    let page = reqwest::get(format!("{}/articles/with-figure/embed?locale=ja", app.base))
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("img-src 'self'"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(r#"alt="診察室の写真" width="900" height="600""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("<figure class=\"kiji-image\"><img src=\"/media/"),
+        "{html}"
+    );
+
+    // Readers see it now: an EDITOR may not rewrite what it says.
+    let (_, editor) = auth::create_key(&app.db, Role::Editor, "desk").await.expect("key");
+    let rewritten = upload(
+        &app,
+        &editor,
+        UPLOAD,
+        json!({ "file": null, "alt": [{ "locale": "ja", "text": "別の説明" }] }),
+        "room.jpg",
+        photo.clone(),
+    )
+    .await;
+    assert_eq!(code(&rewritten), "FORBIDDEN", "{rewritten:#}");
+
+    // The English text cannot go live until the image says what it shows
+    // in English; then English readers get the English alt text.
+    let publish_en = || async {
+        app.as_key(
+            Some(&admin),
+            "mutation($i: TranslationStepInput!) { publishTranslation(input: $i) { status } }",
+            json!({ "i": { "slug": "with-figure", "revision": 1, "locale": "en" } }),
+        )
+        .await
+    };
+    let refused = publish_en().await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("image `{id}` among the blocks has no alt text in en")),
+        "{message}"
+    );
+    let en = json!([{ "locale": "en", "text": "The consultation room" }]);
+    let caption = json!([{ "locale": "en", "text": "Seen from the waiting room" }]);
+    let described = upload(
+        &app,
+        &admin,
+        r#"mutation($file: Upload!, $alt: [LocalizedTextInput!]!, $caption: [LocalizedTextInput!]) {
+          uploadImage(file: $file, alt: $alt, caption: $caption) { id } }"#,
+        json!({ "file": null, "alt": en, "caption": caption }),
+        "room.jpg",
+        photo,
+    )
+    .await;
+    assert_eq!(described["data"]["uploadImage"]["id"], id.as_str(), "{described:#}");
+    let published = publish_en().await;
+    assert!(published.get("errors").is_none(), "{published:#}");
+    let read = app.gql(query, json!({ "l": "en" })).await;
+    let image = &read.data()["article"]["sections"][0]["blocks"][1]["image"];
+    assert_eq!(image["alt"], "The consultation room");
+    assert_eq!(image["caption"], "Seen from the waiting room");
+    assert_eq!(image["locale"], "en");
+}
+
 db_tests!(
     uploads_are_checked_cleaned_and_served_at_fixed_widths,
+    image_blocks_show_the_images_alt_text_in_each_locale,
     alt_text_is_required_in_every_published_locale,
     a_portrait_is_an_image_with_alt_text_in_every_profile_locale,
 );

@@ -9,7 +9,8 @@ mod common;
 use api::content::Bundle;
 use api::content::markdown::from_markdown;
 use api::editorial::import::{export_markdown, import_files};
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, TestDatabase};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
 const COLUMN: &str = "exosome-effects-and-side-effects";
@@ -56,8 +57,8 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let ja = export_markdown(&app.db, COLUMN, "ja").await.expect("exports ja");
-    let en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en");
+    let ja = export_markdown(&app.db, COLUMN, "ja").await.expect("exports ja").text;
+    let en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en").text;
     assert!(ja.contains("## エクソソームとは {#what-is-an-exosome}"), "{ja}");
     assert!(en.contains("locale: en"), "{en}");
 
@@ -84,8 +85,14 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     import(&empty, &[("ja.md", &overridden), ("en.md", &en)])
         .await
         .expect("creates the column");
-    assert_eq!(export_markdown(&empty.db, COLUMN, "ja").await.expect("exports"), ja);
-    assert_eq!(export_markdown(&empty.db, COLUMN, "en").await.expect("exports"), en);
+    assert_eq!(
+        export_markdown(&empty.db, COLUMN, "ja").await.expect("exports").text,
+        ja
+    );
+    assert_eq!(
+        export_markdown(&empty.db, COLUMN, "en").await.expect("exports").text,
+        en
+    );
 
     // An edited heading is revision 2; the published column keeps
     // serving revision 1 until revision 2 is signed off and published.
@@ -96,7 +103,7 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     let saved = import(&app, &[("ja.md", &edited)]).await.expect("imports the edit");
     assert_eq!(saved, 1);
     assert_eq!(head(&app).await, (2, 1));
-    let now = export_markdown(&app.db, COLUMN, "ja").await.expect("exports");
+    let now = export_markdown(&app.db, COLUMN, "ja").await.expect("exports").text;
     assert!(now.contains("revision: 2"), "{now}");
     assert!(now.contains("## エクソソームとは何か {#what-is-an-exosome}"));
     let public = app
@@ -164,7 +171,7 @@ async fn an_old_locale_file_beside_a_fresh_one_conflicts(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let old_en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en");
+    let old_en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en").text;
     let (_, editor) = api::editorial::auth::create_key(&app.db, entity::enums::Role::Editor, "desk")
         .await
         .expect("key");
@@ -176,7 +183,7 @@ async fn an_old_locale_file_beside_a_fresh_one_conflicts(backend: Backend) {
         )
         .await;
     assert_eq!(edited["data"]["editSection"]["revision"], 2, "{edited:#}");
-    let fresh_ja = export_markdown(&app.db, COLUMN, "ja").await.expect("exports ja");
+    let fresh_ja = export_markdown(&app.db, COLUMN, "ja").await.expect("exports ja").text;
     let message = import(&app, &[("ja.md", &fresh_ja), ("en.md", &old_en)])
         .await
         .expect_err("the old English file is refused");
@@ -184,11 +191,106 @@ async fn an_old_locale_file_beside_a_fresh_one_conflicts(backend: Backend) {
         message.contains("en.md") && message.contains("not the newest one (2)"),
         "{message}"
     );
-    let en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en");
+    let en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en").text;
     assert!(en.contains("What an exosome is"), "the English saved in between stays");
+}
+
+/// Runs the `kiji` binary on `database` with `args`; its stdout, or its
+/// stderr as the error.
+fn kiji(database: &TestDatabase, args: &[&str]) -> Result<String, String> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kiji"))
+        .args(["--database-url", &database.url, "--log", "warn"])
+        .args(args)
+        .output()
+        .expect("kiji runs");
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+const TOUR: &str = "---
+slug: clinic-tour
+category: tour
+source_locale: ja
+locale: ja
+status: DRAFT
+translation:
+  lead: 院内のご案内です。
+  status: DRAFT
+---
+
+# 院内のご案内
+
+![診察室の写真](room.png \"待合室から\")
+
+## 部屋 {#rooms}
+
+広い部屋です。
+";
+
+async fn images_go_out_beside_a_markdown_file_and_come_back(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("kiji-md-images-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(dir.join("out")).expect("temp dir");
+    let path = |name: &str| dir.join(name).display().to_string();
+    std::fs::write(
+        dir.join("tour.yaml"),
+        "categories:\n  - { slug: tour, source_locale: ja, name: { ja: ご案内 } }\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("tour.md"), TOUR).expect("write");
+    let picture = image::RgbImage::from_fn(400, 300, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    picture.save(dir.join("room.png")).expect("write png");
+
+    kiji(&database, &["import", &path("tour.yaml"), &path("tour.md")]).expect("imports with the image beside");
+
+    // Out again: the Markdown names the stored image, written beside it
+    // with its alt text and caption.
+    kiji(
+        &database,
+        &["export", "clinic-tour", "--locale", "ja", "--out", &path("out/tour.md")],
+    )
+    .expect("exports");
+    let exported = std::fs::read_to_string(dir.join("out/tour.md")).expect("the Markdown file");
+    let line = exported
+        .lines()
+        .find(|l| l.starts_with("![診察室の写真]("))
+        .unwrap_or_else(|| panic!("no image line:\n{exported}"));
+    let file = line
+        .strip_prefix("![診察室の写真](")
+        .and_then(|rest| rest.strip_suffix(" \"待合室から\")"))
+        .unwrap_or_else(|| panic!("{line}"));
+    let written = image::open(dir.join("out").join(file)).expect("the image beside decodes");
+    assert_eq!((written.width(), written.height()), (400, 300));
+
+    // Back in: the same image (not a re-encoded copy), and no new revision.
+    let again = kiji(&database, &["import", &path("out/tour.md")]).expect("re-imports");
+    assert!(again.contains("saved 0 new revision(s)"), "{again}");
+    let db = sea_orm::Database::connect(&database.url).await.expect("connect");
+    let images = entity::media::Entity::find().count(&db).await.expect("count");
+    assert_eq!(images, 1, "the exported original came back as the stored image");
+    db.close().await.ok();
+
+    // A file that is not there is named, with its line.
+    std::fs::write(
+        dir.join("lost.md"),
+        TOUR.replace("room.png", "lost.png").replace("clinic-tour", "lost-tour"),
+    )
+    .expect("write");
+    let refused = kiji(&database, &["import", &path("lost.md")]).expect_err("refused");
+    assert!(
+        refused.contains("line 14: image `lost.png` is not beside this file"),
+        "{refused}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 db_tests!(
     the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision,
+    images_go_out_beside_a_markdown_file_and_come_back,
     an_old_locale_file_beside_a_fresh_one_conflicts,
 );

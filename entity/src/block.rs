@@ -2,10 +2,13 @@
 //! `section_translation.blocks` (and `article_translation.intro`), and served
 //! as the GraphQL union `Block`.
 //!
-//! One type serves storage, content files and GraphQL, so the three cannot
-//! drift apart. Inline text is plain text; HTML is a rendering, never stored.
+//! One type serves storage and content files, and its text blocks serve
+//! GraphQL, so they cannot drift apart. Inline text is plain text; HTML is
+//! a rendering, never stored. An image block names an uploaded image: its
+//! alt text and caption belong to the image, per locale, so GraphQL
+//! resolves it through the API's loaders.
 
-use async_graphql::{ComplexObject, Enum, SimpleObject, Union};
+use async_graphql::{ComplexObject, Enum, SimpleObject};
 use sea_orm::FromJsonQueryResult;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +24,8 @@ pub enum BlockKind {
     QuestionAnswer,
     /// A note or callout set apart from the text.
     Note,
+    /// An uploaded image, with its alt text and caption.
+    Image,
 }
 
 /// A list of blocks as stored in one JSON column. Rows decode straight
@@ -31,7 +36,7 @@ pub enum BlockKind {
 pub struct Blocks(pub Vec<Block>);
 
 /// One block of a section body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Union)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Block {
     /// A paragraph.
@@ -42,6 +47,8 @@ pub enum Block {
     QuestionAnswer(QuestionAnswerBlock),
     /// A note.
     Note(NoteBlock),
+    /// An image.
+    Image(ImageBlock),
 }
 
 impl Block {
@@ -52,6 +59,15 @@ impl Block {
             Self::List(_) => BlockKind::List,
             Self::QuestionAnswer(_) => BlockKind::QuestionAnswer,
             Self::Note(_) => BlockKind::Note,
+            Self::Image(_) => BlockKind::Image,
+        }
+    }
+
+    /// The image this block shows, if it is an image block.
+    pub fn image(&self) -> Option<uuid::Uuid> {
+        match self {
+            Self::Image(image) => Some(image.image),
+            _ => None,
         }
     }
 
@@ -71,6 +87,8 @@ impl Block {
                 .map(String::as_str)
                 .chain([note.text.as_str()])
                 .collect(),
+            // Its alt text and caption are the image's, per locale.
+            Self::Image(_) => Vec::new(),
         }
     }
 }
@@ -165,6 +183,16 @@ pub struct NoteBlock {
     pub text: String,
 }
 
+/// An uploaded image in the text. Its alt text and caption are the
+/// image's own, in each locale, so every translation that shows it says
+/// the same about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageBlock {
+    /// The image's id (`Image.id`).
+    pub image: uuid::Uuid,
+}
+
 #[ComplexObject]
 impl ParagraphBlock {
     /// Always `PARAGRAPH`.
@@ -207,10 +235,17 @@ mod tests {
             {"type":"paragraph","text":"a"},
             {"type":"list","ordered":true,"items":[{"text":"b","list":{"ordered":false,"items":[{"text":"c"}]}}]},
             {"type":"question_answer","question":"q?","answer":"a."},
-            {"type":"note","tone":"CAUTION","text":"n"}
+            {"type":"note","tone":"CAUTION","text":"n"},
+            {"type":"image","image":"0193a4b2-7c1d-7e00-8000-000000000001"}
         ]"#;
         let blocks: Vec<Block> = serde_json::from_str(json).unwrap();
-        assert_eq!(blocks.len(), 4);
+        assert_eq!(blocks.len(), 5);
+        assert_eq!(blocks[4].kind(), BlockKind::Image);
+        assert!(blocks[4].texts().is_empty());
+        assert_eq!(
+            blocks[4].image().map(|id| id.to_string()).as_deref(),
+            Some("0193a4b2-7c1d-7e00-8000-000000000001")
+        );
         assert_eq!(blocks[1].kind(), BlockKind::List);
         let Block::List(list) = &blocks[1] else {
             panic!("not a list")
@@ -224,5 +259,12 @@ mod tests {
     fn unknown_block_types_and_fields_are_rejected() {
         assert!(serde_json::from_str::<Block>(r#"{"type":"video","url":"x"}"#).is_err());
         assert!(serde_json::from_str::<Block>(r#"{"type":"paragraph","text":"a","html":"<b>"}"#).is_err());
+        assert!(serde_json::from_str::<Block>(r#"{"type":"image","image":"not-an-id"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Block>(
+                r#"{"type":"image","image":"0193a4b2-7c1d-7e00-8000-000000000001","src":"x"}"#
+            )
+            .is_err()
+        );
     }
 }

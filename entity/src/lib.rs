@@ -11,6 +11,7 @@ pub mod api_key;
 pub mod article;
 pub mod article_count;
 pub mod article_hero;
+pub mod article_media;
 pub mod article_revision;
 pub mod article_state;
 pub mod article_supervisor;

@@ -27,6 +27,7 @@ mod m20261206_000020_usage;
 mod m20261206_000021_media;
 mod m20261206_000022_supervisor_photo;
 mod m20261206_000023_feed_tokens;
+mod m20261207_000024_article_media;
 
 /// Runs Kiji's migrations in order.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_media::Migration),
             Box::new(m20261206_000022_supervisor_photo::Migration),
             Box::new(m20261206_000023_feed_tokens::Migration),
+            Box::new(m20261207_000024_article_media::Migration),
         ]
     }
 }

@@ -44,14 +44,19 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Write one locale of an article's newest revision as Markdown to
-    /// standard output, in the form `kiji import` reads back.
+    /// Write one locale of an article's newest revision as Markdown, in
+    /// the form `kiji import` reads back: to standard output, or to
+    /// `--out FILE` with the article's images beside it.
     Export {
         /// The article's slug.
         slug: String,
         /// The locale to write.
         #[arg(long)]
         locale: String,
+        /// Write the Markdown to this file, and the images it shows beside
+        /// it (`{id}.{format}`), rather than to standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
@@ -178,10 +183,25 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             }
             Ok(())
         }
-        Command::Export { slug, locale } => {
+        Command::Export { slug, locale, out } => {
             init_tracing(&config);
-            let text = export_markdown(&config, &slug, &locale).await?;
-            std::io::stdout().lock().write_all(text.as_bytes())?;
+            let export = export_markdown(&config, &slug, &locale).await?;
+            let Some(out) = out else {
+                std::io::stdout().lock().write_all(export.text.as_bytes())?;
+                if !export.images.is_empty() {
+                    writeln!(
+                        std::io::stderr().lock(),
+                        "the article shows {} image(s); pass --out FILE to write them beside it",
+                        export.images.len()
+                    )?;
+                }
+                return Ok(());
+            };
+            let dir = out.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+            for (name, bytes) in &export.images {
+                tokio::fs::write(dir.join(name), bytes).await?;
+            }
+            tokio::fs::write(&out, export.text.as_bytes()).await?;
             Ok(())
         }
         Command::Operations { action } => {
@@ -216,6 +236,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
 }
 
 async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport, StartupError> {
+    let db = open(config).await?;
     let mut bundle = content::Bundle::default();
     let mut markdown = Vec::new();
     // Which file defined each slug and key, to name both files of a duplicate.
@@ -224,10 +245,12 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
         let text = tokio::fs::read_to_string(file).await?;
         let name = file.display().to_string();
         if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
-            let read = content::markdown::from_markdown(&text).map_err(|errors| StartupError::Content {
+            let mut read = content::markdown::from_markdown(&text).map_err(|errors| StartupError::Content {
                 file: name.clone(),
                 message: lines(&errors),
             })?;
+            let ids = upload_images(&db, file, &read).await?;
+            read.resolve_images(&ids);
             markdown.push((name, read));
             continue;
         }
@@ -246,9 +269,62 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
         }
         bundle.extend(part);
     }
-    let db = open(config).await?;
     let rules = editorial::lint::Rules::load(config.lint_rules.as_deref())?;
     Ok(editorial::import::import_files(&db, bundle, markdown, &rules, &store::write::Followers::none()).await?)
+}
+
+/// Uploads the images Markdown file `file` shows (the files beside it),
+/// with their alt text and caption in its locale; returns their ids in
+/// order. An image named by its id (`{id}.{format}`, as `kiji export`
+/// writes) that is stored already needs no file.
+async fn upload_images(
+    db: &sea_orm::DatabaseConnection,
+    file: &std::path::Path,
+    read: &content::markdown::MarkdownArticle,
+) -> Result<Vec<uuid::Uuid>, StartupError> {
+    let dir = file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    let mut ids = Vec::with_capacity(read.images.len());
+    for image in &read.images {
+        let at = |message: String| StartupError::Content {
+            file: file.display().to_string(),
+            message: format!("\n  line {}: {message}", image.line),
+        };
+        let bytes = match tokio::fs::read(dir.join(&image.file)).await {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let stem = image.file.split('.').next().unwrap_or_default();
+                let id = uuid::Uuid::try_parse(stem)
+                    .map_err(|_| at(format!("image `{}` is not beside this file", image.file)))?;
+                ids.push(id);
+                continue;
+            }
+            Err(err) => return Err(at(format!("image `{}`: {err}", image.file))),
+        };
+        let locale = crate::locale::Locale::parse(&read.locale).map_err(|e| at(e.to_string()))?;
+        let texts = |text: &str| {
+            if text.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec![(locale.clone(), text.to_owned())]
+            }
+        };
+        let stored = editorial::media::add(
+            db,
+            &store::write::Followers::none(),
+            editorial::audit::Actor::CommandLine,
+            true,
+            editorial::media::NewImage {
+                bytes,
+                alt: texts(&image.alt),
+                captions: image.caption.as_deref().map(texts).unwrap_or_default(),
+                focal_point: None,
+            },
+        )
+        .await
+        .map_err(|e| at(format!("image `{}`: {e}", image.file)))?;
+        ids.push(stored.id);
+    }
+    Ok(ids)
 }
 
 /// One problem per line, for the terminal.
@@ -256,7 +332,11 @@ fn lines(errors: &[content::markdown::LineError]) -> String {
     errors.iter().map(|e| format!("\n  {e}")).collect::<Vec<_>>().concat()
 }
 
-async fn export_markdown(config: &Config, slug: &str, locale: &str) -> Result<String, StartupError> {
+async fn export_markdown(
+    config: &Config,
+    slug: &str,
+    locale: &str,
+) -> Result<editorial::import::MarkdownExport, StartupError> {
     let db = open(config).await?;
     editorial::import::export_markdown(&db, slug, locale)
         .await

@@ -27,6 +27,7 @@ fragment Blocks on Block {
   ... on ListBlock { ordered items { text list { ordered items { text list { ordered items { text } } } } } }
   ... on QuestionAnswerBlock { question answer }
   ... on NoteBlock { tone title text }
+  ... on ImageBlock { image { alt caption width height src: url(width: 960) srcset } }
 }";
 
 /// Escapes text for HTML content and attribute values.
@@ -78,9 +79,29 @@ fn blocks(out: &mut String, list: &Value) {
                 }
                 let _ = write!(out, "{}</aside>", escape(s(block, "text")));
             }
+            "ImageBlock" => figure(out, &block["image"]),
             _ => {}
         }
     }
+}
+
+/// An image as a `<figure>`: sized, so the page does not move as it loads,
+/// and lazy, since most images are below the fold.
+fn figure(out: &mut String, image: &Value) {
+    let _ = write!(
+        out,
+        "<figure class=\"kiji-image\"><img src=\"{}\" srcset=\"{}\" sizes=\"(min-width: 960px) 960px, 100vw\" \
+         alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\">",
+        escape(s(image, "src")),
+        escape(s(image, "srcset")),
+        escape(s(image, "alt")),
+        image["width"].as_i64().unwrap_or_default(),
+        image["height"].as_i64().unwrap_or_default(),
+    );
+    if let Some(caption) = image["caption"].as_str() {
+        let _ = write!(out, "<figcaption>{}</figcaption>", escape(caption));
+    }
+    out.push_str("</figure>");
 }
 
 fn items(out: &mut String, list: &Value) {

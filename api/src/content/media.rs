@@ -159,6 +159,12 @@ fn refusal(err: &image::ImageError, bytes: &[u8], format: Format) -> MediaError 
     MediaError::Corrupt(err.to_string())
 }
 
+/// SHA-256 of `bytes`, hex: how stored originals are known.
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 /// Checks and cleans an upload.
 pub fn process(bytes: &[u8]) -> Result<Processed, MediaError> {
     if bytes.len() > MAX_BYTES {
@@ -172,10 +178,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, MediaError> {
         Format::Jpeg => (Format::Jpeg, encode(&image, Format::Jpeg)?),
         _ => (Format::Png, encode(&image, Format::Png)?),
     };
-    let sha256 = {
-        use sha2::Digest as _;
-        hex::encode(sha2::Sha256::digest(&out))
-    };
+    let sha256 = digest(&out);
     Ok(Processed {
         format: stored,
         width: image.width(),

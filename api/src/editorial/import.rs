@@ -361,9 +361,19 @@ async fn import_checked(
     Ok(report)
 }
 
+/// A Markdown file and the images it names, to write beside it.
+#[derive(Debug, Clone)]
+pub struct MarkdownExport {
+    /// The file.
+    pub text: String,
+    /// Each image's file name and stored original.
+    pub images: Vec<(String, Vec<u8>)>,
+}
+
 /// One locale of the newest revision of `slug` as Markdown, naming that
 /// revision, so re-importing the file after someone else saved conflicts.
-pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &str) -> Result<String> {
+/// Its images are named `{id}.{format}`, with their alt text in `locale`.
+pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &str) -> Result<MarkdownExport> {
     let found = article::Entity::find()
         .filter(article::Column::Slug.eq(slug))
         .filter(article::Column::DraftOf.is_null())
@@ -372,7 +382,51 @@ pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &st
         .ok_or_else(|| Error::bad_input(format!("no article `{slug}`")))?;
     let mut doc = head(db, &found).await?.article;
     doc.revision = found.head_revision;
-    crate::content::markdown::to_markdown(&doc, locale).map_err(Error::bad_input)
+    let mut ids: Vec<uuid::Uuid> = Vec::new();
+    let mut note = |blocks: &[entity::block::Block]| {
+        ids.extend(blocks.iter().filter_map(entity::block::Block::image));
+    };
+    if let Some(text) = doc.translations.get(locale) {
+        note(&text.intro);
+    }
+    let mut stack: Vec<&crate::content::SectionDoc> = doc.sections.iter().collect();
+    while let Some(section) = stack.pop() {
+        if let Some(blocks) = section.blocks.get(locale) {
+            note(blocks);
+        }
+        stack.extend(section.sections.iter());
+    }
+    let mut files = std::collections::HashMap::new();
+    let mut images = Vec::new();
+    if !ids.is_empty() {
+        let texts: std::collections::HashMap<uuid::Uuid, (String, Option<String>)> = entity::media_text::Entity::find()
+            .filter(entity::media_text::Column::MediaId.is_in(ids.iter().copied()))
+            .filter(entity::media_text::Column::Locale.eq(locale))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.media_id, (t.alt, t.caption)))
+            .collect();
+        for media in entity::media::Entity::find()
+            .filter(entity::media::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+        {
+            let file = format!("{}.{}", media.id.simple(), media.format);
+            let (alt, caption) = texts.get(&media.id).cloned().unwrap_or_default();
+            files.insert(
+                media.id,
+                crate::content::markdown::ImageFile {
+                    alt,
+                    caption,
+                    file: file.clone(),
+                },
+            );
+            images.push((file, crate::editorial::media::original(db, &media).await?));
+        }
+    }
+    let text = crate::content::markdown::to_markdown(&doc, locale, &files).map_err(Error::bad_input)?;
+    Ok(MarkdownExport { text, images })
 }
 
 /// Imports the sample when the database holds no article yet; returns what

@@ -5,8 +5,11 @@
 //! a translation cannot be published while its images lack alt text.
 
 use entity::enums::Status;
+use std::collections::{BTreeMap, BTreeSet};
+
 use entity::{
-    article, article_hero, article_translation, media, media_text, supervisor, supervisor_photo, supervisor_translation,
+    article, article_hero, article_media, article_translation, media, media_text, supervisor, supervisor_photo,
+    supervisor_translation,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -82,29 +85,46 @@ pub async fn add(
         return Err(Error::bad_input("the focal point's x and y are between 0 and 1"));
     }
     let bytes = image.bytes;
-    // Decoding and encoding are CPU work: off the request threads.
-    let processed = tokio::task::spawn_blocking(move || processing::process(&bytes))
-        .await
-        .map_err(|_| Error::Internal("image processing stopped".into()))??;
+    // A stored original sent back (as `kiji export` writes them) is that
+    // image: cleaning it again would re-encode it into another.
+    let sent = processing::digest(&bytes);
+    let known = media::Entity::find()
+        .select_only()
+        .column(media::Column::Id)
+        .filter(media::Column::Sha256.eq(sent.as_str()))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    let processed = match known {
+        Some(_) => None,
+        // Decoding and encoding are CPU work: off the request threads.
+        None => Some(
+            tokio::task::spawn_blocking(move || processing::process(&bytes))
+                .await
+                .map_err(|_| Error::Internal("image processing stopped".into()))??,
+        ),
+    };
     let txn = crate::store::db::begin_write(db).await?;
     let (x, y) = image.focal_point.unwrap_or((0.5, 0.5));
-    let sha256 = processed.sha256.clone();
-    // The same picture sent twice at once: one row, whoever inserts first.
-    media::Entity::insert(media::ActiveModel::from(media::Model {
-        id: Uuid::now_v7(),
-        sha256: processed.sha256,
-        format: processed.format.as_str().to_owned(),
-        width: i32::try_from(processed.width).unwrap_or(i32::MAX),
-        height: i32::try_from(processed.height).unwrap_or(i32::MAX),
-        bytes: processed.bytes,
-        placeholder: processed.placeholder,
-        focal_x: x,
-        focal_y: y,
-        created_at: crate::store::clock::stored_now(),
-    }))
-    .on_conflict(OnConflict::column(media::Column::Sha256).do_nothing().to_owned())
-    .exec_without_returning(&txn)
-    .await?;
+    let sha256 = processed.as_ref().map_or(sent, |p| p.sha256.clone());
+    if let Some(processed) = processed {
+        // The same picture sent twice at once: one row, whoever inserts first.
+        media::Entity::insert(media::ActiveModel::from(media::Model {
+            id: Uuid::now_v7(),
+            sha256: processed.sha256,
+            format: processed.format.as_str().to_owned(),
+            width: i32::try_from(processed.width).unwrap_or(i32::MAX),
+            height: i32::try_from(processed.height).unwrap_or(i32::MAX),
+            bytes: processed.bytes,
+            placeholder: processed.placeholder,
+            focal_x: x,
+            focal_y: y,
+            created_at: crate::store::clock::stored_now(),
+        }))
+        .on_conflict(OnConflict::column(media::Column::Sha256).do_nothing().to_owned())
+        .exec_without_returning(&txn)
+        .await?;
+    }
     let stored = media::Entity::find()
         .filter(media::Column::Sha256.eq(sha256.as_str()))
         .one(&txn)
@@ -170,6 +190,9 @@ pub async fn add(
         {
             touched.entity("article", hero.article_id);
         }
+        for id in articles_showing(&txn, stored.id).await? {
+            touched.entity("article", id);
+        }
         for photo in supervisor_photo::Entity::find()
             .filter(supervisor_photo::Column::MediaId.eq(stored.id))
             .all(&txn)
@@ -193,19 +216,38 @@ async fn shown_to_readers(txn: &DatabaseTransaction, media_id: Uuid) -> Result<b
     {
         return Ok(true);
     }
-    let articles: Vec<Uuid> = article_hero::Entity::find()
+    let mut articles: Vec<Uuid> = article_hero::Entity::find()
         .filter(article_hero::Column::MediaId.eq(media_id))
         .all(txn)
         .await?
         .into_iter()
         .map(|h| h.article_id)
         .collect();
+    articles.extend(articles_showing(txn, media_id).await?);
     Ok(article::Entity::find()
         .filter(article::Column::Id.is_in(articles))
         .filter(article::Column::VisibleFrom.is_not_null())
         .one(txn)
         .await?
         .is_some())
+}
+
+/// The articles whose texts show image `media_id` among their blocks (a
+/// preview copy's as itself: readers see it once it is published).
+async fn articles_showing(txn: &DatabaseTransaction, media_id: Uuid) -> Result<Vec<Uuid>> {
+    Ok(article_media::Entity::find()
+        .select_only()
+        .column(article_media::Column::ArticleId)
+        .distinct()
+        .filter(article_media::Column::MediaId.eq(media_id))
+        .into_tuple()
+        .all(txn)
+        .await?)
+}
+
+/// The stored original of `media`.
+pub async fn original<C: ConnectionTrait>(_db: &C, media: &media::Model) -> Result<Vec<u8>> {
+    Ok(media.bytes.clone())
 }
 
 /// The locales among `locales` in which image `media_id` has no alt text.
@@ -223,17 +265,52 @@ pub async fn missing_alt<C: ConnectionTrait>(db: &C, media_id: Uuid, locales: &[
 /// Refuses, naming the locales, when article `article_id`'s images lack
 /// alt text in any of `locales`.
 pub async fn require_alt(txn: &DatabaseTransaction, article_id: Uuid, locales: &[String]) -> Result<()> {
-    let Some(hero) = article_hero::Entity::find_by_id(article_id).one(txn).await? else {
-        return Ok(());
-    };
-    let missing = missing_alt(txn, hero.media_id, locales).await?;
-    if missing.is_empty() {
+    let mut lacking = Vec::new();
+    if let Some(hero) = article_hero::Entity::find_by_id(article_id).one(txn).await? {
+        let missing = missing_alt(txn, hero.media_id, locales).await?;
+        if !missing.is_empty() {
+            lacking.push(format!("the hero image has no alt text in {}", missing.join(", ")));
+        }
+    }
+    // The text going live is the article's, or its preview copy's.
+    let mut texts: Vec<Uuid> = article::Entity::find()
+        .select_only()
+        .column(article::Column::Id)
+        .filter(article::Column::DraftOf.eq(article_id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    texts.push(article_id);
+    let shown = article_media::Entity::find()
+        .filter(article_media::Column::ArticleId.is_in(texts))
+        .filter(article_media::Column::Locale.is_in(locales.iter().cloned()))
+        .all(txn)
+        .await?;
+    let mut blocks: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in &shown {
+        if !missing_alt(txn, row.media_id, std::slice::from_ref(&row.locale))
+            .await?
+            .is_empty()
+        {
+            blocks
+                .entry(row.media_id.simple().to_string())
+                .or_default()
+                .insert(row.locale.clone());
+        }
+    }
+    for (image, in_locales) in blocks {
+        lacking.push(format!(
+            "image `{image}` among the blocks has no alt text in {}",
+            in_locales.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if lacking.is_empty() {
         Ok(())
     } else {
         Err(Error::bad_input(format!(
-            "the hero image has no alt text in {}: a published page must be accessible, so add it \
-             (uploadImage with the same file, or `kiji media add`) before publishing",
-            missing.join(", ")
+            "{}: a published page must be accessible, so add it (uploadImage with the same file, \
+             or `kiji media add`) before publishing",
+            lacking.join("; ")
         )))
     }
 }

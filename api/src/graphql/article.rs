@@ -6,7 +6,6 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object};
 use chrono::Utc;
-use entity::block::{Block, BlockKind};
 use entity::enums::{ContributorRole, Status};
 use entity::{
     article, article_translation, claim, claim_reference, claim_translation, reference, section, section_translation,
@@ -15,6 +14,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use super::block::{Block, filter_blocks};
 use super::category::Category;
 use super::claim::Claim;
 use super::contributor::Contributor;
@@ -344,8 +344,9 @@ impl Article {
     }
 
     /// Blocks before the first section.
-    async fn intro(&self) -> &[Block] {
-        &self.text().intro.0
+    async fn intro(&self) -> Vec<Block<'_>> {
+        let text = self.text();
+        filter_blocks(&text.intro.0, None, &text.locale)
     }
 
     /// When the article was first published.
@@ -597,14 +598,6 @@ impl ArticleQuery {
         let order = order_by.unwrap_or_default();
         pagination::articles(ctx, first, after, filter.unwrap_or_default(), order, pref).await
     }
-}
-
-/// Keeps only blocks of the given kinds (all when `kinds` is `None`).
-pub(crate) fn filter_blocks<'a>(blocks: &'a [Block], kinds: Option<&[BlockKind]>) -> Vec<&'a Block> {
-    blocks
-        .iter()
-        .filter(|b| kinds.is_none_or(|kinds| kinds.contains(&b.kind())))
-        .collect()
 }
 
 impl HasLocale for Article {

@@ -16,7 +16,7 @@ use crate::content::media as processing;
 use crate::editorial::media::NewImage;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
-use crate::store::loaders::{HeroOf, ImageRow, PhotoOf};
+use crate::store::loaders::{HeroOf, ImageById, ImageRow, PhotoOf};
 
 /// Where clients reach the API (`--api-url`), for absolute image URLs;
 /// paths when unset.
@@ -226,6 +226,20 @@ impl ArticleImages<'_> {
 }
 
 impl Image {
+    /// Image `id` (an image block's), with its texts in `locale`.
+    pub(crate) async fn by_id(ctx: &Context<'_>, id: Uuid, locale: &str) -> Result<Self> {
+        // Stored blocks only name stored images: the import checks them,
+        // and an image shown in a text cannot be deleted.
+        let row = super::loader(ctx)?
+            .load_one(ImageById(id))
+            .await?
+            .ok_or_else(|| Error::Internal(format!("image {} of a block is gone", id.simple())))?;
+        Ok(Image {
+            row,
+            locale: locale.to_owned(),
+        })
+    }
+
     /// The portrait of physician `id`, with its texts in `locale`.
     pub(crate) async fn photo_of(ctx: &Context<'_>, id: Uuid, locale: &str) -> Result<Option<Self>> {
         let found = super::loader(ctx)?.load_one(PhotoOf(id)).await?;

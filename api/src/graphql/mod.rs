@@ -6,6 +6,7 @@
 
 pub mod article;
 pub mod audit_log;
+pub mod block;
 pub mod category;
 pub mod changes;
 pub mod claim;

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use entity::block::{Block, BlockKind};
+use entity::block::BlockKind;
 use entity::enums::SectionKind;
 use entity::{section, section_translation};
 use uuid::Uuid;
 
-use super::article::{Scope, filter_blocks};
+use super::article::Scope;
+use super::block::{Block, filter_blocks};
 use super::claim::Claim;
 use super::localized::{HasLocale, LocaleFields, LocaleInfo};
 use super::node::{Kind, global_id};
@@ -168,8 +169,9 @@ impl Section {
     async fn blocks(
         &self,
         #[graphql(desc = "Only blocks of these kinds, in order; all when omitted.")] kinds: Option<Vec<BlockKind>>,
-    ) -> Vec<&Block> {
-        filter_blocks(&self.l10n.text().blocks.0, kinds.as_deref())
+    ) -> Vec<Block<'_>> {
+        let text = self.l10n.text();
+        filter_blocks(&text.blocks.0, kinds.as_deref(), &text.locale)
     }
 
     /// Claims made in this section, in order.

@@ -77,6 +77,7 @@ impl Rows {
             check_text(&at, &text.title)?;
             check_text(&at, &text.lead)?;
             check_blocks(&at, &text.intro)?;
+            self.show_images(id, locale, &text.intro, &at.then("intro"));
             if text.source_revision < 1 || text.source_revision > doc.revision {
                 return Err(invalid(
                     &at,
@@ -264,6 +265,7 @@ impl Rows {
             check_text(&at, heading)?;
             let blocks = doc.blocks.get(locale).unwrap_or(&empty);
             check_blocks(&at.then(locale), blocks)?;
+            self.show_images(article_id, locale, blocks, &at.then(locale));
             self.section_texts.push(section_translation::Model {
                 section_id: id,
                 locale: locale.clone(),

@@ -18,7 +18,7 @@ use entity::{
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -177,6 +177,10 @@ impl Checked {
             .filter(article_supervisor::Column::ArticleId.eq(article_id))
             .exec(txn)
             .await?;
+        entity::article_media::Entity::delete_many()
+            .filter(entity::article_media::Column::ArticleId.eq(article_id))
+            .exec(txn)
+            .await?;
         let rows = &self.0;
         let contributors: Vec<article_supervisor::Model> = rows
             .contributors
@@ -201,6 +205,7 @@ impl Checked {
         insert::<claim::Entity, _>(txn, &rows.claims).await?;
         insert::<claim_translation::Entity, _>(txn, &rows.claim_texts).await?;
         insert::<claim_reference::Entity, _>(txn, &rows.citations).await?;
+        insert::<entity::article_media::Entity, _>(txn, &rows.media_rows()).await?;
         Ok(())
     }
 }
@@ -221,6 +226,7 @@ pub(crate) async fn check<C: ConnectionTrait>(
     let mut known = Known::default();
     rows.resolve_existing(&bundle, db, &mut known).await?;
     rows.add_article(doc, &known, stored_now(), Some(existing))?;
+    rows.check_images(db).await?;
     Ok(Checked(rows))
 }
 
@@ -272,6 +278,9 @@ struct Rows {
     claims: Vec<claim::Model>,
     claim_texts: Vec<claim_translation::Model>,
     citations: Vec<claim_reference::Model>,
+    /// The images each article's texts show, per locale, once each, with
+    /// where each is first shown, for an error naming it.
+    article_media: Vec<(entity::article_media::Model, Location)>,
 }
 
 /// An article already stored, being rewritten from a revision's document.

@@ -63,7 +63,7 @@ impl Rows {
 
     /// The tables this import writes rows to.
     pub(super) fn tables(&self) -> Vec<&'static str> {
-        let written: [(&'static str, bool); 20] = [
+        let written: [(&'static str, bool); 21] = [
             ("category", !self.categories.is_empty()),
             ("category_translation", !self.category_texts.is_empty()),
             ("tag", !self.tags.is_empty()),
@@ -84,6 +84,7 @@ impl Rows {
             ("claim", !self.claims.is_empty()),
             ("claim_translation", !self.claim_texts.is_empty()),
             ("claim_reference", !self.citations.is_empty()),
+            ("article_media", !self.article_media.is_empty()),
         ];
         written.into_iter().filter(|(_, w)| *w).map(|(t, _)| t).collect()
     }
@@ -133,6 +134,97 @@ impl Rows {
         insert::<claim::Entity, _>(db, &self.claims).await?;
         insert::<claim_translation::Entity, _>(db, &self.claim_texts).await?;
         insert::<claim_reference::Entity, _>(db, &self.citations).await?;
+        insert::<entity::article_media::Entity, _>(db, &self.media_rows()).await?;
         Ok(())
+    }
+
+    /// The `article_media` rows.
+    pub(super) fn media_rows(&self) -> Vec<entity::article_media::Model> {
+        self.article_media.iter().map(|(row, _)| row.clone()).collect()
+    }
+
+    /// Notes the images `blocks` show in `locale` of article `article_id`,
+    /// each with the first place it is shown.
+    pub(super) fn show_images(&mut self, article_id: Uuid, locale: &str, blocks: &[Block], at: &Location) {
+        for (i, image) in blocks.iter().enumerate().filter_map(|(i, b)| Some((i, b.image()?))) {
+            let row = entity::article_media::Model {
+                article_id,
+                locale: locale.to_owned(),
+                media_id: image,
+            };
+            if !self.article_media.iter().any(|(shown, _)| *shown == row) {
+                self.article_media.push((row, at.then(format_args!("block {}", i + 1))));
+            }
+        }
+    }
+
+    /// Refuses images the texts show that were never uploaded, and, in a
+    /// text published here, images without alt text in its locale: a
+    /// published page must be accessible.
+    pub(super) async fn check_images<C: ConnectionTrait>(&self, db: &C) -> Result<(), ImportError> {
+        if self.article_media.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = self.article_media.iter().map(|(row, _)| row.media_id).collect();
+        let stored: HashSet<Uuid> = entity::media::Entity::find()
+            .select_only()
+            .column(entity::media::Column::Id)
+            .filter(entity::media::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let described: HashSet<(Uuid, String)> = entity::media_text::Entity::find()
+            .select_only()
+            .columns([entity::media_text::Column::MediaId, entity::media_text::Column::Locale])
+            .filter(entity::media_text::Column::MediaId.is_in(ids))
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let visible: HashSet<Uuid> = self
+            .articles
+            .iter()
+            .filter(|a| a.visible_from.is_some())
+            .map(|a| a.id)
+            .collect();
+        let published: HashSet<(Uuid, &str)> = self
+            .article_texts
+            .iter()
+            .filter(|t| t.status == Status::Published && visible.contains(&t.article_id))
+            .map(|t| (t.article_id, t.locale.as_str()))
+            .collect();
+        let mut problems = Problems::default();
+        let mut named = HashSet::new();
+        for (row, at) in &self.article_media {
+            if !stored.contains(&row.media_id) {
+                if named.insert(row.media_id) {
+                    problems.note::<()>(Err(invalid(
+                        at,
+                        format!(
+                            "no image `{}` is stored: upload it first (uploadImage, or `kiji media add`)",
+                            row.media_id.simple()
+                        ),
+                    )));
+                }
+                continue;
+            }
+            let shown = published.contains(&(row.article_id, row.locale.as_str()));
+            if shown && !described.contains(&(row.media_id, row.locale.clone())) {
+                problems.note::<()>(Err(invalid(
+                    at,
+                    format!(
+                        "image `{}` has no alt text in `{}`, which this article is published in: \
+                         a published page must be accessible, so add it (uploadImage with the same \
+                         file, or `kiji media add`)",
+                        row.media_id.simple(),
+                        row.locale
+                    ),
+                )));
+            }
+        }
+        problems.into_result()
     }
 }

@@ -71,6 +71,7 @@ impl Rows {
             }
             problems.note(rows.add_article(doc, &known, now, None));
         }
+        problems.note(rows.check_images(db).await);
         problems.into_result()?;
         Ok(rows)
     }

@@ -4,6 +4,71 @@ use super::read::*;
 use super::*;
 
 impl<'a> Reader<'a> {
+    /// Whether the paragraph starting here holds an image and nothing
+    /// else: an image block.
+    pub(super) fn image_alone(&self) -> bool {
+        let Some((Event::Start(Tag::Image { .. }), _)) = self.events.get(self.pos + 1) else {
+            return false;
+        };
+        let end = self.events[self.pos + 1..]
+            .iter()
+            .position(|(e, _)| matches!(e, Event::End(TagEnd::Image)));
+        end.is_some_and(|end| {
+            matches!(
+                self.events.get(self.pos + 2 + end),
+                Some((Event::End(TagEnd::Paragraph), _))
+            )
+        })
+    }
+
+    /// Reads `![alt](file "caption")`: an image block naming a stand-in id until the
+    /// file is uploaded (see [`MarkdownArticle::images`]).
+    pub(super) fn image(&mut self, line: usize) -> Option<Block> {
+        let Some((Event::Start(Tag::Image { dest_url, title, .. }), _)) = self.peek() else {
+            return None;
+        };
+        let (file, title) = (dest_url.to_string(), title.to_string());
+        self.pos += 1;
+        let mut alt = Vec::new();
+        let mut clean = true;
+        while let Some((event, range)) = self.peek() {
+            match event {
+                Event::Text(text) => self.push_text(&mut alt, &text, &range),
+                Event::End(TagEnd::Image) => break,
+                _ => clean = false,
+            }
+            self.pos += 1;
+        }
+        self.pos += 1;
+        if !clean {
+            self.error(
+                line,
+                "an image's alt text is plain text: escape markup in it with a backslash",
+            );
+            return None;
+        }
+        if file.is_empty()
+            || file.contains("://")
+            || file.starts_with('/')
+            || file.split(['/', '\\']).any(|p| p == "..")
+        {
+            self.error(
+                line,
+                format!("image `{file}` is not a file beside this one: write `![alt text](picture.jpg)`"),
+            );
+            return None;
+        }
+        let stand_in = uuid::Uuid::from_u128(self.images.len() as u128 + 1);
+        self.images.push(MarkdownImage {
+            line,
+            file,
+            alt: plain(trim(&alt)),
+            caption: Some(title).filter(|t| !t.trim().is_empty()),
+            stand_in,
+        });
+        Some(Block::Image(ImageBlock { image: stand_in }))
+    }
+
     /// Reads inline content up to the next block-level event.
     pub(super) fn inline(&mut self) -> Inline {
         let mut inline = Inline::default();

@@ -41,7 +41,9 @@ pub fn merge(base: &ArticleDoc, file: MarkdownArticle) -> Result<ArticleDoc, Vec
             ),
         });
     }
-    let MarkdownArticle { locale, mut doc, lines } = file;
+    let MarkdownArticle {
+        locale, mut doc, lines, ..
+    } = file;
     let Some(mut text) = doc.translations.remove(&locale) else {
         errors.push(LineError {
             line: 1,

@@ -71,7 +71,10 @@
 //!   Markdown would otherwise join the two); a question and its answer as
 //!   two paragraphs starting `**Q.**` and `**A.**`; a note as a quotation
 //!   whose first line is `[!INFO]`, `[!CAUTION]` or `[!DISCLAIMER]` and an
-//!   optional title, and whose second line is the text.
+//!   optional title, and whose second line is the text; an image as a
+//!   paragraph of its own, `![alt text](file.jpg "caption")`, the file
+//!   beside the Markdown file (its alt text and caption are the image's in
+//!   the file's locale).
 //! - A section's claims follow its blocks, before its subsections: the line
 //!   `<!-- claims -->`, then a list whose items are
 //!   `{KIND · EVIDENCE} text [@key, locator] [@key]`.
@@ -93,7 +96,7 @@ use std::ops::Range;
 
 use async_graphql::EnumType;
 use chrono::{DateTime, FixedOffset};
-use entity::block::{Block, ListBlock, ListItem, NoteBlock, NoteTone, ParagraphBlock, QuestionAnswerBlock};
+use entity::block::{Block, ImageBlock, ListBlock, ListItem, NoteBlock, NoteTone, ParagraphBlock, QuestionAnswerBlock};
 use entity::enums::{ClaimKind, ContributorRole, EvidenceLevel, SectionKind, Status};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
@@ -120,6 +123,68 @@ pub struct MarkdownArticle {
     pub doc: ArticleDoc,
     /// Line of each section's heading, by anchor, for later error messages.
     pub lines: HashMap<String, usize>,
+    /// The images among its blocks, in order: each block names its
+    /// `stand_in` until [`MarkdownArticle::resolve_images`] puts the
+    /// uploaded image's id in its place.
+    pub images: Vec<MarkdownImage>,
+}
+
+/// An image block as a Markdown file writes it: `![alt](file "caption")`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkdownImage {
+    /// The 1-based line it is on.
+    pub line: usize,
+    /// The file, relative to the Markdown file.
+    pub file: String,
+    /// Its alt text in the file's locale (empty when none is written).
+    pub alt: String,
+    /// Its caption in the file's locale: the image's title.
+    pub caption: Option<String>,
+    /// The id its block names until resolved.
+    pub stand_in: uuid::Uuid,
+}
+
+impl MarkdownArticle {
+    /// Puts `ids[i]` (the stored image of `images[i]`) in place of each
+    /// image's stand-in.
+    pub fn resolve_images(&mut self, ids: &[uuid::Uuid]) {
+        let by_stand_in: HashMap<uuid::Uuid, uuid::Uuid> = self
+            .images
+            .iter()
+            .map(|i| i.stand_in)
+            .zip(ids.iter().copied())
+            .collect();
+        let swap = |blocks: &mut Vec<Block>| {
+            for block in blocks {
+                if let Block::Image(image) = block
+                    && let Some(id) = by_stand_in.get(&image.image)
+                {
+                    image.image = *id;
+                }
+            }
+        };
+        for text in self.doc.translations.values_mut() {
+            swap(&mut text.intro);
+        }
+        let mut stack: Vec<&mut SectionDoc> = self.doc.sections.iter_mut().collect();
+        while let Some(section) = stack.pop() {
+            for blocks in section.blocks.values_mut() {
+                swap(blocks);
+            }
+            stack.extend(section.sections.iter_mut());
+        }
+    }
+}
+
+/// An image's alt text and the file it is written to, for [`to_markdown`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFile {
+    /// Alt text in the file's locale (empty when it has none).
+    pub alt: String,
+    /// Caption in the file's locale.
+    pub caption: Option<String>,
+    /// The file name, beside the Markdown file.
+    pub file: String,
 }
 
 /// Deepest section: `######` is depth 4 (`##` is 0).

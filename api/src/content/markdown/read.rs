@@ -22,9 +22,11 @@ pub fn from_markdown(text: &str) -> Result<MarkdownArticle, Vec<LineError>> {
         errors: Vec::new(),
         locale: locale.clone(),
         source,
+        images: Vec::new(),
     };
     let read = reader.document();
     errors.extend(reader.errors);
+    let images = reader.images;
     let (Some(matter), Some(title), true) = (matter, read.title, errors.is_empty()) else {
         errors.sort_by_key(|e| e.line);
         return Err(errors);
@@ -60,6 +62,7 @@ pub fn from_markdown(text: &str) -> Result<MarkdownArticle, Vec<LineError>> {
         locale,
         doc,
         lines: read.lines,
+        images,
     })
 }
 
@@ -235,6 +238,7 @@ pub(super) struct Reader<'a> {
     pub(super) errors: Vec<LineError>,
     pub(super) locale: String,
     pub(super) source: bool,
+    pub(super) images: Vec<MarkdownImage>,
 }
 
 impl<'a> Reader<'a> {
@@ -537,6 +541,12 @@ impl<'a> Reader<'a> {
                     classes: classes.iter().map(|c| c.to_string()).collect(),
                     other_attributes: !attrs.is_empty(),
                 }
+            }
+            Event::Start(Tag::Paragraph) if self.image_alone() => {
+                self.pos += 1;
+                let image = self.image(line);
+                self.expect_end(line);
+                image.map_or(Element::Nothing, Element::Block)
             }
             Event::Start(Tag::Paragraph) => {
                 self.pos += 1;

@@ -3,6 +3,10 @@
 use entity::block::{ListItem, NoteTone};
 
 use super::*;
+
+fn no_images() -> HashMap<uuid::Uuid, ImageFile> {
+    HashMap::new()
+}
 use crate::content::sample;
 
 fn read(md: &str) -> Result<MarkdownArticle, String> {
@@ -79,9 +83,9 @@ fn every_sample_article_round_trips_in_every_locale() -> Result<(), String> {
             if *locale != doc.source_locale {
                 translations += 1;
             }
-            let md = to_markdown(doc, locale)?;
+            let md = to_markdown(doc, locale, &no_images())?;
             let parsed = read(&md).map_err(|err| format!("{at}: {err}"))?;
-            assert_eq!(to_markdown(&parsed.doc, locale)?, md, "{at}");
+            assert_eq!(to_markdown(&parsed.doc, locale, &no_images())?, md, "{at}");
             assert_eq!(parsed.doc, project(doc, locale), "{at}");
             let merged = merge(doc, parsed).map_err(|errors| format!("{at}: {}", describe(&errors)))?;
             assert_eq!(&merged, doc, "{at}");
@@ -94,7 +98,7 @@ fn every_sample_article_round_trips_in_every_locale() -> Result<(), String> {
 #[test]
 fn an_edited_translation_changes_only_its_locale() -> Result<(), String> {
     let doc = sample_article("exosome-effects-and-side-effects")?;
-    let md = to_markdown(&doc, "en")?
+    let md = to_markdown(&doc, "en", &no_images())?
         .replace(
             "## What is an exosome? {#what-is-an-exosome}",
             "## What exactly is an exosome? {#what-is-an-exosome}",
@@ -121,7 +125,7 @@ fn an_edited_translation_changes_only_its_locale() -> Result<(), String> {
 #[test]
 fn a_section_missing_from_a_translation_loses_only_that_locale() -> Result<(), String> {
     let doc = sample_article("exosome-effects-and-side-effects")?;
-    let md = cut_section(&to_markdown(&doc, "en")?, "how-exosomes-work")?;
+    let md = cut_section(&to_markdown(&doc, "en", &no_images())?, "how-exosomes-work")?;
     let merged = merge(&doc, read(&md)?).map_err(|errors| describe(&errors))?;
     let mut expected = doc.clone();
     let section = find_section(&mut expected.sections, "how-exosomes-work").ok_or("no section")?;
@@ -137,7 +141,7 @@ fn a_section_missing_from_a_translation_loses_only_that_locale() -> Result<(), S
 #[test]
 fn a_source_file_that_deletes_a_section_drops_it_and_its_translations() -> Result<(), String> {
     let doc = sample_article("exosome-effects-and-side-effects")?;
-    let md = cut_section(&to_markdown(&doc, "ja")?, "exosome-cosmetics")?;
+    let md = cut_section(&to_markdown(&doc, "ja", &no_images())?, "exosome-cosmetics")?;
     let merged = merge(&doc, read(&md)?).map_err(|errors| describe(&errors))?;
     let mut expected = doc.clone();
     expected.sections.retain(|s| s.anchor != "exosome-cosmetics");
@@ -149,7 +153,7 @@ fn a_source_file_that_deletes_a_section_drops_it_and_its_translations() -> Resul
 #[test]
 fn a_source_file_that_changes_a_sections_claims_drops_their_translations() -> Result<(), String> {
     let doc = sample_article("exosome-effects-and-side-effects")?;
-    let md = to_markdown(&doc, "ja")?;
+    let md = to_markdown(&doc, "ja", &no_images())?;
     let claim = md
         .lines()
         .find(|l| l.starts_with("- {MECHANISM · PRECLINICAL}"))
@@ -169,7 +173,7 @@ fn a_source_file_that_changes_a_sections_claims_drops_their_translations() -> Re
 #[test]
 fn a_translation_file_with_an_unknown_anchor_is_an_error_at_its_line() -> Result<(), String> {
     let doc = sample_article("exosome-effects-and-side-effects")?;
-    let md = to_markdown(&doc, "en")?.replace("{#how-exosomes-work}", "{#how-exosomes-act}");
+    let md = to_markdown(&doc, "en", &no_images())?.replace("{#how-exosomes-work}", "{#how-exosomes-act}");
     let line = line_of(&md, "{#how-exosomes-act}")?;
     let errors = merge(&doc, read(&md)?).err().ok_or("merged")?;
     assert_eq!(errors.len(), 1, "{}", describe(&errors));
@@ -181,7 +185,7 @@ fn a_translation_file_with_an_unknown_anchor_is_an_error_at_its_line() -> Result
 #[test]
 fn a_translation_whose_claims_differ_is_an_error_at_the_section() -> Result<(), String> {
     let doc = sample_article("regenerative-medicine-law-risk-classes")?;
-    let md = to_markdown(&doc, "en")?;
+    let md = to_markdown(&doc, "en", &no_images())?;
     let line = line_of(&md, "{#three-risk-classes}")?;
     let at = md.find("{#three-risk-classes}").ok_or("no section")?;
     let md = format!(
@@ -199,7 +203,7 @@ fn a_translation_whose_claims_differ_is_an_error_at_the_section() -> Result<(), 
 #[test]
 fn windows_line_endings_read_the_same() -> Result<(), String> {
     let doc = sample_article("regenerative-medicine-law-risk-classes")?;
-    let md = to_markdown(&doc, "en")?.replace('\n', "\r\n");
+    let md = to_markdown(&doc, "en", &no_images())?.replace('\n', "\r\n");
     assert_eq!(read(&md)?.doc, project(&doc, "en"));
     Ok(())
 }
@@ -290,7 +294,7 @@ translation:
 fn a_file_for_another_article_is_refused() -> Result<(), String> {
     let doc = sample_article("regenerative-medicine-law-risk-classes")?;
     let other = sample_article("exosome-effects-and-side-effects")?;
-    let file = read(&to_markdown(&other, "en")?)?;
+    let file = read(&to_markdown(&other, "en", &no_images())?)?;
     let errors = merge(&doc, file).err().ok_or("merged")?;
     assert!(
         errors.iter().any(|e| e.message.contains("slug")),
@@ -303,7 +307,7 @@ fn a_file_for_another_article_is_refused() -> Result<(), String> {
 #[test]
 fn a_translation_cannot_reorder_sections_or_change_their_kind() -> Result<(), String> {
     let doc = sample_article("regenerative-medicine-law-risk-classes")?;
-    let md = to_markdown(&doc, "en")?;
+    let md = to_markdown(&doc, "en", &no_images())?;
     let second = md.find("\n## The three risk classes").ok_or("no second section")?;
     let first = md.find("\n## What the Act does").ok_or("no first section")?;
     let swapped = format!("{}{}\n{}", &md[..first], md[second..].trim_end(), &md[first..second])
@@ -464,20 +468,20 @@ fn plain_texts_come_back_unchanged() -> Result<(), String> {
     ];
     for text in texts {
         let doc = article_with(text);
-        let md = to_markdown(&doc, "en")?;
+        let md = to_markdown(&doc, "en", &no_images())?;
         let parsed = read(&md).map_err(|err| format!("{text:?}: {err}\n{md}"))?;
         assert_eq!(parsed.doc, doc, "{text:?}\n{md}");
-        assert_eq!(to_markdown(&parsed.doc, "en")?, md, "{text:?}");
+        assert_eq!(to_markdown(&parsed.doc, "en", &no_images())?, md, "{text:?}");
     }
     Ok(())
 }
 
 #[test]
 fn texts_that_cannot_be_written_are_refused() {
-    assert!(to_markdown(&article_with(""), "en").is_err());
-    assert!(to_markdown(&article_with("a\0b"), "en").is_err());
-    assert!(to_markdown(&article_with("fine"), "fr").is_err());
-    assert!(to_markdown(&article_with("fine"), "en").is_ok());
+    assert!(to_markdown(&article_with(""), "en", &no_images()).is_err());
+    assert!(to_markdown(&article_with("a\0b"), "en", &no_images()).is_err());
+    assert!(to_markdown(&article_with("fine"), "fr", &no_images()).is_err());
+    assert!(to_markdown(&article_with("fine"), "en", &no_images()).is_ok());
 }
 
 const FRONT_MATTER: &str = "---
@@ -607,4 +611,64 @@ fn a_file_without_front_matter_or_title_is_refused() -> Result<(), String> {
         describe(&errors)
     );
     Ok(())
+}
+
+#[test]
+fn images_round_trip_with_their_alt_text_and_caption() -> Result<(), String> {
+    let stored = uuid::Uuid::from_u128(0x0193_a4b2_7c1d_7e00_8000_0000_0000_0042);
+    let mut doc = article_with("text");
+    let image = Block::Image(ImageBlock { image: stored });
+    if let Some(text) = doc.translations.get_mut("en") {
+        text.intro = vec![image.clone()];
+    }
+    doc.sections[0]
+        .blocks
+        .insert("en".to_owned(), vec![image.clone(), image]);
+    let tricky = [
+        (
+            "A room [with] *stars* & \\ slashes",
+            Some("Seen \"from\" the hall & more \\"),
+        ),
+        ("診察室の写真", None),
+        ("", Some("a caption without alt text")),
+    ];
+    for (alt, caption) in tricky {
+        let file = format!("{}.jpeg", stored.simple());
+        let files = HashMap::from([(
+            stored,
+            ImageFile {
+                alt: alt.to_owned(),
+                caption: caption.map(str::to_owned),
+                file: file.clone(),
+            },
+        )]);
+        let md = to_markdown(&doc, "en", &files)?;
+        assert!(md.contains(&format!("]({file}")), "{md}");
+        let mut parsed = read(&md).map_err(|err| format!("{alt:?}: {err}\n{md}"))?;
+        // Three blocks, each a stand-in until the files are uploaded.
+        assert_eq!(parsed.images.len(), 3, "{md}");
+        for found in &parsed.images {
+            assert_eq!((found.alt.as_str(), found.caption.as_deref()), (alt, caption), "{md}");
+            assert_eq!(found.file, file);
+        }
+        let ids = vec![stored; parsed.images.len()];
+        parsed.resolve_images(&ids);
+        assert_eq!(parsed.doc, doc, "{md}");
+    }
+    Ok(())
+}
+
+#[test]
+fn images_that_are_not_files_beside_are_refused() {
+    for (image, expected) in [
+        ("![x](../secret.png)", "is not a file beside this one"),
+        ("![x](/etc/passwd)", "is not a file beside this one"),
+        ("![x](https://example.com/a.png)", "is not a file beside this one"),
+        ("![*bold*](a.png)", "plain text"),
+        ("Text and ![x](a.png) together", "an image is not kept"),
+    ] {
+        let md = format!("{FRONT_MATTER}\n# Title\n\n{image}\n");
+        let errors = from_markdown(&md).expect_err(image);
+        assert!(describe(&errors).contains(expected), "{image}: {}", describe(&errors));
+    }
 }

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Writes `locale`'s texts of `doc` as Markdown with YAML front matter. Err if doc has no translation in `locale`.
-pub fn to_markdown(doc: &ArticleDoc, locale: &str) -> Result<String, String> {
+pub fn to_markdown(doc: &ArticleDoc, locale: &str, images: &HashMap<uuid::Uuid, ImageFile>) -> Result<String, String> {
     let text = doc
         .translations
         .get(locale)
@@ -37,6 +37,7 @@ pub fn to_markdown(doc: &ArticleDoc, locale: &str) -> Result<String, String> {
         out: format!("---\n{yaml}---\n\n# "),
         locale,
         source: locale == doc.source_locale,
+        images,
     };
     writer.text(&text.title, "title")?;
     writer.out.push('\n');
@@ -52,6 +53,7 @@ struct Writer<'a> {
     out: String,
     locale: &'a str,
     source: bool,
+    images: &'a HashMap<uuid::Uuid, ImageFile>,
 }
 
 impl Writer<'_> {
@@ -99,6 +101,33 @@ impl Writer<'_> {
                     }
                     self.out.push_str("\n> ");
                     self.text(&note.text, &at)?;
+                }
+                Block::Image(image) => {
+                    let file = self
+                        .images
+                        .get(&image.image)
+                        .ok_or_else(|| format!("{at}: image `{}` is not stored", image.image.simple()))?;
+                    self.out.push_str("![");
+                    if !file.alt.is_empty() {
+                        self.escaped(&file.alt, &['[', ']'], &at)?;
+                    }
+                    self.out.push_str("](");
+                    self.out.push_str(&file.file);
+                    if let Some(caption) = &file.caption {
+                        self.out.push_str(" \"");
+                        for c in caption.chars() {
+                            match c {
+                                '\\' | '"' | '&' => {
+                                    self.out.push('\\');
+                                    self.out.push(c);
+                                }
+                                c if c.is_control() => self.out.push_str(&format!("&#{};", u32::from(c))),
+                                c => self.out.push(c),
+                            }
+                        }
+                        self.out.push('"');
+                    }
+                    self.out.push(')');
                 }
             }
             if !matches!(block, Block::List(_)) {

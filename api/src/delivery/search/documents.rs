@@ -131,6 +131,34 @@ pub async fn load<C: ConnectionTrait>(db: &C, ids: &[Uuid], now: DateTime<Utc>) 
             }
         }
     }
+    // What images among the blocks show, as readers of each locale read it.
+    let shown: Vec<Uuid> = entity::article_media::Entity::find()
+        .select_only()
+        .column(entity::article_media::Column::MediaId)
+        .distinct()
+        .filter(entity::article_media::Column::ArticleId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut image_texts: HashMap<(Uuid, String), String> = HashMap::new();
+    for chunk in shown.chunks(2000) {
+        for t in entity::media_text::Entity::find()
+            .filter(entity::media_text::Column::MediaId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            let text = match t.caption {
+                Some(caption) => format!("{}\n{caption}", t.alt),
+                None => t.alt,
+            };
+            image_texts.insert((t.media_id, t.locale), text);
+        }
+    }
+    let image_text = |block: &entity::block::Block, locale: &str| {
+        block
+            .image()
+            .and_then(|id| image_texts.get(&(id, locale.to_owned())).map(String::as_str))
+    };
     let mut by_article: HashMap<Uuid, Vec<section::Model>> = HashMap::new();
     for s in sections {
         by_article.entry(s.article_id).or_default().push(s);
@@ -144,7 +172,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, ids: &[Uuid], now: DateTime<Utc>) 
         let ordered = reading_order(by_article.get(&a.id).map(Vec::as_slice).unwrap_or_default());
         let mut lead = t.lead.clone();
         for block in &t.intro.0 {
-            for text in block.texts() {
+            for text in block.texts().into_iter().chain(image_text(block, &t.locale)) {
                 lead.push('\n');
                 lead.push_str(text);
             }
@@ -155,7 +183,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, ids: &[Uuid], now: DateTime<Utc>) 
                 let st = section_texts.get(&(s.id, t.locale.clone()))?;
                 let mut text = String::new();
                 for block in &st.blocks.0 {
-                    for piece in block.texts() {
+                    for piece in block.texts().into_iter().chain(image_text(block, &t.locale)) {
                         text.push_str(piece);
                         text.push('\n');
                     }

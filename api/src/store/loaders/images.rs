@@ -1,5 +1,6 @@
-//! Articles' hero images and physicians' portraits with their texts, for
-//! a whole list in two statements whatever its length.
+//! Articles' hero images, physicians' portraits and the images among
+//! blocks, with their texts, for a whole list in two statements whatever
+//! its length.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +19,10 @@ pub struct HeroOf(pub Uuid);
 /// The portrait of a physician (by the supervisor's id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PhotoOf(pub Uuid);
+
+/// An image by its own id (an image block's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ImageById(pub Uuid);
 
 /// An image as readers get it: never its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +77,34 @@ impl Loader<PhotoOf> for DbLoader {
     }
 }
 
+impl Loader<ImageById> for DbLoader {
+    type Value = Arc<ImageRow>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[ImageById]) -> Result<HashMap<ImageById, Self::Value>, Self::Error> {
+        let select = Query::select()
+            .column((media::Entity, media::Column::Id))
+            .columns(image_columns())
+            .from(media::Entity)
+            .and_where(Expr::col((media::Entity, media::Column::Id)).is_in(keys.iter().map(|k| k.0)))
+            .to_owned();
+        let found = self.images(&select).await?;
+        Ok(found.into_iter().map(|(id, image)| (ImageById(id), image)).collect())
+    }
+}
+
+/// The columns of an [`ImageRow`], in its order.
+fn image_columns() -> [(media::Entity, media::Column); 6] {
+    [
+        (media::Entity, media::Column::Id),
+        (media::Entity, media::Column::Width),
+        (media::Entity, media::Column::Height),
+        (media::Entity, media::Column::Placeholder),
+        (media::Entity, media::Column::FocalX),
+        (media::Entity, media::Column::FocalY),
+    ]
+}
+
 impl DbLoader {
     /// The images that `table` links to `owners` (by `owner` and `media`
     /// columns), with their texts.
@@ -89,14 +122,7 @@ impl DbLoader {
     {
         let select = Query::select()
             .column((table, owner))
-            .columns([
-                (media::Entity, media::Column::Id),
-                (media::Entity, media::Column::Width),
-                (media::Entity, media::Column::Height),
-                (media::Entity, media::Column::Placeholder),
-                (media::Entity, media::Column::FocalX),
-                (media::Entity, media::Column::FocalY),
-            ])
+            .columns(image_columns())
             .from(table)
             .inner_join(
                 media::Entity,
@@ -104,8 +130,17 @@ impl DbLoader {
             )
             .and_where(Expr::col((table, owner)).is_in(owners))
             .to_owned();
+        self.images(&select).await
+    }
+
+    /// The images `select` finds (its first column the key, then
+    /// [`image_columns`]), with their texts.
+    async fn images(
+        &self,
+        select: &sea_orm::sea_query::SelectStatement,
+    ) -> Result<HashMap<Uuid, Arc<ImageRow>>, LoadError> {
         let mut heroes: Vec<(Uuid, ImageRow)> = Vec::new();
-        for row in self.rows(&select).await? {
+        for row in self.rows(select).await? {
             let get_err = |e: sea_orm::DbErr| Arc::new(e);
             heroes.push((
                 row.try_get_by_index(0).map_err(get_err)?,

@@ -16,7 +16,7 @@
 mod images;
 mod joined;
 
-pub use images::{HeroOf, ImageRow, PhotoOf};
+pub use images::{HeroOf, ImageById, ImageRow, PhotoOf};
 pub use joined::{
     CareerOf, CategoryOf, ClaimRows, ClaimRowsOf, ContributorRowsOf, QualificationsOf, SectionRows, SectionTreeOf,
     TagRowsOf, articles_with_texts,
