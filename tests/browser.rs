@@ -240,6 +240,7 @@ async fn an_article_page_shows_its_hero_image_from_srcset(backend: Backend) {
         .expect("encodes");
     let stored = api::editorial::media::add(
         &app.db,
+        &Default::default(),
         &app.followers,
         api::editorial::audit::Actor::CommandLine,
         true,

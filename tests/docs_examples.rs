@@ -248,7 +248,7 @@ async fn documented_markdown_files_import(backend: Backend) {
         )
         .await
         .unwrap_or_else(|err| panic!("{file} example does not import: {err}\n{text}"));
-        let exported = api::editorial::import::export_markdown(&app.db, &slug, &locale)
+        let exported = api::editorial::import::export_markdown(&app.db, &Default::default(), &slug, &locale)
             .await
             .unwrap_or_else(|err| panic!("{file} example does not export: {err}"))
             .text;

@@ -11,6 +11,7 @@ use api::content::Bundle;
 use api::editorial::auth;
 use common::{Backend, TestApp};
 use entity::enums::Role;
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
 const UPLOAD: &str = r#"mutation($file: Upload!, $alt: [LocalizedTextInput!]!) {
@@ -251,8 +252,6 @@ async fn uploads_are_checked_cleaned_and_served_at_fixed_widths(backend: Backend
         .await;
     assert_eq!(code(&escaped), "BAD_REQUEST", "{escaped:#}");
 }
-
-use sea_orm::EntityTrait;
 
 const NEWS: &str = r#"
 categories:
@@ -674,8 +673,117 @@ async fn image_blocks_show_the_images_alt_text_in_each_locale(backend: Backend) 
     assert_eq!(image["locale"], "en");
 }
 
+const BUCKET_KEY: &str = "kiji-test";
+const BUCKET_SECRET: &str = "kiji-test-secret";
+
+/// An S3-compatible server in this process (s3s-fs, which checks SigV4
+/// signatures) with the bucket `kiji-media`: its root directory and URL.
+async fn s3_server() -> (std::path::PathBuf, String) {
+    let root = std::env::temp_dir().join(format!("kiji-s3-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(root.join("kiji-media")).unwrap();
+    let mut builder = s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(&root).unwrap());
+    builder.set_auth(s3s::auth::SimpleAuth::from_single(BUCKET_KEY, BUCKET_SECRET));
+    let service = builder.build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let service = service.clone();
+            tokio::spawn(async move {
+                let http = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                let _ = http
+                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service)
+                    .await;
+            });
+        }
+    });
+    (root, format!("http://{addr}"))
+}
+
+async fn originals_and_variants_can_live_in_an_s3_compatible_bucket(backend: Backend) {
+    let (root, endpoint) = s3_server().await;
+    let in_bucket = |secret: &str| {
+        let endpoint = endpoint.clone();
+        let secret = secret.to_owned();
+        move |c: &mut api::Config| {
+            c.media_store = "s3://kiji-media/clinic".to_owned();
+            c.media_store_endpoint = Some(endpoint);
+            c.media_store_key_id = Some(BUCKET_KEY.to_owned());
+            c.media_store_secret = Some(api::config::Secret(secret));
+        }
+    };
+    let Some(app) = TestApp::spawn_with(backend, in_bucket(BUCKET_SECRET)).await else {
+        return;
+    };
+    let (_, admin) = auth::create_key(&app.db, Role::Admin, "ops").await.expect("key");
+    let ja = json!([{ "locale": "ja", "text": "受付" }]);
+    let body = upload(
+        &app,
+        &admin,
+        UPLOAD,
+        json!({ "file": null, "alt": ja }),
+        "desk.jpg",
+        jpeg(1000, 700),
+    )
+    .await;
+    let id = body["data"]["uploadImage"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body:#}"))
+        .to_owned();
+
+    // The row is in the database, the bytes in the bucket.
+    let row = entity::media::Entity::find_by_id(uuid::Uuid::parse_str(&id).unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.bytes.is_empty(), "the original went to the bucket");
+    let original = root.join("kiji-media/clinic/originals").join(&row.sha256);
+    let kept = image::load_from_memory(&std::fs::read(&original).expect("the bucket holds the original")).unwrap();
+    assert_eq!((kept.width(), kept.height()), (1000, 700));
+
+    // A variant is made from the bucket's original and kept beside it.
+    let url = format!("{}/media/{id}/640.webp", app.base);
+    let first = reqwest::get(&url).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let bytes = first.bytes().await.unwrap();
+    assert_eq!(image::load_from_memory(&bytes).unwrap().width(), 640);
+    assert!(root.join(format!("kiji-media/clinic/variants/{id}/640.webp")).exists());
+
+    // Another instance on the same database and bucket serves the same bytes.
+    let other = TestApp::spawn_on(&app.database_url(), in_bucket(BUCKET_SECRET)).await;
+    let again = reqwest::get(format!("{}/media/{id}/640.webp", other.base))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.bytes().await.unwrap(), bytes);
+
+    // A bucket that refuses: a bare INTERNAL error, nothing of the bucket's
+    // answer, and no row naming bytes that are not kept.
+    let refused_by = TestApp::spawn_on(&app.database_url(), in_bucket("not-the-secret")).await;
+    let body = upload(
+        &refused_by,
+        &admin,
+        UPLOAD,
+        json!({ "file": null, "alt": ja }),
+        "b.jpg",
+        jpeg(300, 200),
+    )
+    .await;
+    assert_eq!(code(&body), "INTERNAL", "{body:#}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("kiji-media") && !message.contains("Signature"),
+        "{message}"
+    );
+    let rows = entity::media::Entity::find().count(&app.db).await.unwrap();
+    assert_eq!(rows, 1);
+    std::fs::remove_dir_all(&root).ok();
+}
+
 db_tests!(
     uploads_are_checked_cleaned_and_served_at_fixed_widths,
+    originals_and_variants_can_live_in_an_s3_compatible_bucket,
     image_blocks_show_the_images_alt_text_in_each_locale,
     alt_text_is_required_in_every_published_locale,
     a_portrait_is_an_image_with_alt_text_in_every_profile_locale,

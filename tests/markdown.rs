@@ -57,8 +57,14 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let ja = export_markdown(&app.db, COLUMN, "ja").await.expect("exports ja").text;
-    let en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en").text;
+    let ja = export_markdown(&app.db, &Default::default(), COLUMN, "ja")
+        .await
+        .expect("exports ja")
+        .text;
+    let en = export_markdown(&app.db, &Default::default(), COLUMN, "en")
+        .await
+        .expect("exports en")
+        .text;
     assert!(ja.contains("## エクソソームとは {#what-is-an-exosome}"), "{ja}");
     assert!(en.contains("locale: en"), "{en}");
 
@@ -86,11 +92,17 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
         .await
         .expect("creates the column");
     assert_eq!(
-        export_markdown(&empty.db, COLUMN, "ja").await.expect("exports").text,
+        export_markdown(&empty.db, &Default::default(), COLUMN, "ja")
+            .await
+            .expect("exports")
+            .text,
         ja
     );
     assert_eq!(
-        export_markdown(&empty.db, COLUMN, "en").await.expect("exports").text,
+        export_markdown(&empty.db, &Default::default(), COLUMN, "en")
+            .await
+            .expect("exports")
+            .text,
         en
     );
 
@@ -103,7 +115,10 @@ async fn the_sample_column_goes_out_as_markdown_and_comes_back_as_a_revision(bac
     let saved = import(&app, &[("ja.md", &edited)]).await.expect("imports the edit");
     assert_eq!(saved, 1);
     assert_eq!(head(&app).await, (2, 1));
-    let now = export_markdown(&app.db, COLUMN, "ja").await.expect("exports").text;
+    let now = export_markdown(&app.db, &Default::default(), COLUMN, "ja")
+        .await
+        .expect("exports")
+        .text;
     assert!(now.contains("revision: 2"), "{now}");
     assert!(now.contains("## エクソソームとは何か {#what-is-an-exosome}"));
     let public = app
@@ -171,7 +186,10 @@ async fn an_old_locale_file_beside_a_fresh_one_conflicts(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let old_en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en").text;
+    let old_en = export_markdown(&app.db, &Default::default(), COLUMN, "en")
+        .await
+        .expect("exports en")
+        .text;
     let (_, editor) = api::editorial::auth::create_key(&app.db, entity::enums::Role::Editor, "desk")
         .await
         .expect("key");
@@ -183,7 +201,10 @@ async fn an_old_locale_file_beside_a_fresh_one_conflicts(backend: Backend) {
         )
         .await;
     assert_eq!(edited["data"]["editSection"]["revision"], 2, "{edited:#}");
-    let fresh_ja = export_markdown(&app.db, COLUMN, "ja").await.expect("exports ja").text;
+    let fresh_ja = export_markdown(&app.db, &Default::default(), COLUMN, "ja")
+        .await
+        .expect("exports ja")
+        .text;
     let message = import(&app, &[("ja.md", &fresh_ja), ("en.md", &old_en)])
         .await
         .expect_err("the old English file is refused");
@@ -191,7 +212,10 @@ async fn an_old_locale_file_beside_a_fresh_one_conflicts(backend: Backend) {
         message.contains("en.md") && message.contains("not the newest one (2)"),
         "{message}"
     );
-    let en = export_markdown(&app.db, COLUMN, "en").await.expect("exports en").text;
+    let en = export_markdown(&app.db, &Default::default(), COLUMN, "en")
+        .await
+        .expect("exports en")
+        .text;
     assert!(en.contains("What an exosome is"), "the English saved in between stays");
 }
 

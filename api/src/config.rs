@@ -78,6 +78,30 @@ pub struct Config {
     #[arg(long, env = "KIJI_SEARCH_INDEX")]
     pub search_index: Option<String>,
 
+    /// Where images' originals and variants are kept: `database` (the
+    /// default), or an S3-compatible bucket, `s3://bucket[/prefix]`, for
+    /// large libraries. Every instance must name the same.
+    #[arg(long, env = "KIJI_MEDIA_STORE", default_value = "database")]
+    pub media_store: String,
+
+    /// The S3-compatible service's URL (MinIO, Cloudflare R2, …), addressed
+    /// by path; AWS itself when unset.
+    #[arg(long, env = "KIJI_MEDIA_STORE_ENDPOINT")]
+    pub media_store_endpoint: Option<String>,
+
+    /// The bucket's region.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub media_store_region: String,
+
+    /// The access key id for the bucket.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub media_store_key_id: Option<String>,
+
+    /// The secret access key for the bucket; better given in the
+    /// environment than on a command line others can list.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true, value_parser = parse_secret)]
+    pub media_store_secret: Option<Secret>,
+
     /// Load the bundled sample content when the database holds no articles.
     #[arg(long, env = "KIJI_LOAD_SAMPLE", default_value_t = true, action = clap::ArgAction::Set)]
     pub load_sample: bool,
@@ -203,6 +227,11 @@ impl Config {
             webhook_max_attempts: 8,
             webhook_timeout_ms: 10_000,
             search_index: Some("memory".to_owned()),
+            media_store: "database".to_owned(),
+            media_store_endpoint: None,
+            media_store_region: "us-east-1".to_owned(),
+            media_store_key_id: None,
+            media_store_secret: None,
             load_sample: true,
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
@@ -229,6 +258,21 @@ impl Config {
     /// The request timeout as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Where images' bytes are kept (`--media-store`).
+    pub fn media_store(&self) -> Result<crate::store::objects::MediaStore, crate::store::objects::ObjectError> {
+        use crate::store::objects::{BucketConfig, MediaStore};
+        match self.media_store.trim() {
+            "" | "database" => Ok(MediaStore::Database),
+            url => MediaStore::bucket(&BucketConfig {
+                url: url.to_owned(),
+                endpoint: self.media_store_endpoint.clone(),
+                region: self.media_store_region.clone(),
+                key_id: self.media_store_key_id.clone(),
+                secret: self.media_store_secret.as_ref().map(|s| s.0.clone()),
+            }),
+        }
     }
 
     /// Where this instance keeps its search index.
@@ -305,4 +349,19 @@ fn parse_api_url(value: &str) -> Result<String, String> {
 
 fn parse_locale(value: &str) -> Result<Locale, String> {
     Locale::parse(value).map_err(|err| err.to_string())
+}
+
+/// A secret from the command line or environment, never printed, even
+/// where the configuration is (`Debug`).
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+fn parse_secret(value: &str) -> Result<Secret, String> {
+    Ok(Secret(value.to_owned()))
 }

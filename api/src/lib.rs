@@ -51,6 +51,9 @@ pub enum StartupError {
     /// The search index could not be opened or built.
     #[error("{0}")]
     Search(#[from] delivery::search::SearchError),
+    /// The media store (`--media-store`) cannot be used.
+    #[error("{0}")]
+    Media(#[from] store::objects::ObjectError),
     /// A content file is not valid YAML.
     #[error("{file}: {message}")]
     Content {
@@ -93,6 +96,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     let followers = store::write::Followers::none()
         .and(search.clone(), search_db.clone())
         .and(cache.clone(), log.clone());
+    let media_store = config.media_store()?;
     let schema = graphql::build_schema(
         db.clone(),
         LocaleSettings {
@@ -103,7 +107,10 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         followers.clone(),
         urls.clone(),
         search.clone(),
-        graphql::image::ApiBase(config.api_url.clone()),
+        graphql::image::Images {
+            base: graphql::image::ApiBase(config.api_url.clone()),
+            store: media_store.clone(),
+        },
     );
     let shapes = Arc::new(delivery::ordered::Shapes::from_sdl(&schema.sdl()));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -162,6 +169,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         usage,
         urls,
         sitemaps: Arc::new(delivery::sitemap::Built::new(config.api_url.clone())),
+        media_store,
     })
 }
 

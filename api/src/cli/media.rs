@@ -60,6 +60,7 @@ pub async fn media(config: &Config, action: MediaCommand) -> Result<(), StartupE
     let actor = crate::editorial::audit::Actor::CommandLine;
     let image = crate::editorial::media::add(
         &db,
+        &config.media_store()?,
         &followers,
         actor,
         true,

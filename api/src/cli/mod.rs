@@ -237,6 +237,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
 
 async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport, StartupError> {
     let db = open(config).await?;
+    let objects = config.media_store()?;
     let mut bundle = content::Bundle::default();
     let mut markdown = Vec::new();
     // Which file defined each slug and key, to name both files of a duplicate.
@@ -249,7 +250,7 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
                 file: name.clone(),
                 message: lines(&errors),
             })?;
-            let ids = upload_images(&db, file, &read).await?;
+            let ids = upload_images(&db, &objects, file, &read).await?;
             read.resolve_images(&ids);
             markdown.push((name, read));
             continue;
@@ -279,6 +280,7 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
 /// writes) that is stored already needs no file.
 async fn upload_images(
     db: &sea_orm::DatabaseConnection,
+    objects: &store::objects::MediaStore,
     file: &std::path::Path,
     read: &content::markdown::MarkdownArticle,
 ) -> Result<Vec<uuid::Uuid>, StartupError> {
@@ -310,6 +312,7 @@ async fn upload_images(
         };
         let stored = editorial::media::add(
             db,
+            objects,
             &store::write::Followers::none(),
             editorial::audit::Actor::CommandLine,
             true,
@@ -338,7 +341,7 @@ async fn export_markdown(
     locale: &str,
 ) -> Result<editorial::import::MarkdownExport, StartupError> {
     let db = open(config).await?;
-    editorial::import::export_markdown(&db, slug, locale)
+    editorial::import::export_markdown(&db, &config.media_store()?, slug, locale)
         .await
         .map_err(|err| StartupError::Content {
             file: slug.to_owned(),

@@ -373,7 +373,12 @@ pub struct MarkdownExport {
 /// One locale of the newest revision of `slug` as Markdown, naming that
 /// revision, so re-importing the file after someone else saved conflicts.
 /// Its images are named `{id}.{format}`, with their alt text in `locale`.
-pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &str) -> Result<MarkdownExport> {
+pub async fn export_markdown<C: ConnectionTrait>(
+    db: &C,
+    objects: &crate::store::objects::MediaStore,
+    slug: &str,
+    locale: &str,
+) -> Result<MarkdownExport> {
     let found = article::Entity::find()
         .filter(article::Column::Slug.eq(slug))
         .filter(article::Column::DraftOf.is_null())
@@ -422,7 +427,7 @@ pub async fn export_markdown<C: ConnectionTrait>(db: &C, slug: &str, locale: &st
                     file: file.clone(),
                 },
             );
-            images.push((file, crate::editorial::media::original(db, &media).await?));
+            images.push((file, objects.original(&media).await?));
         }
     }
     let text = crate::content::markdown::to_markdown(&doc, locale, &files).map_err(Error::bad_input)?;

@@ -23,6 +23,7 @@ use crate::editorial::audit::Actor;
 use crate::error::{Error, Result};
 use crate::locale::Locale;
 use crate::store::changes::{Kind, Touched};
+use crate::store::objects::MediaStore;
 use crate::store::write::Followers;
 
 /// Longest alt text or caption, in characters.
@@ -53,6 +54,7 @@ impl From<MediaError> for Error {
 /// articles, so caches, feeds and webhooks follow.
 pub async fn add(
     db: &DatabaseConnection,
+    objects: &MediaStore,
     followers: &Followers,
     actor: Actor<'_>,
     may_change_live: bool,
@@ -103,6 +105,17 @@ pub async fn add(
                 .await
                 .map_err(|_| Error::Internal("image processing stopped".into()))??,
         ),
+    };
+    // The bytes go first: a row never names bytes that are not kept (a
+    // failed insert leaves an object no row names, which costs only space).
+    let processed = match processed {
+        Some(mut processed) => {
+            processed.bytes = objects
+                .put_original(&processed.sha256, std::mem::take(&mut processed.bytes))
+                .await?;
+            Some(processed)
+        }
+        None => None,
     };
     let txn = crate::store::db::begin_write(db).await?;
     let (x, y) = image.focal_point.unwrap_or((0.5, 0.5));
@@ -243,11 +256,6 @@ async fn articles_showing(txn: &DatabaseTransaction, media_id: Uuid) -> Result<V
         .into_tuple()
         .all(txn)
         .await?)
-}
-
-/// The stored original of `media`.
-pub async fn original<C: ConnectionTrait>(_db: &C, media: &media::Model) -> Result<Vec<u8>> {
-    Ok(media.bytes.clone())
 }
 
 /// The locales among `locales` in which image `media_id` has no alt text.

@@ -23,6 +23,15 @@ use crate::store::loaders::{HeroOf, ImageById, ImageRow, PhotoOf};
 #[derive(Debug, Clone, Default)]
 pub struct ApiBase(pub Option<String>);
 
+/// What the image fields and uploads need.
+#[derive(Debug, Clone, Default)]
+pub struct Images {
+    /// Where clients reach the API.
+    pub base: ApiBase,
+    /// Where images' bytes are kept.
+    pub store: crate::store::objects::MediaStore,
+}
+
 /// A format variants are sent in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ImageFormat {
@@ -285,8 +294,12 @@ impl ImageMutation {
             .map_err(|_| Error::bad_input("`file` is not a file of this request"))?;
         let first = alt.first().map(|a| a.locale.as_str().to_owned());
         let admin = matches!(&key, crate::editorial::auth::Principal::Key { role: Role::Admin, .. });
+        let objects = ctx
+            .data_opt::<crate::store::objects::MediaStore>()
+            .ok_or_else(|| Error::Internal("schema has no media store".into()))?;
         let stored = crate::editorial::media::add(
             pool(ctx)?,
+            objects,
             followers(ctx)?,
             crate::editorial::audit::Actor::Key(&key),
             admin,

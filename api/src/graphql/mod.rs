@@ -149,11 +149,12 @@ pub fn build_schema(
     followers: crate::store::write::Followers,
     urls: crate::content::urls::PublicUrls,
     search: Arc<crate::delivery::search::SearchIndex>,
-    api_base: image::ApiBase,
+    images: image::Images,
 ) -> KijiSchema {
     builder()
         .data(search)
-        .data(api_base)
+        .data(images.base)
+        .data(images.store)
         .data(db)
         .data(locales)
         .data(rules)

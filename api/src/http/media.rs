@@ -1,6 +1,7 @@
 //! `GET /media/{id}/{width}.{webp|jpeg}`: an image's variant at one of the
 //! fixed widths, made from the stored original on first request and kept
-//! in the database (so every instance serves the same bytes), sent with
+//! in the database or the `--media-store` bucket (so every instance serves
+//! the same bytes), sent with
 //! `Cache-Control: immutable` and a strong `ETag`.
 
 use axum::extract::{Path, State};
@@ -68,7 +69,19 @@ pub async fn variant(
     let mut response = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut response = stored.bytes.into_response();
+        // A row without bytes has them in the bucket.
+        let bytes = if stored.bytes.is_empty() {
+            match state.media_store.variant(&stored).await {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    tracing::error!(error = %err, "reading an image variant failed");
+                    return error(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error");
+                }
+            }
+        } else {
+            stored.bytes
+        };
+        let mut response = bytes.into_response();
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
@@ -133,7 +146,12 @@ async fn make(
     let Some(stored_format) = Format::parse(&original.format) else {
         return Err(internal(&"stored image of unknown format"));
     };
-    let bytes = tokio::task::spawn_blocking(move || processing::variant(&original.bytes, stored_format, width, format))
+    let source = if original.bytes.is_empty() {
+        state.media_store.original(&original).await.map_err(|e| internal(&e))?
+    } else {
+        original.bytes
+    };
+    let bytes = tokio::task::spawn_blocking(move || processing::variant(&source, stored_format, width, format))
         .await
         .map_err(|e| internal(&e))?
         .map_err(|e| internal(&e))?;
@@ -148,13 +166,15 @@ async fn make(
         bytes,
         etag,
     };
+    // The bytes before the row, as for originals.
+    let kept = state.media_store.put_variant(&model).await.map_err(|e| internal(&e))?;
     // Two instances may make the same variant at once: the first kept wins,
     // and both answers are the same picture.
     media_variant::Entity::insert(media_variant::ActiveModel {
         media_id: Set(model.media_id),
         width: Set(model.width),
         format: Set(model.format.clone()),
-        bytes: Set(model.bytes.clone()),
+        bytes: Set(kept),
         etag: Set(model.etag.clone()),
     })
     .on_conflict(

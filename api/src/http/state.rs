@@ -44,6 +44,8 @@ pub struct AppState {
     pub urls: crate::content::urls::PublicUrls,
     /// Sitemaps built at the current change-log position.
     pub sitemaps: Arc<crate::delivery::sitemap::Built>,
+    /// Where images' bytes are kept (`--media-store`).
+    pub media_store: crate::store::objects::MediaStore,
     /// What partner keys read, per key and day.
     pub usage: Arc<crate::store::usage::Usage>,
 }

@@ -10,6 +10,7 @@ pub mod counts;
 pub mod db;
 pub mod due;
 pub mod loaders;
+pub mod objects;
 pub mod states;
 pub mod usage;
 pub mod write;
