@@ -299,6 +299,42 @@ async fn images_go_out_beside_a_markdown_file_and_come_back(backend: Backend) {
     assert_eq!(images, 1, "the exported original came back as the stored image");
     db.close().await.ok();
 
+    // A refused import records no image: the new picture of a file whose
+    // category does not exist is not stored.
+    let other = image::RgbImage::from_fn(200, 100, |x, _| image::Rgb([(x % 256) as u8, 10, 200]));
+    other.save(dir.join("hall.png")).expect("write png");
+    std::fs::write(
+        dir.join("broken.md"),
+        TOUR.replace("room.png", "hall.png")
+            .replace("clinic-tour", "broken-tour")
+            .replace("category: tour", "category: no-such-category"),
+    )
+    .expect("write");
+    let refused = kiji(&database, &["import", &path("broken.md")]).expect_err("refused");
+    assert!(refused.contains("no-such-category"), "{refused}");
+    let db = sea_orm::Database::connect(&database.url).await.expect("connect");
+    assert_eq!(entity::media::Entity::find().count(&db).await.expect("count"), 1);
+
+    // The Markdown alone, without the image beside it (as a translator
+    // gets it): the image is the one its name says, and the file's alt
+    // text becomes its text.
+    std::fs::create_dir_all(dir.join("alone")).expect("dir");
+    std::fs::write(
+        dir.join("alone/tour.md"),
+        exported.replace("![診察室の写真]", "![明るい診察室]"),
+    )
+    .expect("write");
+    kiji(&database, &["import", &path("alone/tour.md")]).expect("imports without the file");
+    let alt: Vec<String> = entity::media_text::Entity::find()
+        .all(&db)
+        .await
+        .expect("texts")
+        .into_iter()
+        .map(|t| t.alt)
+        .collect();
+    assert_eq!(alt, ["明るい診察室"]);
+    db.close().await.ok();
+
     // A file that is not there is named, with its line.
     std::fs::write(
         dir.join("lost.md"),

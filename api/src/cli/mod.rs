@@ -240,18 +240,18 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
     let objects = config.media_store()?;
     let mut bundle = content::Bundle::default();
     let mut markdown = Vec::new();
+    let mut images = Vec::new();
     // Which file defined each slug and key, to name both files of a duplicate.
     let mut defined: std::collections::HashMap<(&'static str, String), String> = std::collections::HashMap::new();
     for file in files {
         let text = tokio::fs::read_to_string(file).await?;
         let name = file.display().to_string();
         if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
-            let mut read = content::markdown::from_markdown(&text).map_err(|errors| StartupError::Content {
+            let read = content::markdown::from_markdown(&text).map_err(|errors| StartupError::Content {
                 file: name.clone(),
                 message: lines(&errors),
             })?;
-            let ids = upload_images(&db, &objects, file, &read).await?;
-            read.resolve_images(&ids);
+            images.push(prepare_images(&db, &objects, file, &read).await?);
             markdown.push((name, read));
             continue;
         }
@@ -271,36 +271,33 @@ async fn import_files(config: &Config, files: &[PathBuf]) -> Result<ImportReport
         bundle.extend(part);
     }
     let rules = editorial::lint::Rules::load(config.lint_rules.as_deref())?;
-    Ok(editorial::import::import_files(&db, bundle, markdown, &rules, &store::write::Followers::none()).await?)
+    Ok(
+        editorial::import::import_files_with(&db, bundle, markdown, images, &rules, &store::write::Followers::none())
+            .await?,
+    )
 }
 
-/// Uploads the images Markdown file `file` shows (the files beside it),
-/// with their alt text and caption in its locale; returns their ids in
-/// order. An image named by its id (`{id}.{format}`, as `kiji export`
-/// writes) that is stored already needs no file.
-async fn upload_images(
+/// Checks and cleans the images Markdown file `file` shows (the files
+/// beside it), with their alt text and caption in its locale, ready for
+/// the import to record in its transaction. An image named by its id
+/// (`{id}.{format}`, as `kiji export` writes) needs no file when it is
+/// stored: its texts are taken from the Markdown.
+async fn prepare_images(
     db: &sea_orm::DatabaseConnection,
     objects: &store::objects::MediaStore,
     file: &std::path::Path,
     read: &content::markdown::MarkdownArticle,
-) -> Result<Vec<uuid::Uuid>, StartupError> {
-    let dir = file.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-    let mut ids = Vec::with_capacity(read.images.len());
+) -> Result<Vec<editorial::import::FileImage>, StartupError> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let dir = tokio::fs::canonicalize(dir).await?;
+    let mut prepared = Vec::with_capacity(read.images.len());
     for image in &read.images {
         let at = |message: String| StartupError::Content {
             file: file.display().to_string(),
             message: format!("\n  line {}: {message}", image.line),
-        };
-        let bytes = match tokio::fs::read(dir.join(&image.file)).await {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let stem = image.file.split('.').next().unwrap_or_default();
-                let id = uuid::Uuid::try_parse(stem)
-                    .map_err(|_| at(format!("image `{}` is not beside this file", image.file)))?;
-                ids.push(id);
-                continue;
-            }
-            Err(err) => return Err(at(format!("image `{}`: {err}", image.file))),
         };
         let locale = crate::locale::Locale::parse(&read.locale).map_err(|e| at(e.to_string()))?;
         let texts = |text: &str| {
@@ -310,24 +307,52 @@ async fn upload_images(
                 vec![(locale.clone(), text.to_owned())]
             }
         };
-        let stored = editorial::media::add(
-            db,
-            objects,
-            &store::write::Followers::none(),
-            editorial::audit::Actor::CommandLine,
-            true,
-            editorial::media::NewImage {
-                bytes,
-                alt: texts(&image.alt),
-                captions: image.caption.as_deref().map(texts).unwrap_or_default(),
-                focal_point: None,
-            },
-        )
-        .await
-        .map_err(|e| at(format!("image `{}`: {e}", image.file)))?;
-        ids.push(stored.id);
+        let alt = texts(&image.alt);
+        let captions = image.caption.as_deref().map(texts).unwrap_or_default();
+        let path = match tokio::fs::canonicalize(dir.join(&image.file)).await {
+            Ok(path) => path,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let stem = image.file.split('.').next().unwrap_or_default();
+                let id = uuid::Uuid::try_parse(stem)
+                    .map_err(|_| at(format!("image `{}` is not beside this file", image.file)))?;
+                let texts = editorial::media::texts_of(id, alt, captions).map_err(|e| at(e.to_string()))?;
+                prepared.push(editorial::import::FileImage {
+                    line: image.line,
+                    image: texts,
+                });
+                continue;
+            }
+            Err(err) => return Err(at(format!("image `{}`: {err}", image.file))),
+        };
+        // A link in the directory may point anywhere: only files really
+        // beside the Markdown file are read.
+        if !path.starts_with(&dir) {
+            return Err(at(format!("image `{}` is not beside this file", image.file)));
+        }
+        let size = tokio::fs::metadata(&path).await?.len();
+        if size > content::media::MAX_BYTES as u64 {
+            return Err(at(format!(
+                "image `{}` is larger than {} MB",
+                image.file,
+                content::media::MAX_BYTES / 1024 / 1024
+            )));
+        }
+        let bytes = tokio::fs::read(&path).await?;
+        let new = editorial::media::NewImage {
+            bytes,
+            alt,
+            captions,
+            focal_point: None,
+        };
+        let ready = editorial::media::prepare(db, objects, new)
+            .await
+            .map_err(|e| at(format!("image `{}`: {e}", image.file)))?;
+        prepared.push(editorial::import::FileImage {
+            line: image.line,
+            image: ready,
+        });
     }
-    Ok(ids)
+    Ok(prepared)
 }
 
 /// One problem per line, for the terminal.

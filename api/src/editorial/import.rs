@@ -188,11 +188,39 @@ pub async fn import_files(
     rules: &crate::editorial::lint::Rules,
     followers: &Followers,
 ) -> Result<import::ImportReport, ImportError> {
+    import_files_with(db, bundle, files, Vec::new(), rules, followers).await
+}
+
+/// An image a Markdown file shows, checked and its bytes kept, recorded by
+/// the import's own transaction (so an import refused later changes no
+/// image and no alt text).
+pub struct FileImage {
+    /// The line of `![alt](file)`.
+    pub line: usize,
+    /// The upload, or new texts for a stored image.
+    pub image: crate::editorial::media::Prepared,
+}
+
+/// [`import_files`], with `images[i]` the images `files[i]` shows, in the
+/// order of its [`MarkdownArticle::images`](crate::content::markdown::MarkdownArticle::images).
+pub async fn import_files_with(
+    db: &sea_orm::DatabaseConnection,
+    bundle: crate::content::Bundle,
+    files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
+    images: Vec<Vec<FileImage>>,
+    rules: &crate::editorial::lint::Rules,
+    followers: &Followers,
+) -> Result<import::ImportReport, ImportError> {
     // Where each section of each Markdown file is, to say so in errors the
     // file's checks find only once it meets the database.
     let places: Vec<(String, String, HashMap<String, usize>)> = files
         .iter()
         .map(|(name, f)| (f.doc.slug.clone(), name.clone(), f.lines.clone()))
+        .collect();
+    let mut images = images.into_iter();
+    let files = files
+        .into_iter()
+        .map(|(name, file)| (name, file, images.next().unwrap_or_default()))
         .collect();
     import_checked(db, bundle, files, rules, followers)
         .await
@@ -221,7 +249,7 @@ fn locate(err: ImportError, places: &[(String, String, HashMap<String, usize>)])
 async fn import_checked(
     db: &sea_orm::DatabaseConnection,
     mut bundle: crate::content::Bundle,
-    files: Vec<(String, crate::content::markdown::MarkdownArticle)>,
+    files: Vec<(String, crate::content::markdown::MarkdownArticle, Vec<FileImage>)>,
     rules: &crate::editorial::lint::Rules,
     followers: &Followers,
 ) -> Result<import::ImportReport, ImportError> {
@@ -239,7 +267,7 @@ async fn import_checked(
         },
     };
     let mut slugs: Vec<String> = bundle.articles.iter().map(|a| a.slug.clone()).collect();
-    slugs.extend(files.iter().map(|(_, f)| f.doc.slug.clone()));
+    slugs.extend(files.iter().map(|(_, f, _)| f.doc.slug.clone()));
     let any_stored = article::Entity::find()
         .filter(article::Column::Slug.is_in(slugs))
         .count(db)
@@ -249,6 +277,28 @@ async fn import_checked(
         return import_with(db, &bundle, rules, followers).await;
     }
     let txn = crate::store::db::begin_write(db).await?;
+    // The files' images first: their ids take the blocks' stand-ins' place.
+    let mut image_touched = crate::store::changes::Touched::default();
+    let mut read = Vec::with_capacity(files.len());
+    for (name, mut file, images) in files {
+        let mut ids = Vec::with_capacity(images.len());
+        for FileImage { line, image } in images {
+            let (stored, touched) = crate::editorial::media::record(&txn, Actor::CommandLine, true, image)
+                .await
+                .map_err(|e| match as_import(&name, e) {
+                    ImportError::Refused { mut at, error } => {
+                        at.line = Some(line);
+                        ImportError::Refused { at, error }
+                    }
+                    other => other,
+                })?;
+            ids.push(stored.id);
+            image_touched.merge(touched);
+        }
+        file.resolve_images(&ids);
+        read.push((name, file));
+    }
+    let files = read;
     // Per article: the locked row, the document to save and its files.
     let mut updates: Vec<(article::Model, ArticleDoc, String)> = Vec::new();
     let mut new = Vec::new();
@@ -325,6 +375,7 @@ async fn import_checked(
         };
     }
     let (mut report, mut touched) = create(&txn, bundle, rules).await?;
+    touched.merge(image_touched);
     for (found, doc, from) in updates {
         let head = found.head_revision;
         let saved = save(

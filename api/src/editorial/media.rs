@@ -48,18 +48,26 @@ impl From<MediaError> for Error {
     }
 }
 
-/// Stores `image` (once per content: the same picture uploaded again is
-/// the same image, its texts updated) and returns it. A change to the
-/// texts of an image already on articles is logged as a change of those
-/// articles, so caches, feeds and webhooks follow.
-pub async fn add(
-    db: &DatabaseConnection,
-    objects: &MediaStore,
-    followers: &Followers,
-    actor: Actor<'_>,
-    may_change_live: bool,
-    image: NewImage,
-) -> Result<media::Model> {
+/// An upload checked and cleaned, its bytes kept, and not yet recorded:
+/// [`record`] writes it in the caller's transaction, so an import that
+/// fails later leaves no row and no text changed.
+pub struct Prepared {
+    /// The image: a new or known upload by digest, or a stored one by id.
+    target: Target,
+    /// Cleaned bytes of a new upload.
+    processed: Option<processing::Processed>,
+    alt: Vec<(Locale, String)>,
+    captions: Vec<(Locale, String)>,
+    focal_point: Option<(f64, f64)>,
+}
+
+enum Target {
+    Digest(String),
+    Id(Uuid),
+}
+
+/// Checks the texts and focal point of `image`.
+fn check_texts(image: &NewImage) -> Result<()> {
     for (locale, text) in image.alt.iter().chain(&image.captions) {
         if text.trim().is_empty()
             || text.chars().count() > MAX_TEXT
@@ -86,10 +94,30 @@ pub async fn add(
     {
         return Err(Error::bad_input("the focal point's x and y are between 0 and 1"));
     }
-    let bytes = image.bytes;
+    Ok(())
+}
+
+/// Checks and cleans `image` and keeps its bytes (in the bucket, when
+/// there is one), writing no row.
+pub async fn prepare(db: &DatabaseConnection, objects: &MediaStore, image: NewImage) -> Result<Prepared> {
+    check_texts(&image)?;
+    let NewImage {
+        bytes,
+        alt,
+        captions,
+        focal_point,
+    } = image;
+    if bytes.len() > processing::MAX_BYTES {
+        return Err(MediaError::TooLarge.into());
+    }
+    let (bytes, sent) = tokio::task::spawn_blocking(move || {
+        let sent = processing::digest(&bytes);
+        (bytes, sent)
+    })
+    .await
+    .map_err(|_| Error::Internal("image hashing stopped".into()))?;
     // A stored original sent back (as `kiji export` writes them) is that
     // image: cleaning it again would re-encode it into another.
-    let sent = processing::digest(&bytes);
     let known = media::Entity::find()
         .select_only()
         .column(media::Column::Id)
@@ -100,27 +128,76 @@ pub async fn add(
     let processed = match known {
         Some(_) => None,
         // Decoding and encoding are CPU work: off the request threads.
-        None => Some(
-            tokio::task::spawn_blocking(move || processing::process(&bytes))
+        None => {
+            let mut processed = tokio::task::spawn_blocking(move || processing::process(&bytes))
                 .await
-                .map_err(|_| Error::Internal("image processing stopped".into()))??,
-        ),
-    };
-    // The bytes go first: a row never names bytes that are not kept (a
-    // failed insert leaves an object no row names, which costs only space).
-    let processed = match processed {
-        Some(mut processed) => {
+                .map_err(|_| Error::Internal("image processing stopped".into()))??;
+            // The bytes go first: a row never names bytes that are not kept
+            // (one never written leaves an object no row names, which costs
+            // only space).
             processed.bytes = objects
                 .put_original(&processed.sha256, std::mem::take(&mut processed.bytes))
                 .await?;
             Some(processed)
         }
-        None => None,
     };
+    Ok(Prepared {
+        target: Target::Digest(processed.as_ref().map_or(sent, |p| p.sha256.clone())),
+        processed,
+        alt,
+        captions,
+        focal_point,
+    })
+}
+
+/// New texts for the stored image `id`, as [`prepare`] makes for an upload.
+pub fn texts_of(id: Uuid, alt: Vec<(Locale, String)>, captions: Vec<(Locale, String)>) -> Result<Prepared> {
+    let image = NewImage {
+        bytes: Vec::new(),
+        alt,
+        captions,
+        focal_point: None,
+    };
+    check_texts(&image)?;
+    Ok(Prepared {
+        target: Target::Id(id),
+        processed: None,
+        alt: image.alt,
+        captions: image.captions,
+        focal_point: None,
+    })
+}
+
+/// Stores `image` (once per content: the same picture uploaded again is
+/// the same image, its texts updated) and returns it. A change to the
+/// texts of an image already on articles is logged as a change of those
+/// articles, so caches, feeds and webhooks follow.
+pub async fn add(
+    db: &DatabaseConnection,
+    objects: &MediaStore,
+    followers: &Followers,
+    actor: Actor<'_>,
+    may_change_live: bool,
+    image: NewImage,
+) -> Result<media::Model> {
+    let prepared = prepare(db, objects, image).await?;
     let txn = crate::store::db::begin_write(db).await?;
+    let (stored, touched) = record(&txn, actor, may_change_live, prepared).await?;
+    crate::store::write::commit(txn, Kind::Edit, &touched, followers).await?;
+    Ok(stored)
+}
+
+/// Writes a prepared image and its changed texts in `txn`; the image, and
+/// what the change log must name (nothing when no text changed).
+pub async fn record(
+    txn: &DatabaseTransaction,
+    actor: Actor<'_>,
+    may_change_live: bool,
+    image: Prepared,
+) -> Result<(media::Model, Touched)> {
     let (x, y) = image.focal_point.unwrap_or((0.5, 0.5));
-    let sha256 = processed.as_ref().map_or(sent, |p| p.sha256.clone());
-    if let Some(processed) = processed {
+    let new = image.processed.is_some();
+    if let Some(processed) = image.processed {
         // The same picture sent twice at once: one row, whoever inserts first.
         media::Entity::insert(media::ActiveModel::from(media::Model {
             id: Uuid::now_v7(),
@@ -135,87 +212,116 @@ pub async fn add(
             created_at: crate::store::clock::stored_now(),
         }))
         .on_conflict(OnConflict::column(media::Column::Sha256).do_nothing().to_owned())
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
     }
-    let stored = media::Entity::find()
-        .filter(media::Column::Sha256.eq(sha256.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| Error::Internal("the image just stored is gone".into()))?;
-    if !may_change_live && !image.alt.is_empty() && shown_to_readers(&txn, stored.id).await? {
-        let current = media_text::Entity::find()
-            .filter(media_text::Column::MediaId.eq(stored.id))
-            .all(&txn)
-            .await?;
-        let changes = image.alt.iter().any(|(locale, alt)| {
-            let caption = image.captions.iter().find(|(l, _)| l == locale).map(|(_, c)| c.trim());
+    let stored = match &image.target {
+        Target::Digest(sha256) => media::Entity::find()
+            .filter(media::Column::Sha256.eq(sha256.as_str()))
+            .one(txn)
+            .await?
+            .ok_or_else(|| Error::Internal("the image just stored is gone".into()))?,
+        Target::Id(id) => media::Entity::find_by_id(*id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| Error::bad_input(format!("no image `{}` is stored", id.simple())))?,
+    };
+    let current = media_text::Entity::find()
+        .filter(media_text::Column::MediaId.eq(stored.id))
+        .all(txn)
+        .await?;
+    // Only texts that differ are written and logged: the same file imported
+    // again changes nothing readers see, so it tells no feed anything.
+    let changed: Vec<(&Locale, String, Option<String>)> = image
+        .alt
+        .iter()
+        .map(|(locale, alt)| {
+            let caption = image
+                .captions
+                .iter()
+                .find(|(l, _)| l == locale)
+                .map(|(_, c)| c.trim().to_owned());
+            (locale, alt.trim().to_owned(), caption)
+        })
+        .filter(|(locale, alt, caption)| {
             !current
                 .iter()
-                .any(|t| t.locale == locale.as_str() && t.alt == alt.trim() && t.caption.as_deref() == caption)
-        });
-        if changes {
-            return Err(Error::Forbidden(
-                "readers see this image (on a published article or a physician's profile): only an ADMIN key may change its texts"
-                    .into(),
-            ));
-        }
+                .any(|t| t.locale == locale.as_str() && t.alt == *alt && t.caption == *caption)
+        })
+        .collect();
+    if !may_change_live && !changed.is_empty() && shown_to_readers(txn, stored.id).await? {
+        return Err(Error::Forbidden(
+            "readers see this image (on a published article or a physician's profile): only an ADMIN key may change its texts"
+                .into(),
+        ));
     }
-    let locales: Vec<&str> = image.alt.iter().map(|(l, _)| l.as_str()).collect();
-    let detail = format!(
-        "{}x{} {}; alt text in {}",
-        stored.width,
-        stored.height,
-        stored.format,
-        if locales.is_empty() {
-            "no locale".to_owned()
-        } else {
-            locales.join(", ")
-        }
-    );
-    crate::editorial::audit::record(&txn, actor, "IMAGE", &format!("image:{}", stored.id.simple()), &detail).await?;
-    for (locale, alt) in &image.alt {
-        let caption = image
-            .captions
-            .iter()
-            .find(|(l, _)| l == locale)
-            .map(|(_, c)| c.trim().to_owned());
+    if new || !changed.is_empty() {
+        let locales: Vec<&str> = changed.iter().map(|(l, _, _)| l.as_str()).collect();
+        let detail = format!(
+            "{}x{} {}; alt text in {}",
+            stored.width,
+            stored.height,
+            stored.format,
+            if locales.is_empty() {
+                "no locale".to_owned()
+            } else {
+                locales.join(", ")
+            }
+        );
+        crate::editorial::audit::record(txn, actor, "IMAGE", &format!("image:{}", stored.id.simple()), &detail).await?;
+    }
+    for (locale, alt, caption) in &changed {
         media_text::Entity::insert(media_text::ActiveModel {
             media_id: Set(stored.id),
             locale: Set(locale.as_str().to_owned()),
-            alt: Set(alt.trim().to_owned()),
-            caption: Set(caption),
+            alt: Set(alt.clone()),
+            caption: Set(caption.clone()),
         })
         .on_conflict(
             OnConflict::columns([media_text::Column::MediaId, media_text::Column::Locale])
                 .update_columns([media_text::Column::Alt, media_text::Column::Caption])
                 .to_owned(),
         )
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
     }
     let mut touched = Touched::default();
-    if !image.alt.is_empty() {
+    if !changed.is_empty() {
         for hero in article_hero::Entity::find()
             .filter(article_hero::Column::MediaId.eq(stored.id))
-            .all(&txn)
+            .all(txn)
             .await?
         {
             touched.entity("article", hero.article_id);
         }
-        for id in articles_showing(&txn, stored.id).await? {
-            touched.entity("article", id);
+        // A hidden draft copy is named as the draft of its article, as
+        // saving a revision names it: no public answer changes with it.
+        let showing = articles_showing(txn, stored.id).await?;
+        for (id, draft_of) in article::Entity::find()
+            .select_only()
+            .columns([article::Column::Id, article::Column::DraftOf])
+            .filter(article::Column::Id.is_in(showing))
+            .into_tuple::<(Uuid, Option<Uuid>)>()
+            .all(txn)
+            .await?
+        {
+            match draft_of {
+                Some(live) => touched.entity("draft", live),
+                None => touched.entity("article", id),
+            }
         }
         for photo in supervisor_photo::Entity::find()
             .filter(supervisor_photo::Column::MediaId.eq(stored.id))
-            .all(&txn)
+            .all(txn)
             .await?
         {
             touched.entity("supervisor", photo.supervisor_id);
         }
+        for (locale, _, _) in &changed {
+            touched.locale(locale.as_str());
+        }
     }
-    crate::store::write::commit(txn, Kind::Edit, &touched, followers).await?;
-    Ok(stored)
+    Ok((stored, touched))
 }
 
 /// Whether readers see image `media_id`: on an article they can read, or

@@ -120,9 +120,10 @@ async fn embed_as(
     let article = &data["article"];
     let page = crate::content::html::document(article, Some(&article["jsonLd"]));
     let mut response = respond(headers, &inner, "text/html; charset=utf-8", page.into_bytes(), None);
-    // Framed by any site; the page itself runs nothing and loads only its
-    // images: from Kiji's `/media/`, relative or under `--api-url` (https).
-    // Every text is escaped, so no stored text can add an image of its own.
+    // Framed by any site; the page itself runs nothing and loads only
+    // images. Kiji writes each `<img>` itself, pointing at its `/media/`
+    // (relative, or under `--api-url`, which may be any https origin), and
+    // every stored text is escaped, so no text can add an image of its own.
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

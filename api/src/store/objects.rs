@@ -53,7 +53,7 @@ impl std::fmt::Debug for MediaStore {
 }
 
 /// How to reach an S3-compatible bucket.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct BucketConfig {
     /// `s3://bucket` or `s3://bucket/prefix`.
     pub url: String,
@@ -68,6 +68,18 @@ pub struct BucketConfig {
     pub secret: Option<String>,
 }
 
+impl std::fmt::Debug for BucketConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secret.
+        f.debug_struct("BucketConfig")
+            .field("url", &self.url)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl MediaStore {
     /// The bucket `config` names.
     pub fn bucket(config: &BucketConfig) -> Result<Self, ObjectError> {
@@ -78,7 +90,10 @@ impl MediaStore {
         if bucket.is_empty() {
             return Err(ObjectError::Config("the URL names no bucket".into()));
         }
-        let mut builder = object_store::aws::AmazonS3Builder::new()
+        // The environment first, so session tokens and the container and
+        // web-identity credentials of a cloud deployment work; then what
+        // the configuration names.
+        let mut builder = object_store::aws::AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
             .with_region(&config.region);
         if let Some(endpoint) = &config.endpoint {
@@ -89,8 +104,14 @@ impl MediaStore {
                 .with_virtual_hosted_style_request(false)
                 .with_allow_http(endpoint.starts_with("http://"));
         }
-        if let (Some(id), Some(secret)) = (&config.key_id, &config.secret) {
-            builder = builder.with_access_key_id(id).with_secret_access_key(secret);
+        match (&config.key_id, &config.secret) {
+            (Some(id), Some(secret)) => builder = builder.with_access_key_id(id).with_secret_access_key(secret),
+            (None, None) => {}
+            _ => {
+                return Err(ObjectError::Config(
+                    "give the access key id and the secret access key together".into(),
+                ));
+            }
         }
         let prefix = prefix.trim_matches('/');
         Ok(Self::Bucket {

@@ -281,6 +281,8 @@ struct Rows {
     /// The images each article's texts show, per locale, once each, with
     /// where each is first shown, for an error naming it.
     article_media: Vec<(entity::article_media::Model, Location)>,
+    /// The rows of `article_media`, to keep each once.
+    media_seen: HashSet<(Uuid, String, Uuid)>,
 }
 
 /// An article already stored, being rewritten from a revision's document.

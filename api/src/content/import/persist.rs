@@ -147,12 +147,12 @@ impl Rows {
     /// each with the first place it is shown.
     pub(super) fn show_images(&mut self, article_id: Uuid, locale: &str, blocks: &[Block], at: &Location) {
         for (i, image) in blocks.iter().enumerate().filter_map(|(i, b)| Some((i, b.image()?))) {
-            let row = entity::article_media::Model {
-                article_id,
-                locale: locale.to_owned(),
-                media_id: image,
-            };
-            if !self.article_media.iter().any(|(shown, _)| *shown == row) {
+            if self.media_seen.insert((article_id, locale.to_owned(), image)) {
+                let row = entity::article_media::Model {
+                    article_id,
+                    locale: locale.to_owned(),
+                    media_id: image,
+                };
                 self.article_media.push((row, at.then(format_args!("block {}", i + 1))));
             }
         }
@@ -165,25 +165,36 @@ impl Rows {
         if self.article_media.is_empty() {
             return Ok(());
         }
-        let ids: Vec<Uuid> = self.article_media.iter().map(|(row, _)| row.media_id).collect();
-        let stored: HashSet<Uuid> = entity::media::Entity::find()
-            .select_only()
-            .column(entity::media::Column::Id)
-            .filter(entity::media::Column::Id.is_in(ids.iter().copied()))
-            .into_tuple::<Uuid>()
-            .all(db)
-            .await?
+        let ids: Vec<Uuid> = self
+            .article_media
+            .iter()
+            .map(|(row, _)| row.media_id)
+            .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let described: HashSet<(Uuid, String)> = entity::media_text::Entity::find()
-            .select_only()
-            .columns([entity::media_text::Column::MediaId, entity::media_text::Column::Locale])
-            .filter(entity::media_text::Column::MediaId.is_in(ids))
-            .into_tuple::<(Uuid, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
+        let mut stored: HashSet<Uuid> = HashSet::new();
+        let mut described: HashSet<(Uuid, String)> = HashSet::new();
+        // Bounded chunks: SQLite binds at most 32,766 values per statement.
+        for chunk in ids.chunks(2000) {
+            stored.extend(
+                entity::media::Entity::find()
+                    .select_only()
+                    .column(entity::media::Column::Id)
+                    .filter(entity::media::Column::Id.is_in(chunk.iter().copied()))
+                    .into_tuple::<Uuid>()
+                    .all(db)
+                    .await?,
+            );
+            described.extend(
+                entity::media_text::Entity::find()
+                    .select_only()
+                    .columns([entity::media_text::Column::MediaId, entity::media_text::Column::Locale])
+                    .filter(entity::media_text::Column::MediaId.is_in(chunk.iter().copied()))
+                    .into_tuple::<(Uuid, String)>()
+                    .all(db)
+                    .await?,
+            );
+        }
         let visible: HashSet<Uuid> = self
             .articles
             .iter()
