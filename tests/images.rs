@@ -671,6 +671,36 @@ async fn image_blocks_show_the_images_alt_text_in_each_locale(backend: Backend) 
     assert_eq!(image["alt"], "The consultation room");
     assert_eq!(image["caption"], "Seen from the waiting room");
     assert_eq!(image["locale"], "en");
+
+    // Readers read a caption beside the text: the medical-advertising lint
+    // reads it there too.
+    let promise = json!([{ "locale": "ja", "text": "必ず治る施術の部屋" }]);
+    let body = upload(
+        &app,
+        &admin,
+        r#"mutation($file: Upload!, $alt: [LocalizedTextInput!]!, $caption: [LocalizedTextInput!]) {
+          uploadImage(file: $file, alt: $alt, caption: $caption) { id } }"#,
+        json!({ "file": null, "alt": ja, "caption": promise }),
+        "room.jpg",
+        jpeg(900, 600),
+    )
+    .await;
+    assert_eq!(body["data"]["uploadImage"]["id"], id.as_str(), "{body:#}");
+    let lint = app
+        .as_key(
+            Some(&admin),
+            r#"{ lint(slug: "with-figure") { findings { rule locale anchor field } } }"#,
+            json!({}),
+        )
+        .await;
+    let findings = lint["data"]["lint"]["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["rule"] == "AD-FALSE"
+            && f["locale"] == "ja"
+            && f["anchor"] == "rooms"
+            && f["field"] == "blocks[1].caption"),
+        "{lint:#}"
+    );
 }
 
 const BUCKET_KEY: &str = "kiji-test";

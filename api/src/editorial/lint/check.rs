@@ -6,7 +6,7 @@ impl Rules {
     /// Every finding on `doc`, in every locale it has: article texts
     /// first, then sections in reading order, rule by rule.
     pub fn check(&self, doc: &ArticleDoc, facts: &Facts) -> Vec<Finding> {
-        let texts = texts(doc);
+        let texts = texts(doc, facts);
         let mut out = Vec::new();
         for rule in &self.0 {
             match &rule.kind {

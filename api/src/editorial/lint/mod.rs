@@ -81,6 +81,9 @@ pub struct Facts {
     pub self_pay: bool,
     /// What each cited reference is as evidence, by key.
     pub references: HashMap<String, Option<EvidenceLevel>>,
+    /// The alt text and caption of each image the texts show, by image
+    /// and locale: readers read them beside the text.
+    pub images: HashMap<(uuid::Uuid, String), (String, Option<String>)>,
 }
 
 /// Why a rules file cannot be used.
@@ -162,7 +165,33 @@ pub async fn facts<C: sea_orm::ConnectionTrait>(db: &C, doc: &ArticleDoc) -> Res
             .map(|r| (r.key, r.evidence_level))
             .collect()
     };
-    Ok(Facts { self_pay, references })
+    let mut shown: Vec<uuid::Uuid> = doc
+        .translations
+        .values()
+        .flat_map(|t| t.intro.iter().filter_map(entity::block::Block::image))
+        .collect();
+    let mut stack: Vec<&SectionDoc> = doc.sections.iter().collect();
+    while let Some(s) = stack.pop() {
+        shown.extend(s.blocks.values().flatten().filter_map(entity::block::Block::image));
+        stack.extend(s.sections.iter());
+    }
+    shown.sort_unstable();
+    shown.dedup();
+    let mut images = HashMap::new();
+    for chunk in shown.chunks(2000) {
+        for t in entity::media_text::Entity::find()
+            .filter(entity::media_text::Column::MediaId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            images.insert((t.media_id, t.locale), (t.alt, t.caption));
+        }
+    }
+    Ok(Facts {
+        self_pay,
+        references,
+        images,
+    })
 }
 
 impl Rules {

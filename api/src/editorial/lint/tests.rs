@@ -101,6 +101,7 @@ fn the_test_article_breaks_every_rule_in_japanese_and_english() {
     let facts = Facts {
         self_pay: bundle.categories.iter().any(|c| c.self_pay),
         references: bundle.references.iter().map(|r| (r.key.clone(), r.evidence)).collect(),
+        images: Default::default(),
     };
     let findings = rules.check(&bundle.articles[0], &facts);
     assert!(

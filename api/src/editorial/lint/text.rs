@@ -91,17 +91,25 @@ impl Normalized {
     }
 }
 
-/// Every text of `doc` the lint reads, in reading order per locale.
-pub(super) fn texts(doc: &ArticleDoc) -> Vec<Text<'_>> {
+/// Every text of `doc` the lint reads, in reading order per locale: an
+/// image's alt text and caption (from `facts`) where the image is shown.
+pub(super) fn texts<'a>(doc: &'a ArticleDoc, facts: &'a Facts) -> Vec<Text<'a>> {
     let mut out = Vec::new();
     pub(super) fn blocks<'a>(
         out: &mut Vec<Text<'a>>,
+        facts: &'a Facts,
         locale: &'a str,
         anchor: Option<&'a str>,
         name: &str,
         list: &'a [Block],
     ) {
         for (i, block) in list.iter().enumerate() {
+            if let Some((alt, caption)) = block.image().and_then(|id| facts.images.get(&(id, locale.to_owned()))) {
+                out.push(Text::new(locale, anchor, format!("{name}[{i}].alt"), alt));
+                if let Some(caption) = caption {
+                    out.push(Text::new(locale, anchor, format!("{name}[{i}].caption"), caption));
+                }
+            }
             let parts = block.texts();
             let several = parts.len() > 1;
             for (j, text) in parts.into_iter().enumerate() {
@@ -126,25 +134,25 @@ pub(super) fn texts(doc: &ArticleDoc) -> Vec<Text<'_>> {
                 out.push(Text::new(locale, None, name.to_owned(), text));
             }
         }
-        blocks(&mut out, locale, None, "intro", &t.intro);
+        blocks(&mut out, facts, locale, None, "intro", &t.intro);
     }
-    pub(super) fn sections<'a>(out: &mut Vec<Text<'a>>, list: &'a [SectionDoc]) {
+    pub(super) fn sections<'a>(out: &mut Vec<Text<'a>>, facts: &'a Facts, list: &'a [SectionDoc]) {
         for s in list {
             let anchor = Some(s.anchor.as_str());
             for (locale, heading) in &s.heading {
                 out.push(Text::new(locale, anchor, "heading".to_owned(), heading));
             }
             for (locale, list) in &s.blocks {
-                blocks(out, locale, anchor, "blocks", list);
+                blocks(out, facts, locale, anchor, "blocks", list);
             }
             for (i, claim) in s.claims.iter().enumerate() {
                 for (locale, text) in &claim.text {
                     out.push(Text::new(locale, anchor, format!("claims[{i}]"), text));
                 }
             }
-            sections(out, &s.sections);
+            sections(out, facts, &s.sections);
         }
     }
-    sections(&mut out, &doc.sections);
+    sections(&mut out, facts, &doc.sections);
     out
 }
