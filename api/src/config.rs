@@ -89,9 +89,9 @@ pub struct Config {
     #[arg(long, env = "KIJI_MEDIA_STORE_ENDPOINT")]
     pub media_store_endpoint: Option<String>,
 
-    /// The bucket's region.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    pub media_store_region: String,
+    /// The bucket's region; else `AWS_DEFAULT_REGION`, else `us-east-1`.
+    #[arg(long, env = "AWS_REGION")]
+    pub media_store_region: Option<String>,
 
     /// The access key id for the bucket.
     #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
@@ -229,7 +229,7 @@ impl Config {
             search_index: Some("memory".to_owned()),
             media_store: "database".to_owned(),
             media_store_endpoint: None,
-            media_store_region: "us-east-1".to_owned(),
+            media_store_region: None,
             media_store_key_id: None,
             media_store_secret: None,
             load_sample: true,

@@ -329,15 +329,22 @@ async fn prepare_images(
         if !path.starts_with(&dir) {
             return Err(at(format!("image `{}` is not beside this file", image.file)));
         }
-        let size = tokio::fs::metadata(&path).await?.len();
-        if size > content::media::MAX_BYTES as u64 {
+        let meta = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| at(format!("image `{}`: {e}", image.file)))?;
+        if !meta.is_file() {
+            return Err(at(format!("image `{}` is not a file", image.file)));
+        }
+        if meta.len() > content::media::MAX_BYTES as u64 {
             return Err(at(format!(
                 "image `{}` is larger than {} MB",
                 image.file,
                 content::media::MAX_BYTES / 1024 / 1024
             )));
         }
-        let bytes = tokio::fs::read(&path).await?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| at(format!("image `{}`: {e}", image.file)))?;
         let new = editorial::media::NewImage {
             bytes,
             alt,

@@ -295,6 +295,14 @@ async fn import_checked(
             ids.push(stored.id);
             image_touched.merge(touched);
         }
+        if ids.len() != file.images.len() {
+            return Err(ImportError::Invalid {
+                at: Location::file(&name),
+                message: "its images were not uploaded: import Markdown with images through `kiji import`, \
+                          which reads them from beside the file"
+                    .into(),
+            });
+        }
         file.resolve_images(&ids);
         read.push((name, file));
     }

@@ -196,10 +196,10 @@ pub async fn record(
     image: Prepared,
 ) -> Result<(media::Model, Touched)> {
     let (x, y) = image.focal_point.unwrap_or((0.5, 0.5));
-    let new = image.processed.is_some();
+    let mut new = false;
     if let Some(processed) = image.processed {
         // The same picture sent twice at once: one row, whoever inserts first.
-        media::Entity::insert(media::ActiveModel::from(media::Model {
+        let inserted = media::Entity::insert(media::ActiveModel::from(media::Model {
             id: Uuid::now_v7(),
             sha256: processed.sha256,
             format: processed.format.as_str().to_owned(),
@@ -214,6 +214,8 @@ pub async fn record(
         .on_conflict(OnConflict::column(media::Column::Sha256).do_nothing().to_owned())
         .exec_without_returning(txn)
         .await?;
+        // Nothing inserted: the same picture was stored already.
+        new = inserted > 0;
     }
     let stored = match &image.target {
         Target::Digest(sha256) => media::Entity::find()

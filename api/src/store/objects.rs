@@ -60,8 +60,9 @@ pub struct BucketConfig {
     /// The service's URL for S3-compatible services (MinIO, R2, …); AWS
     /// when unset.
     pub endpoint: Option<String>,
-    /// The region (AWS needs the bucket's; others take any).
-    pub region: String,
+    /// The region (AWS needs the bucket's; others take any); else the
+    /// environment's.
+    pub region: Option<String>,
     /// Access key id.
     pub key_id: Option<String>,
     /// Secret access key.
@@ -93,9 +94,10 @@ impl MediaStore {
         // The environment first, so session tokens and the container and
         // web-identity credentials of a cloud deployment work; then what
         // the configuration names.
-        let mut builder = object_store::aws::AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .with_region(&config.region);
+        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if let Some(region) = &config.region {
+            builder = builder.with_region(region);
+        }
         if let Some(endpoint) = &config.endpoint {
             // Other services are addressed by path, and run on plain HTTP
             // inside a private network as often as not.
@@ -191,5 +193,33 @@ impl From<ObjectError> for crate::error::Error {
         // Logged with its detail where Internal errors are; clients see a
         // bare INTERNAL, never the bucket's answer.
         crate::error::Error::Internal(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_half_given_key_pair_is_refused_and_the_secret_never_printed() {
+        let half = BucketConfig {
+            url: "s3://clinic-media/images".into(),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            region: Some("ap-northeast-1".into()),
+            key_id: Some("key-id".into()),
+            secret: None,
+        };
+        assert!(matches!(MediaStore::bucket(&half), Err(ObjectError::Config(_))));
+        let whole = BucketConfig {
+            secret: Some("do-not-print-me".into()),
+            ..half
+        };
+        assert!(!format!("{whole:?}").contains("do-not-print-me"));
+        assert!(matches!(MediaStore::bucket(&whole), Ok(MediaStore::Bucket { prefix, .. }) if prefix == "images/"));
+        let other = BucketConfig {
+            url: "gs://clinic-media".into(),
+            ..BucketConfig::default()
+        };
+        assert!(matches!(MediaStore::bucket(&other), Err(ObjectError::Config(_))));
     }
 }

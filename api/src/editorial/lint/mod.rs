@@ -59,7 +59,7 @@ pub struct Finding {
     /// The section's anchor; null for the article's title, lead and intro.
     pub anchor: Option<String>,
     /// Where in the article or section: `title`, `lead`, `heading`,
-    /// `blocks[2]`, `claims[0]`…
+    /// `blocks[2]`, `blocks[1].caption`, `claims[0]`…
     pub field: String,
     /// The offending words (for a missing disclosure, where the trigger was
     /// found).
@@ -134,7 +134,8 @@ pub fn errors(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
 }
 
 /// What the lint needs to know of `doc` beyond its text: whether its
-/// category is self-pay, and what each reference it cites is as evidence.
+/// category is self-pay, what each reference it cites is as evidence, and
+/// the texts (as they are now) of the images its blocks show.
 pub async fn facts<C: sea_orm::ConnectionTrait>(db: &C, doc: &ArticleDoc) -> Result<Facts, sea_orm::DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let self_pay = entity::category::Entity::find()
