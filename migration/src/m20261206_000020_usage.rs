@@ -1,4 +1,5 @@
-//! What each partner key read, per day: requests and articles served.
+//! What each partner key read, per day: requests and articles served; and
+//! feed tokens, keys that only the feed and embed URLs accept.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -20,10 +21,24 @@ impl MigrationTrait for Migration {
                 .primary_key(Index::create().col(UsageDaily::Day).col(UsageDaily::KeyId))
                 .to_owned(),
         )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(ApiKey::Table)
+                .add_column(boolean(ApiKey::FeedOnly).default(false))
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(ApiKey::Table)
+                .drop_column(ApiKey::FeedOnly)
+                .to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table(UsageDaily::Table).to_owned()).await
     }
 }
@@ -36,4 +51,10 @@ enum UsageDaily {
     PartnerId,
     Requests,
     Articles,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum ApiKey {
+    Table,
+    FeedOnly,
 }

@@ -1,10 +1,10 @@
 //! Feed tokens: keys that only the feed and embed URLs accept
 //! (`api_key.feed_only`).
 //!
-//! The column was first added by an edit of the usage migration after that
-//! migration had landed, so a database may have it already (migrated by
-//! the edited one) or not (migrated before the edit): it is added only
-//! where it is missing.
+//! The column is added by the usage migration as it last landed, which
+//! gained it by an edit after its first landing: a database migrated by the
+//! first version lacks it. It is added here only where it is missing, and
+//! left on the way down, where the usage migration drops it.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -27,14 +27,10 @@ impl MigrationTrait for Migration {
         .await
     }
 
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table(ApiKey::Table)
-                .drop_column(ApiKey::FeedOnly)
-                .to_owned(),
-        )
-        .await
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        // The usage migration's down drops the column; dropping it here too
+        // would make that one fail.
+        Ok(())
     }
 }
 
